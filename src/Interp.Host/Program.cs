@@ -1,0 +1,12 @@
+// The one executable, `interp`: each verb lives in Commands/<Verb>Command.cs and is registered here.
+using System.CommandLine;
+using Interp.Host.Commands;
+
+var root = new RootCommand("Interp: automated interpretability for transformer language models.");
+foreach (var c in new[]
+{
+    InfoCommand.Create(),
+})
+    root.Subcommands.Add(c);
+
+return await root.Parse(args).InvokeAsync();
