@@ -54,6 +54,7 @@ public static partial class TensorOps
             throw new ArgumentException($"cannot reshape [{ShapeUtil.Str(x.Shape)}] ({x.Numel} elements) to [{ShapeUtil.Str(shape)}] ({ShapeUtil.Numel(s)} elements).");
         Tensor y;
         if (x.IsContiguous) y = x.ViewOf(s, ShapeUtil.ContiguousStrides(s), x.Offset);
+        else if (ViewStrides(x.Shape, x.Strides, s) is { } vs) y = x.ViewOf(s, vs, x.Offset);
         else
         {
             using var c = Contiguous(x.Detach());
@@ -61,6 +62,33 @@ public static partial class TensorOps
         }
         var inShape = x.Shape;
         return Tensor.Record(y, "reshape", new[] { x }, g => new[] { Reshape(g, inShape) });
+    }
+
+    /// <summary>Strides that show a strided layout under a new shape without copying, or null when
+    /// impossible (groups of old axes that merge must be laid out contiguously relative to each other).</summary>
+    internal static int[]? ViewStrides(int[] oldShape, int[] oldStrides, int[] newShape)
+    {
+        if (ShapeUtil.Numel(newShape) == 0) return ShapeUtil.ContiguousStrides(newShape);
+        var od = new List<int>(); var os = new List<int>();
+        for (int i = 0; i < oldShape.Length; i++) if (oldShape[i] != 1) { od.Add(oldShape[i]); os.Add(oldStrides[i]); }
+        var ns = new int[newShape.Length];
+        int oi = 0, oj = 1, ni = 0, nj = 1;
+        while (ni < newShape.Length && oi < od.Count)
+        {
+            long np = newShape[ni], op = od[oi];
+            while (np != op)
+            {
+                if (np < op) { if (nj >= newShape.Length) return null; np *= newShape[nj++]; }
+                else { if (oj >= od.Count) return null; op *= od[oj++]; }
+            }
+            for (int k = oi; k < oj - 1; k++) if (os[k] != od[k + 1] * os[k + 1]) return null;
+            ns[nj - 1] = os[oj - 1];
+            for (int k = nj - 1; k > ni; k--) ns[k - 1] = ns[k] * newShape[k];
+            ni = nj++; oi = oj++;
+        }
+        int last = ni >= 1 ? ns[ni - 1] : 1;
+        for (int k = ni; k < newShape.Length; k++) ns[k] = last;
+        return ns;
     }
 
     public static Tensor Flatten(Tensor x) => Reshape(x, x.Numel);

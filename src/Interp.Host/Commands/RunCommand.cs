@@ -1,0 +1,83 @@
+// `interp run`: one forward (and optionally backward) pass of a checkpoint over token ids, writing
+// logits, loss, cached hook activations and their gradients to a safetensors file.
+using System.CommandLine;
+using System.Text.Json;
+using Interp.Models;
+using Interp.Tensors;
+
+namespace Interp.Host.Commands;
+
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Hugging Face checkpoint folder (config.json + model.safetensors).", Required = true };
+        var ids = new Option<string>("--input-ids") { Description = "JSON file: an array of equal-length arrays of token ids.", Required = true };
+        var hooks = new Option<string?>("--hooks") { Description = "'all' or comma-separated hook names to save as act.<hook>." };
+        var grad = new Option<string?>("--grad") { Description = "'loss': also save grad.<hook> = d loss / d activation for the saved hooks." };
+        var outPath = new Option<string>("--out") { Description = "Output .safetensors file.", Required = true };
+        var cmd = new Command("run", "Run a model over token ids and save logits, loss, activations and gradients.") { model, ids, hooks, grad, outPath };
+        cmd.SetAction(r => CliErrors.Guard(() => Execute(r.GetValue(model)!, r.GetValue(ids)!, r.GetValue(hooks), r.GetValue(grad), r.GetValue(outPath)!)));
+        return cmd;
+    }
+
+    public static int Execute(string modelDir, string idsPath, string? hooks, string? grad, string outPath)
+    {
+        if (grad is not null && grad != "loss") throw new CliException($"--grad accepts only 'loss' (got '{grad}').");
+        var model = ModelLoader.Load(modelDir);
+        using var tokens = ReadIds(idsPath);
+        Func<string, bool>? filter = null;
+        if (hooks is not null)
+        {
+            if (hooks == "all") filter = _ => true;
+            else
+            {
+                var set = hooks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+                foreach (var h in set) model.ValidateHookName(h);
+                filter = set.Contains;
+            }
+        }
+        bool withGrad = grad == "loss" && filter is not null;
+        Tensor logits; ActivationCache? cache = null;
+        if (filter is null) logits = grad == "loss" ? model.Run(tokens) : RunNoGrad(model, tokens);
+        else (logits, cache) = model.RunWithCache(tokens, filter, withGrad);
+        if (tokens.Shape[1] < 2 && grad == "loss") throw new CliException("--grad loss needs sequences of at least 2 tokens.");
+        Tensor loss = tokens.Shape[1] >= 2 ? NextTokenLoss.Compute(logits, tokens) : Tensor.ScalarOf(float.NaN);
+        if (withGrad) loss.Backward();
+
+        var outputs = new List<(string, Tensor)> { ("logits", logits.Detach()), ("loss", loss.Detach()) };
+        if (cache is not null)
+            foreach (var h in model.HookNames.Where(cache.Contains))
+            {
+                outputs.Add(("act." + h, cache[h]));
+                if (withGrad && cache.Grad(h) is { } g) outputs.Add(("grad." + h, g));
+            }
+        var meta = new Dictionary<string, string>
+        {
+            ["model"] = model.Source, ["model_type"] = model.Config.ModelType, ["weight_processing"] = model.Processing.ToString(),
+            ["loss_definition"] = "mean next-token cross-entropy over positions 0..T-2 of every row", ["backend"] = Backend.Current.Name,
+        };
+        SafetensorsWriter.Write(outPath, outputs, meta);
+        Console.WriteLine(JsonSerializer.Serialize(new { @out = outPath, loss = (double)loss.Item(), tensors = outputs.Count, batch = tokens.Shape[0], positions = tokens.Shape[1] }));
+        cache?.Dispose();
+        return 0;
+    }
+
+    private static Tensor RunNoGrad(HookedTransformer m, Tensor t) { using (Tensor.NoGrad()) return m.Run(t); }
+
+    /// <summary>Reads a JSON array of equal-length id arrays into an I64 [batch, pos] tensor.</summary>
+    public static Tensor ReadIds(string path)
+    {
+        if (!File.Exists(path)) throw new CliException($"--input-ids file '{path}' does not exist.");
+        long[][] rows;
+        try { rows = JsonSerializer.Deserialize<long[][]>(File.ReadAllText(path)) ?? throw new CliException($"{path}: expected a JSON array of arrays of token ids, got null."); }
+        catch (JsonException e) { throw new CliException($"{path}: expected a JSON array of arrays of integer token ids ({e.Message})."); }
+        if (rows.Length == 0 || rows[0] is null || rows[0].Length == 0) throw new CliException($"{path}: empty input; give at least one non-empty row of token ids.");
+        int t = rows[0].Length;
+        for (int i = 0; i < rows.Length; i++)
+            if (rows[i] is null || rows[i].Length != t) throw new CliException($"{path}: row {i} has {rows[i]?.Length ?? 0} ids but row 0 has {t}; all rows must have equal length (no padding support).");
+        var flat = new long[rows.Length * t];
+        for (int i = 0; i < rows.Length; i++) Array.Copy(rows[i], 0, flat, i * t, t);
+        return Tensor.FromArray(flat, rows.Length, t);
+    }
+}

@@ -1,0 +1,92 @@
+// What every decoder-only architecture shares: the residual-stream loop, the sequential block, the
+// final norm. Each architecture file maps its checkpoint's weights and says how it projects and embeds.
+using Interp.Tensors;
+
+namespace Interp.Models;
+
+public abstract class TransformerArchitecture
+{
+    public ModelConfig Config { get; }
+    /// <summary>Parameters under their canonical checkpoint names (e.g. "h.0.attn.c_attn.weight").</summary>
+    public IReadOnlyDictionary<string, Tensor> Weights { get; }
+    internal LayerHooks[] Hooks { get; }
+    internal Rotary? Rot { get; }
+
+    protected TransformerArchitecture(ModelConfig cfg, IReadOnlyDictionary<string, Tensor> weights)
+    {
+        Config = cfg;
+        Weights = weights;
+        Hooks = Enumerable.Range(0, cfg.NLayers).Select(l => new LayerHooks(l, cfg)).ToArray();
+        if (cfg.Positions == PositionKind.Rotary)
+        {
+            var (cos, sin) = TensorOps.RotaryTables(cfg.NCtx, cfg.RotaryDim, cfg.RopeTheta);
+            Rot = new Rotary(cos, sin);
+        }
+    }
+
+    protected Tensor W(string name) => Weights.TryGetValue(name, out var t) ? t
+        : throw new InvalidOperationException($"weight '{name}' is not loaded (a folded or pruned model?).");
+    protected Tensor? Wopt(string name) => Weights.TryGetValue(name, out var t) ? t : null;
+
+    internal abstract Tensor Embed(Tensor tokens, HookRun run, int posOffset);          // -> [batch, pos, d_model]
+    internal abstract (Tensor q, Tensor k, Tensor v) Qkv(int layer, Tensor x);         // x [batch, pos, d_model] -> [batch, pos, heads, d_head] each
+    internal abstract Tensor AttnOut(int layer, Tensor z);                             // z [batch, pos, heads·d_head] -> [batch, pos, d_model]
+    internal abstract Tensor MlpForward(int layer, Tensor x, HookRun run);             // [batch, pos, d_model] -> same
+    internal abstract (Tensor? w, Tensor? b) Ln1(int layer);
+    internal abstract (Tensor? w, Tensor? b) Ln2(int layer);
+    internal abstract (Tensor? w, Tensor? b) LnFinal();
+    internal abstract Tensor Unembed(Tensor x);                                        // [batch, pos, d_model] -> [batch, pos, d_vocab]
+
+    /// <summary>tokens [batch, pos] (I64/I32) -> logits [batch, pos, d_vocab].</summary>
+    internal Tensor Forward(Tensor tokens, HookRun run, int posOffset, KvCache? kv)
+    {
+        var resid = Embed(tokens, run, posOffset);
+        for (int l = 0; l < Config.NLayers; l++) resid = Block(l, resid, run, posOffset, kv?[l]);
+        var (w, b) = LnFinal();
+        var x = Norm.Apply(resid, w, b, Config.Norm, Config.Eps, run, HookNames.LnFinalScale, HookNames.LnFinalNormalized);
+        resid.Dispose();
+        var logits = Unembed(x);
+        x.Dispose();
+        return logits;
+    }
+
+    /// <summary>x + attn(ln1 x), then + mlp(ln2 ·). GPT-NeoX overrides this with its parallel form.</summary>
+    internal virtual Tensor Block(int l, Tensor resid, HookRun run, int posOffset, KvCache.Layer? kv)
+    {
+        var h = Hooks[l];
+        resid = run.At(h.ResidPre, resid);
+        var attn = run.At(h.AttnOut, AttentionSublayer(l, resid, run, posOffset, kv));
+        var mid = run.At(h.ResidMid, resid + attn);
+        resid.Dispose(); attn.Dispose();
+        var mlp = run.At(h.MlpOut, MlpSublayer(l, mid, run));
+        var post = run.At(h.ResidPost, mid + mlp);
+        mid.Dispose(); mlp.Dispose();
+        return post;
+    }
+
+    /// <summary>ln1 -> q, k, v -> attention -> output projection. [batch, pos, d_model] -> same.</summary>
+    protected Tensor AttentionSublayer(int l, Tensor resid, HookRun run, int posOffset, KvCache.Layer? kv)
+    {
+        var h = Hooks[l];
+        var (w1, b1) = Ln1(l);
+        var n1 = Norm.Apply(resid, w1, b1, Config.Norm, Config.Eps, run, h.Ln1Scale, h.Ln1Normalized);
+        var (q, k, v) = Qkv(l, n1);
+        n1.Dispose();
+        using var z = Attention.Forward(q, k, v, h, run, Rot, posOffset, kv);   // [batch, pos, heads, d_head]
+        using var zf = z.Reshape(z.Shape[0], z.Shape[1], Config.NHeads * Config.DHead);
+        return AttnOut(l, zf);
+    }
+
+    protected Tensor MlpSublayer(int l, Tensor resid, HookRun run)
+    {
+        var h = Hooks[l];
+        var (w2, b2) = Ln2(l);
+        var n2 = Norm.Apply(resid, w2, b2, Config.Norm, Config.Eps, run, h.Ln2Scale, h.Ln2Normalized);
+        var y = MlpForward(l, n2, run);
+        n2.Dispose();
+        return y;
+    }
+
+    /// <summary>Splits [batch, pos, heads·d_head] into a [batch, pos, heads, d_head] view.</summary>
+    protected static Tensor Heads(Tensor x, int heads, int dHead) => x.Reshape(x.Shape[0], x.Shape[1], heads, dHead);
+}

@@ -1,0 +1,66 @@
+// Causal multi-head attention from per-head q, k, v: hooks q/k/v, rotary (rot_q/rot_k), scores,
+// pattern and z, grouped-query sharing and an optional KV cache. Projections belong to each architecture.
+using Interp.Tensors;
+
+namespace Interp.Models;
+
+internal static class Attention
+{
+    /// <param name="q">[batch, pos, n_heads, d_head] (may be a strided view)</param>
+    /// <param name="k">[batch, pos, n_kv_heads, d_head]</param>
+    /// <param name="v">[batch, pos, n_kv_heads, d_head]</param>
+    /// <returns>z [batch, pos, n_heads, d_head], contiguous</returns>
+    public static Tensor Forward(Tensor q, Tensor k, Tensor v, LayerHooks h, HookRun run, Rotary? rotary, int posOffset, KvCache.Layer? kv)
+    {
+        q = run.At(h.Q, q); k = run.At(h.K, k); v = run.At(h.V, v);
+        if (rotary is not null)
+        {
+            var rq = run.At(h.RotQ, TensorOps.ApplyRotary(q, rotary.Cos, rotary.Sin, posOffset));
+            var rk = run.At(h.RotK, TensorOps.ApplyRotary(k, rotary.Cos, rotary.Sin, posOffset));
+            q.Dispose(); k.Dispose(); q = rq; k = rk;
+        }
+        if (kv is not null) { var (kk, vv) = kv.Append(k, v); k.Dispose(); v.Dispose(); k = kk; v = vv; }
+
+        int batch = q.Shape[0], nq = q.Shape[1], nh = q.Shape[2], dh = q.Shape[3];
+        int nk = k.Shape[1], nkv = k.Shape[2];
+        if (nkv != nh)
+        {
+            int rep = nh / nkv;
+            k = RepeatHeads(k, rep); v = RepeatHeads(v, rep);
+        }
+        using var qh = q.Permute(0, 2, 1, 3);      // [batch, head, q, d_head]
+        using var kt = k.Permute(0, 2, 3, 1);      // [batch, head, d_head, k]
+        using var raw = TensorOps.MatMul(qh, kt);  // [batch, head, q, k]
+        using var scaled = raw * (1.0 / Math.Sqrt(dh));
+        using var mask = TensorOps.CausalMask(nq, nk);
+        var scores = run.At(h.AttnScores, TensorOps.MaskedFill(scaled, mask, double.NegativeInfinity));
+        var pattern = run.At(h.Pattern, TensorOps.Softmax(scores, -1)); // [batch, head, q, k]
+        scores.Dispose();
+        using var vh = v.Permute(0, 2, 1, 3);      // [batch, head, k, d_head]
+        using var zh = TensorOps.MatMul(pattern, vh); // [batch, head, q, d_head]
+        pattern.Dispose();
+        q.Dispose(); k.Dispose(); v.Dispose();
+        using var zv = zh.Permute(0, 2, 1, 3);      // [batch, q, head, d_head] view
+        var z = run.At(h.Z, TensorOps.Contiguous(zv));
+        _ = batch;
+        return z;
+    }
+
+    /// <summary>[b, pos, n_kv, d] -> [b, pos, n_kv·rep, d] with each kv head repeated rep times (GQA).</summary>
+    private static Tensor RepeatHeads(Tensor x, int rep)
+    {
+        int b = x.Shape[0], p = x.Shape[1], n = x.Shape[2], d = x.Shape[3];
+        using var u = x.Unsqueeze(3);
+        using var e = u.Expand(b, p, n, rep, d);
+        var r = e.Reshape(b, p, n * rep, d);
+        x.Dispose();
+        return r;
+    }
+}
+
+/// <summary>Rotary cos/sin tables for every position up to the context length.</summary>
+internal sealed class Rotary(Tensor cos, Tensor sin)
+{
+    public Tensor Cos { get; } = cos; // [n_ctx, rotary_dim]
+    public Tensor Sin { get; } = sin; // [n_ctx, rotary_dim]
+}

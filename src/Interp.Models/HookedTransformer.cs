@@ -1,0 +1,116 @@
+// A loaded transformer with TransformerLens hook points: Run, RunWithCache (optionally with gradients
+// at the cached hooks), RunWithHooks, and scoped hooks that never outlive the call that set them.
+using Interp.Tensors;
+
+namespace Interp.Models;
+
+public sealed class HookedTransformer
+{
+    public TransformerArchitecture Arch { get; }
+    public ModelConfig Config => Arch.Config;
+    /// <summary>Every hook name in forward order (the golden list per architecture).</summary>
+    public IReadOnlyList<string> HookNames { get; }
+    /// <summary>Weight processing applied at load (fold_ln, ...), recorded with every result.</summary>
+    public WeightProcessing Processing { get; internal set; } = WeightProcessing.None;
+    public string Source { get; init; } = "";
+
+    private readonly HashSet<string> _hookSet;
+    private readonly List<(string name, HookFn fn)> _scoped = new();
+
+    public HookedTransformer(TransformerArchitecture arch)
+    {
+        Arch = arch;
+        HookNames = Models.HookNames.Ordered(arch.Config);
+        _hookSet = new HashSet<string>(HookNames, StringComparer.Ordinal);
+    }
+
+    public IReadOnlyDictionary<string, Tensor> Parameters => Arch.Weights;
+
+    /// <summary>tokens [batch, pos] (I64 or I32) -> logits [batch, pos, d_vocab].</summary>
+    public Tensor Run(Tensor tokens) => Forward(tokens, null, false, null, 0, null).logits;
+
+    public Tensor RunWithHooks(Tensor tokens, params (string name, HookFn fn)[] hooks) => Forward(tokens, null, false, hooks, 0, null).logits;
+
+    /// <summary>Runs and records the activations whose names pass <paramref name="names"/> (null = all).
+    /// With <paramref name="withGrad"/>, a later Backward() from any metric of the logits fills cache.Grad(name).</summary>
+    public (Tensor logits, ActivationCache cache) RunWithCache(Tensor tokens, Func<string, bool>? names = null, bool withGrad = false, params (string name, HookFn fn)[] hooks)
+    {
+        var (logits, run) = Forward(tokens, names ?? (_ => true), withGrad, hooks, 0, null);
+        return (logits, run.TakeCache());
+    }
+
+    /// <summary>Adds hooks until the returned scope is disposed.</summary>
+    public IDisposable Hooks(params (string name, HookFn fn)[] hooks)
+    {
+        foreach (var (n, _) in hooks) ValidateHookName(n);
+        _scoped.AddRange(hooks);
+        return new HookScope(this, hooks);
+    }
+
+    private sealed class HookScope(HookedTransformer m, (string, HookFn)[] hooks) : IDisposable
+    {
+        private bool _done;
+        public void Dispose()
+        {
+            if (_done) return;
+            _done = true;
+            foreach (var h in hooks) m._scoped.Remove(h);
+        }
+    }
+
+    internal (Tensor logits, HookRun run) Forward(Tensor tokens, Func<string, bool>? cache, bool withGrad, (string name, HookFn fn)[]? hooks, int posOffset, KvCache? kv)
+    {
+        ValidateTokens(tokens, posOffset);
+        Dictionary<string, List<HookFn>>? fns = null;
+        foreach (var (n, f) in _scoped.Concat(hooks ?? Array.Empty<(string, HookFn)>()))
+        {
+            ValidateHookName(n);
+            fns ??= new Dictionary<string, List<HookFn>>(StringComparer.Ordinal);
+            if (!fns.TryGetValue(n, out var list)) fns[n] = list = new List<HookFn>();
+            list.Add(f);
+        }
+        var run = fns is null && cache is null ? HookRun.None : new HookRun(fns, cache, withGrad);
+        var logits = Arch.Forward(tokens, run, posOffset, kv);
+        return (logits, run);
+    }
+
+    public void ValidateHookName(string name)
+    {
+        if (_hookSet.Contains(name)) return;
+        var near = HookNames.OrderBy(h => Levenshtein(h, name)).Take(3);
+        throw new ArgumentException($"unknown hook '{name}' for this {Config.ModelType} model; nearest valid names: {string.Join(", ", near)}.");
+    }
+
+    public void ValidateTokens(Tensor tokens, int posOffset = 0)
+    {
+        if (tokens.DType is not (DType.I64 or DType.I32))
+            throw new ArgumentException($"token ids must be an I64 or I32 tensor, got {tokens.DType}.");
+        if (tokens.Rank != 2) throw new ArgumentException($"token ids must have shape [batch, pos], got [{ShapeUtil.Str(tokens.Shape)}].");
+        if (tokens.Numel == 0) throw new ArgumentException("empty input: at least one token is needed.");
+        if (posOffset + tokens.Shape[1] > Config.NCtx)
+            throw new ArgumentException($"sequence of {posOffset + tokens.Shape[1]} positions is longer than the model's context ({Config.NCtx}); truncate or split the input.");
+        using var c = tokens.Contiguous();
+        long min = long.MaxValue, max = long.MinValue; int at = -1;
+        if (c.DType == DType.I64) { var s = c.Span<long>(); for (int i = 0; i < s.Length; i++) { if (s[i] < min) min = s[i]; if (s[i] > max) { max = s[i]; } if ((s[i] < 0 || s[i] >= Config.DVocab) && at < 0) at = i; } }
+        else { var s = c.Span<int>(); for (int i = 0; i < s.Length; i++) { if (s[i] < min) min = s[i]; if (s[i] > max) max = s[i]; if ((s[i] < 0 || s[i] >= Config.DVocab) && at < 0) at = i; } }
+        if (at >= 0)
+            throw new ArgumentException($"token id out of range at [{at / tokens.Shape[1]}, {at % tokens.Shape[1]}]: ids must be in 0..{Config.DVocab - 1} (found min {min}, max {max}); was the text tokenized with this model's tokenizer?");
+    }
+
+    private static int Levenshtein(string a, string b)
+    {
+        var d = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++) d[j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int prev = d[0]; d[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int tmp = d[j];
+                d[j] = Math.Min(Math.Min(d[j] + 1, d[j - 1] + 1), prev + (a[i - 1] == b[j - 1] ? 0 : 1));
+                prev = tmp;
+            }
+        }
+        return d[b.Length];
+    }
+}

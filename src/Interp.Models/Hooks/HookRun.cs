@@ -1,0 +1,68 @@
+// The per-forward hook state: which hooks edit values, which are cached, which need gradients.
+// Model code calls At(name, x) at every hook point; when nothing was asked for, that is one branch.
+using Interp.Tensors;
+
+namespace Interp.Models;
+
+/// <summary>Reads an activation and may return a replacement of the same shape (or null to keep it).</summary>
+public delegate Tensor? HookFn(Tensor activation, string hookName);
+
+public sealed class HookRun
+{
+    private readonly Dictionary<string, List<HookFn>>? _fns;
+    private readonly Func<string, bool>? _cacheFilter;
+    private readonly bool _grad;
+    private readonly Dictionary<string, Tensor>? _cache;
+    private readonly Dictionary<string, Tensor>? _gradSources;
+    public readonly bool Active;
+
+    public static readonly HookRun None = new(null, null, false);
+
+    public HookRun(Dictionary<string, List<HookFn>>? fns, Func<string, bool>? cacheFilter, bool grad)
+    {
+        _fns = fns is { Count: > 0 } ? fns : null;
+        _cacheFilter = cacheFilter;
+        _grad = grad && cacheFilter is not null;
+        if (cacheFilter is not null) _cache = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        if (_grad) _gradSources = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        Active = _fns is not null || cacheFilter is not null;
+    }
+
+    /// <summary>True if the value at this hook is needed separately (cache, edit, or gradient).</summary>
+    public bool Wants(string name) => Active && ((_fns?.ContainsKey(name) ?? false) || (_cacheFilter?.Invoke(name) ?? false));
+
+    /// <summary>Applies hooks at <paramref name="name"/>. Returns x itself or a replacement the caller now owns
+    /// (in which case x has been disposed).</summary>
+    public Tensor At(string name, Tensor x)
+    {
+        if (!Active) return x;
+        bool cache = _cacheFilter?.Invoke(name) ?? false;
+        if (cache && _grad)
+        {
+            if (!x.RequiresGrad) { var leaf = x.Detach().RequireGrad(); x.Dispose(); x = leaf; }
+            else x.RetainGrad();
+        }
+        if (_fns is not null && _fns.TryGetValue(name, out var list))
+        {
+            foreach (var fn in list)
+            {
+                var r = fn(x, name);
+                if (r is null || ReferenceEquals(r, x)) continue;
+                if (!ShapeUtil.SameShape(r.Shape, x.Shape))
+                    throw new InvalidOperationException($"hook at '{name}' returned shape [{ShapeUtil.Str(r.Shape)}] but the activation has [{ShapeUtil.Str(x.Shape)}]; a hook must keep the shape.");
+                if (r.DType != x.DType) throw new InvalidOperationException($"hook at '{name}' returned {r.DType} but the activation is {x.DType}.");
+                x.Dispose();
+                x = r;
+            }
+        }
+        if (cache)
+        {
+            if (_cache!.Remove(name, out var old)) old.Dispose();
+            _cache[name] = x.Detach();
+            if (_grad) _gradSources![name] = x;
+        }
+        return x;
+    }
+
+    internal ActivationCache TakeCache() => new(_cache ?? new(), _gradSources);
+}
