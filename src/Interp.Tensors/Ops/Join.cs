@@ -5,7 +5,7 @@ namespace Interp.Tensors;
 public static partial class TensorOps
 {
     /// <summary>Concatenates tensors along an existing axis; all other sizes and the dtype must match.</summary>
-    public static Tensor Cat(IReadOnlyList<Tensor> xs, int axis)
+    public static Tensor Cat(IReadOnlyList<Tensor> xs /* each [..., n_i, ...] */, int axis)
     {
         if (xs.Count == 0) throw new ArgumentException("Cat: needs at least one tensor, got none.");
         var first = xs[0];
@@ -72,7 +72,7 @@ public static partial class TensorOps
     }
 
     /// <summary>Stacks equal-shaped tensors along a new axis (axis may be -(rank+1)..rank).</summary>
-    public static Tensor Stack(IReadOnlyList<Tensor> xs, int axis)
+    public static Tensor Stack(IReadOnlyList<Tensor> xs /* each [...], equal shapes */, int axis)
     {
         if (xs.Count == 0) throw new ArgumentException("Stack: needs at least one tensor, got none.");
         int a = ShapeUtil.Axis(axis, xs[0].Rank + 1);

@@ -186,6 +186,8 @@ public class IndexingTests
         var y1 = TensorOps.ScatterAdd(x, 0, Tensor.FromArray(new int[] { 0, 2, 0 }, 3), Tensor.FromArray(new float[] { 1, 2, 3 }, 3));
         Assert.Equal(new float[] { 5, 1, 3 }, y1.ToArray());
         Assert.Equal(new float[] { 1, 1, 1 }, x.ToArray()); // out of place
+        var counts = TensorOps.ScatterAdd(Tensor.Zeros(DType.I64, 4), 0, Tensor.FromArray(new long[] { 3, 1, 3, 3 }, 4), Tensor.FromArray(new long[] { 1, 1, 1, 1 }, 4));
+        Assert.Equal(new long[] { 0, 1, 0, 3 }, counts.ToArray<long>());
     }
 
     [Theory]
