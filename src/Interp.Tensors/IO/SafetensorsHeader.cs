@@ -48,7 +48,11 @@ internal sealed class SafetensorsHeader
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>Parses <paramref name="header"/> and checks it against a data region of <paramref name="dataLength"/> bytes.</summary>
+    /// <summary>
+    /// Parses <paramref name="header"/> and checks it against a data region of <paramref name="dataLength"/> bytes.
+    /// Stricter than the reference only where it is silent: a tensor name given twice is rejected (serde would keep
+    /// the last). Like the reference, extra fields inside a tensor entry are ignored.
+    /// </summary>
     public static SafetensorsHeader Parse(ReadOnlySpan<byte> header, long dataLength, string path)
     {
         try { StrictUtf8.GetCharCount(header); }

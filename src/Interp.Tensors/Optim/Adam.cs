@@ -5,20 +5,6 @@ using System.Numerics;
 
 namespace Interp.Tensors.Optim;
 
-/// <summary>What every optimizer offers: in-place steps, gradient reset, and checkpointable state.</summary>
-public interface IOptimizer
-{
-    IReadOnlyList<Tensor> Parameters { get; }
-    /// <summary>Learning rate used by the next Step(); set it from an ILrSchedule each step.</summary>
-    double Lr { get; set; }
-    void Step();
-    void ZeroGrad();
-    /// <summary>A copy of the optimizer state as named tensors (the caller owns them).</summary>
-    IReadOnlyDictionary<string, Tensor> GetState();
-    /// <summary>Restores state saved by GetState() from an optimizer over parameters of the same shapes.</summary>
-    void LoadState(IReadOnlyDictionary<string, Tensor> state);
-}
-
 public class Adam : IOptimizer
 {
     private readonly Tensor[] _params;
