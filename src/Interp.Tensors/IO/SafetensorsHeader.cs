@@ -50,8 +50,8 @@ internal sealed class SafetensorsHeader
 
     /// <summary>
     /// Parses <paramref name="header"/> and checks it against a data region of <paramref name="dataLength"/> bytes.
-    /// Stricter than the reference only where it is silent: a tensor name given twice is rejected (serde would keep
-    /// the last). Like the reference, extra fields inside a tensor entry are ignored.
+    /// A tensor name given twice is rejected (the reference has no explicit check for this). Like the reference,
+    /// extra fields inside a tensor entry are ignored.
     /// </summary>
     public static SafetensorsHeader Parse(ReadOnlySpan<byte> header, long dataLength, string path)
     {
