@@ -1,6 +1,7 @@
 // TopK along one axis: the k largest (or smallest) values, sorted best first, and their I64 indices.
-// Per row a size-k heap whose threshold lets a SIMD scan skip most elements (the SAE case [4096, 24576],
-// k = 32). NaN ranks above every number (as torch); ties keep the lower index. Gradient: scatter to the kept.
+// Per row: a SIMD scan against the k-th best so far collects candidates, a quickselect prunes them (the SAE
+// case [4096, 24576], k = 32, reads each element about once). NaN ranks above every number (as torch); ties
+// keep the lower index. Gradient: scattered into zeros at the kept positions.
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -46,9 +47,10 @@ public static partial class TensorOps
         var xs = xt.Data<T>(); int xo = xt.Offset; var vs = vt.Data<T>(); var ids = it.Data<long>();
         Par.For(rows, n, (s, e) =>
         {
-            var hv = new T[k]; var hi = new int[k];
+            int cap = TopKBufferSize(k, n);
+            var cv = new T[cap]; var ci = new int[cap];
             for (int r = s; r < e; r++)
-                TopKRow<T>(xs.AsSpan(xo + r * n, n), k, largest, hv, hi, vs.AsSpan(r * k, k), ids.AsSpan(r * k, k));
+                TopKRow<T>(xs.AsSpan(xo + r * n, n), k, largest, cv, ci, vs.AsSpan(r * k, k), ids.AsSpan(r * k, k));
         });
         xt.Dispose();
         Tensor values = vt, indices = it;
@@ -75,46 +77,61 @@ public static partial class TensorOps
         return (rec, indices);
     }
 
-    /// <summary>Selects the best k of <paramref name="x"/> into outV/outI, best first. hv/hi: scratch of length k.</summary>
-    internal static void TopKRow<T>(ReadOnlySpan<T> x, int k, bool largest, Span<T> hv, Span<int> hi, Span<T> outV, Span<long> outI)
+    /// <summary>Candidate buffer length for TopKRow: room for k kept plus about 3k newcomers, and one vector of slack.</summary>
+    internal static int TopKBufferSize(int k, int n) => Math.Min(n, 4 * k + 64) + 64;
+
+    /// <summary>
+    /// Selects the best k of <paramref name="x"/> into outV/outI, best first. cv/ci: scratch of TopKBufferSize(k, n).
+    /// Candidates that beat the threshold (the k-th best so far) are appended to a buffer; when it fills, a
+    /// quickselect keeps the best k and raises the threshold. A SIMD compare skips non-candidates.
+    /// </summary>
+    internal static void TopKRow<T>(ReadOnlySpan<T> x, int k, bool largest, Span<T> cv, Span<int> ci, Span<T> outV, Span<long> outI)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (k == 0) return;
-        int n = x.Length;
-        // Min-heap on "better": the root is the worst kept element, the threshold a newcomer must beat.
-        for (int j = 0; j < k; j++) { hv[j] = x[j]; hi[j] = j; HeapUp(hv, hi, j, largest); }
-        int p = k;
+        int n = x.Length, cap = cv.Length - 64;
+        int c = Math.Min(n, cap);
+        x[..c].CopyTo(cv);
+        for (int j = 0; j < c; j++) ci[j] = j;
+        int p = c;
+        c = TopKSelect(cv, ci, c, k, largest);
+        T thr = cv[k - 1]; int thrI = ci[k - 1];
         ref T x0 = ref MemoryMarshal.GetReference(x);
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
         {
+            // Four vectors per step (the buffer has 64 elements of slack for them); most steps find no candidate.
             int w = Vector512<T>.Count;
-            while (p + w <= n)
+            var t = Vector512.Create(thr);
+            bool nanThr = T.IsNaN(thr);
+            for (; p + 4 * w <= n; p += 4 * w)
             {
-                var v = Vector512.LoadUnsafe(ref x0, (nuint)p);
-                T thr = hv[0];
-                bool any = largest
-                    ? !T.IsNaN(thr) && (Vector512.GreaterThanAny(v, Vector512.Create(thr)) || !Vector512.EqualsAll(v, v))
-                    : T.IsNaN(thr) || Vector512.LessThanAny(v, Vector512.Create(thr));
-                if (any) for (int t = 0; t < w; t++) Offer(x[p + t], p + t, hv, hi, k, largest);
-                p += w;
+                if (largest && nanThr) { p = n; break; }   // nothing outranks a NaN of lower index
+                var m0 = Candidates(Vector512.LoadUnsafe(ref x0, (nuint)p), t, largest, nanThr);
+                var m1 = Candidates(Vector512.LoadUnsafe(ref x0, (nuint)(p + w)), t, largest, nanThr);
+                var m2 = Candidates(Vector512.LoadUnsafe(ref x0, (nuint)(p + 2 * w)), t, largest, nanThr);
+                var m3 = Candidates(Vector512.LoadUnsafe(ref x0, (nuint)(p + 3 * w)), t, largest, nanThr);
+                if ((m0 | m1 | m2 | m3).ExtractMostSignificantBits() == 0) continue;
+                c = Append(x, p, m0.ExtractMostSignificantBits(), cv, ci, c);
+                c = Append(x, p + w, m1.ExtractMostSignificantBits(), cv, ci, c);
+                c = Append(x, p + 2 * w, m2.ExtractMostSignificantBits(), cv, ci, c);
+                c = Append(x, p + 3 * w, m3.ExtractMostSignificantBits(), cv, ci, c);
+                if (c >= cap)
+                {
+                    c = TopKSelect(cv, ci, c, k, largest);
+                    thr = cv[k - 1]; thrI = ci[k - 1]; t = Vector512.Create(thr); nanThr = T.IsNaN(thr);
+                }
             }
         }
-        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        for (; p < n; p++)
         {
-            int w = Vector256<T>.Count;
-            while (p + w <= n)
-            {
-                var v = Vector256.LoadUnsafe(ref x0, (nuint)p);
-                T thr = hv[0];
-                bool any = largest
-                    ? !T.IsNaN(thr) && (Vector256.GreaterThanAny(v, Vector256.Create(thr)) || !Vector256.EqualsAll(v, v))
-                    : T.IsNaN(thr) || Vector256.LessThanAny(v, Vector256.Create(thr));
-                if (any) for (int t = 0; t < w; t++) Offer(x[p + t], p + t, hv, hi, k, largest);
-                p += w;
-            }
+            if (!TopKBetter(x[p], p, thr, thrI, largest)) continue;
+            cv[c] = x[p]; ci[c++] = p;
+            if (c >= cap) { c = TopKSelect(cv, ci, c, k, largest); thr = cv[k - 1]; thrI = ci[k - 1]; }
         }
-        for (; p < n; p++) Offer(x[p], p, hv, hi, k, largest);
-        // Pop the worst to the back: the output ends up best first.
+        TopKSelect(cv, ci, c, k, largest);
+        // Heap-sort the k kept: a heap with the worst on top, popped to the back, leaves them best first.
+        var hv = cv[..k]; var hi = ci[..k];
+        for (int j = 1; j < k; j++) HeapUp(hv, hi, j, largest);
         for (int size = k; size > 0; size--)
         {
             outV[size - 1] = hv[0]; outI[size - 1] = hi[0];
@@ -123,25 +140,61 @@ public static partial class TensorOps
         }
     }
 
+    /// <summary>Lanes of v that beat threshold t: strictly better values (an equal one loses on index); NaN is the largest.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Offer<T>(T v, int j, Span<T> hv, Span<int> hi, int k, bool largest) where T : unmanaged, IFloatingPointIeee754<T>
+    private static Vector512<T> Candidates<T>(Vector512<T> v, Vector512<T> t, bool largest, bool nanThr) where T : unmanaged, IFloatingPointIeee754<T> =>
+        largest ? ~Vector512.LessThanOrEqual(v, t) : nanThr ? Vector512.Equals(v, v) : Vector512.LessThan(v, t);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Append<T>(ReadOnlySpan<T> x, int p, ulong bits, Span<T> cv, Span<int> ci, int c) where T : unmanaged
     {
-        if (!TopKBetter(v, j, hv[0], hi[0], largest)) return;
-        hv[0] = v; hi[0] = j;
-        HeapDown(hv, hi, 0, k, largest);
+        for (; bits != 0; bits &= bits - 1) { int j = p + BitOperations.TrailingZeroCount(bits); cv[c] = x[j]; ci[c++] = j; }
+        return c;
+    }
+
+    /// <summary>Quickselect: reorders the first c pairs so the best k come first and the k-th best sits at k-1; returns k.</summary>
+    private static int TopKSelect<T>(Span<T> v, Span<int> ix, int c, int k, bool largest) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lo = 0, hi = c - 1, target = k - 1;
+        while (hi > lo)
+        {
+            int mid = lo + (hi - lo) / 2;
+            // Median of three moved to mid, so sorted input does not go quadratic.
+            if (TopKBetter(v[mid], ix[mid], v[lo], ix[lo], largest)) Swap(v, ix, mid, lo);
+            if (TopKBetter(v[hi], ix[hi], v[lo], ix[lo], largest)) Swap(v, ix, hi, lo);
+            if (TopKBetter(v[hi], ix[hi], v[mid], ix[mid], largest)) Swap(v, ix, hi, mid);
+            T pv = v[mid]; int pi = ix[mid];
+            int i = lo, j = hi;
+            while (i <= j)
+            {
+                while (TopKBetter(v[i], ix[i], pv, pi, largest)) i++;
+                while (TopKBetter(pv, pi, v[j], ix[j], largest)) j--;
+                if (i <= j) { Swap(v, ix, i, j); i++; j--; }
+            }
+            if (target <= j) hi = j;
+            else if (target >= i) lo = i;
+            else break;
+        }
+        return k;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Swap<T>(Span<T> v, Span<int> ix, int a, int b) where T : unmanaged
+    {
+        (v[a], v[b]) = (v[b], v[a]);
+        (ix[a], ix[b]) = (ix[b], ix[a]);
     }
 
     /// <summary>Whether (a, ia) ranks before (b, ib): by value (NaN highest), then by lower index.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TopKBetter<T>(T a, int ia, T b, int ib, bool largest) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (largest) { if (a > b) return true; if (a < b) return false; }
+        else { if (a < b) return true; if (a > b) return false; }
+        // Equal, or a NaN on either side.
         bool an = T.IsNaN(a), bn = T.IsNaN(b);
-        if (an || bn)
-        {
-            if (an && bn) return ia < ib;
-            return largest ? an : bn;
-        }
-        if (a == b) return ia < ib;
-        return largest ? a > b : a < b;
+        if (an != bn) return largest ? an : bn;
+        return ia < ib;
     }
 
     private static void HeapUp<T>(Span<T> hv, Span<int> hi, int i, bool largest) where T : unmanaged, IFloatingPointIeee754<T>
