@@ -79,6 +79,35 @@ public class TopKTests
         Assert.Equal(new float[] { 1, 2, 3 }, vl.ToArray());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TopK_LongRowsWithManyTiesAndNaNs_MatchBruteForceOrder(bool largest)
+    {
+        // Rows long enough for the SIMD scan and several buffer prunes; 5 distinct values make ties everywhere,
+        // and a NaN run at the front of one row makes the threshold NaN (largest: early exit; smallest: any number beats it).
+        var rng = new Random(largest ? 1 : 2);
+        int rows = 4, n = 1500, k = 50;
+        var data = new float[rows * n];
+        for (int i = 0; i < data.Length; i++) data[i] = rng.Next(5);
+        for (int j = 0; j < 300; j++) data[2 * n + j] = float.NaN;
+        data[3 * n + 777] = float.NaN;
+        var (v, idx) = TensorOps.TopK(Tensor.FromArray(data, rows, n), k, largest: largest);
+        var vv = v.ToArray(); var ii = idx.ToArray<long>();
+        for (int r = 0; r < rows; r++)
+        {
+            // NaN ranks above every number; ties keep the lower index.
+            double Key(int j) => float.IsNaN(data[r * n + j]) ? double.PositiveInfinity : data[r * n + j];
+            var order = Enumerable.Range(0, n);
+            var best = (largest ? order.OrderByDescending(Key) : order.OrderBy(Key)).ThenBy(j => j).Take(k).ToArray();
+            for (int j = 0; j < k; j++)
+            {
+                Assert.Equal(best[j], ii[r * k + j]);
+                Assert.Equal(data[r * n + best[j]], vv[r * k + j]);
+            }
+        }
+    }
+
     [Fact]
     public void TopK_Gradient_ScattersIntoZerosAtKeptPositions()
     {
