@@ -13,7 +13,7 @@ public static partial class TensorOps
     {
         ReduceKernels.RequireFloat(x, "Sum");
         var plan = ReducePlan.Make(x.Shape, axes, keepDim, "Sum");
-        var y = SumScaled(x, plan, 1.0);
+        var y = ReduceSumDivided(x, plan, 1);
         return Tensor.Record(y, "sum", new[] { x }, g => new[] { plan.ExpandGrad(g, 1.0) });
     }
 
@@ -23,23 +23,25 @@ public static partial class TensorOps
         ReduceKernels.RequireFloat(x, "Mean");
         var plan = ReducePlan.Make(x.Shape, axes, keepDim, "Mean");
         double inv = 1.0 / plan.R;
-        var y = SumScaled(x, plan, inv);
+        var y = ReduceSumDivided(x, plan, plan.R);
         return Tensor.Record(y, "mean", new[] { x }, g => new[] { plan.ExpandGrad(g, inv) });
     }
 
-    private static Tensor SumScaled(Tensor x, ReducePlan plan, double scale)
+    /// <summary>The sum over the plan's axes divided by <paramref name="divisor"/> (1 for Sum, R for Mean: 0/0 = NaN when empty).</summary>
+    private static Tensor ReduceSumDivided(Tensor x, ReducePlan plan, int divisor)
     {
         var y = Tensor.Empty(x.DType, plan.OutShape);
         using var xl = plan.Layout(x);
-        if (x.DType == DType.F32) SumScaledKernel(xl.Data<float>(), xl.Offset, plan, (float)scale, y.Data<float>());
-        else SumScaledKernel(xl.Data<double>(), xl.Offset, plan, scale, y.Data<double>());
+        if (x.DType == DType.F32) ReduceSumDivKernel<float>(xl.Data<float>(), xl.Offset, plan, divisor, y.Data<float>());
+        else ReduceSumDivKernel<double>(xl.Data<double>(), xl.Offset, plan, divisor, y.Data<double>());
         return y;
     }
 
-    private static void SumScaledKernel<T>(T[] src, int off, ReducePlan p, T scale, T[] dst) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void ReduceSumDivKernel<T>(T[] src, int off, ReducePlan p, int divisor, T[] dst) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ReduceKernels.SumLayout(src, off, p.Outer, p.R, p.Inner, dst);
-        if (scale != T.One) TensorPrimitives.Multiply(dst.AsSpan(0, p.Outer * p.Inner), scale, dst.AsSpan(0, p.Outer * p.Inner));
+        var d = dst.AsSpan(0, p.Outer * p.Inner);
+        if (divisor != 1) TensorPrimitives.Divide(d, T.CreateChecked(divisor), d);
     }
 
     /// <summary>
@@ -176,10 +178,10 @@ public static partial class TensorOps
         ReduceKernels.RequireFloat(x, "Max");
         var plan = ReducePlan.Make(x.Shape, new[] { axis }, keepDim, "Max");
         if (plan.R == 0) throw new ArgumentException($"Max along axis {axis} of shape [{ShapeUtil.Str(x.Shape)}]: that axis is empty, so there is no maximum.");
-        return x.DType == DType.F32 ? MaxImpl<float>(x, plan) : MaxImpl<double>(x, plan);
+        return x.DType == DType.F32 ? MaxAlongAxisImpl<float>(x, plan) : MaxAlongAxisImpl<double>(x, plan);
     }
 
-    private static (Tensor, Tensor) MaxImpl<T>(Tensor x, ReducePlan p) where T : unmanaged, IFloatingPointIeee754<T>
+    private static (Tensor, Tensor) MaxAlongAxisImpl<T>(Tensor x, ReducePlan p) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int O = p.Outer, R = p.R, I = p.Inner;
         var y = Tensor.Empty(x.DType, p.OutShape);

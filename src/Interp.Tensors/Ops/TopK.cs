@@ -106,15 +106,15 @@ public static partial class TensorOps
             for (; p + 4 * w <= n; p += 4 * w)
             {
                 if (largest && nanThr) { p = n; break; }   // nothing outranks a NaN of lower index
-                var m0 = Candidates(Vector512.LoadUnsafe(ref x0, (nuint)p), t, largest, nanThr);
-                var m1 = Candidates(Vector512.LoadUnsafe(ref x0, (nuint)(p + w)), t, largest, nanThr);
-                var m2 = Candidates(Vector512.LoadUnsafe(ref x0, (nuint)(p + 2 * w)), t, largest, nanThr);
-                var m3 = Candidates(Vector512.LoadUnsafe(ref x0, (nuint)(p + 3 * w)), t, largest, nanThr);
+                var m0 = TopKCandidates(Vector512.LoadUnsafe(ref x0, (nuint)p), t, largest, nanThr);
+                var m1 = TopKCandidates(Vector512.LoadUnsafe(ref x0, (nuint)(p + w)), t, largest, nanThr);
+                var m2 = TopKCandidates(Vector512.LoadUnsafe(ref x0, (nuint)(p + 2 * w)), t, largest, nanThr);
+                var m3 = TopKCandidates(Vector512.LoadUnsafe(ref x0, (nuint)(p + 3 * w)), t, largest, nanThr);
                 if ((m0 | m1 | m2 | m3).ExtractMostSignificantBits() == 0) continue;
-                c = Append(x, p, m0.ExtractMostSignificantBits(), cv, ci, c);
-                c = Append(x, p + w, m1.ExtractMostSignificantBits(), cv, ci, c);
-                c = Append(x, p + 2 * w, m2.ExtractMostSignificantBits(), cv, ci, c);
-                c = Append(x, p + 3 * w, m3.ExtractMostSignificantBits(), cv, ci, c);
+                c = TopKAppend(x, p, m0.ExtractMostSignificantBits(), cv, ci, c);
+                c = TopKAppend(x, p + w, m1.ExtractMostSignificantBits(), cv, ci, c);
+                c = TopKAppend(x, p + 2 * w, m2.ExtractMostSignificantBits(), cv, ci, c);
+                c = TopKAppend(x, p + 3 * w, m3.ExtractMostSignificantBits(), cv, ci, c);
                 if (c >= cap)
                 {
                     c = TopKSelect(cv, ci, c, k, largest);
@@ -131,22 +131,22 @@ public static partial class TensorOps
         TopKSelect(cv, ci, c, k, largest);
         // Heap-sort the k kept: a heap with the worst on top, popped to the back, leaves them best first.
         var hv = cv[..k]; var hi = ci[..k];
-        for (int j = 1; j < k; j++) HeapUp(hv, hi, j, largest);
+        for (int j = 1; j < k; j++) TopKHeapUp(hv, hi, j, largest);
         for (int size = k; size > 0; size--)
         {
             outV[size - 1] = hv[0]; outI[size - 1] = hi[0];
             hv[0] = hv[size - 1]; hi[0] = hi[size - 1];
-            HeapDown(hv, hi, 0, size - 1, largest);
+            TopKHeapDown(hv, hi, 0, size - 1, largest);
         }
     }
 
     /// <summary>Lanes of v that beat threshold t: strictly better values (an equal one loses on index); NaN is the largest.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Candidates<T>(Vector512<T> v, Vector512<T> t, bool largest, bool nanThr) where T : unmanaged, IFloatingPointIeee754<T> =>
+    private static Vector512<T> TopKCandidates<T>(Vector512<T> v, Vector512<T> t, bool largest, bool nanThr) where T : unmanaged, IFloatingPointIeee754<T> =>
         largest ? ~Vector512.LessThanOrEqual(v, t) : nanThr ? Vector512.Equals(v, v) : Vector512.LessThan(v, t);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Append<T>(ReadOnlySpan<T> x, int p, ulong bits, Span<T> cv, Span<int> ci, int c) where T : unmanaged
+    private static int TopKAppend<T>(ReadOnlySpan<T> x, int p, ulong bits, Span<T> cv, Span<int> ci, int c) where T : unmanaged
     {
         for (; bits != 0; bits &= bits - 1) { int j = p + BitOperations.TrailingZeroCount(bits); cv[c] = x[j]; ci[c++] = j; }
         return c;
@@ -160,16 +160,16 @@ public static partial class TensorOps
         {
             int mid = lo + (hi - lo) / 2;
             // Median of three moved to mid, so sorted input does not go quadratic.
-            if (TopKBetter(v[mid], ix[mid], v[lo], ix[lo], largest)) Swap(v, ix, mid, lo);
-            if (TopKBetter(v[hi], ix[hi], v[lo], ix[lo], largest)) Swap(v, ix, hi, lo);
-            if (TopKBetter(v[hi], ix[hi], v[mid], ix[mid], largest)) Swap(v, ix, hi, mid);
+            if (TopKBetter(v[mid], ix[mid], v[lo], ix[lo], largest)) TopKSwap(v, ix, mid, lo);
+            if (TopKBetter(v[hi], ix[hi], v[lo], ix[lo], largest)) TopKSwap(v, ix, hi, lo);
+            if (TopKBetter(v[hi], ix[hi], v[mid], ix[mid], largest)) TopKSwap(v, ix, hi, mid);
             T pv = v[mid]; int pi = ix[mid];
             int i = lo, j = hi;
             while (i <= j)
             {
                 while (TopKBetter(v[i], ix[i], pv, pi, largest)) i++;
                 while (TopKBetter(pv, pi, v[j], ix[j], largest)) j--;
-                if (i <= j) { Swap(v, ix, i, j); i++; j--; }
+                if (i <= j) { TopKSwap(v, ix, i, j); i++; j--; }
             }
             if (target <= j) hi = j;
             else if (target >= i) lo = i;
@@ -179,7 +179,7 @@ public static partial class TensorOps
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Swap<T>(Span<T> v, Span<int> ix, int a, int b) where T : unmanaged
+    private static void TopKSwap<T>(Span<T> v, Span<int> ix, int a, int b) where T : unmanaged
     {
         (v[a], v[b]) = (v[b], v[a]);
         (ix[a], ix[b]) = (ix[b], ix[a]);
@@ -197,7 +197,7 @@ public static partial class TensorOps
         return ia < ib;
     }
 
-    private static void HeapUp<T>(Span<T> hv, Span<int> hi, int i, bool largest) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void TopKHeapUp<T>(Span<T> hv, Span<int> hi, int i, bool largest) where T : unmanaged, IFloatingPointIeee754<T>
     {
         while (i > 0)
         {
@@ -208,7 +208,7 @@ public static partial class TensorOps
         }
     }
 
-    private static void HeapDown<T>(Span<T> hv, Span<int> hi, int i, int size, bool largest) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void TopKHeapDown<T>(Span<T> hv, Span<int> hi, int i, int size, bool largest) where T : unmanaged, IFloatingPointIeee754<T>
     {
         while (true)
         {
