@@ -38,6 +38,8 @@ public sealed class Tokenizer : ITokenizer
         return null;
     }
 
+    internal ITokenModel Model => _model;
+
     public int VocabSize { get; }
     public int? BosId { get; }
     public int? EosId { get; }

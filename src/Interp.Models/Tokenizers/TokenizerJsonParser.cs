@@ -39,6 +39,8 @@ internal static class TokenizerJsonParser
 
     private static string? Str(JsonElement o, string name) => Optional(o, name)?.GetString();
 
+    private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
     private static string TypeOf(JsonElement o, string kind) =>
         Str(o, "type") ?? throw new InvalidDataException($"{kind} has no \"type\" field: {Short(o)}");
 
@@ -178,7 +180,7 @@ internal static class TokenizerJsonParser
                 var merges = new List<(string, string)>();
                 if (Optional(o, "merges") is { ValueKind: JsonValueKind.Array } m)
                     foreach (var e in m.EnumerateArray()) merges.Add(ParseMerge(e, merges.Count));
-                var options = new BpeOptions(Str(o, "unk_token"), Str(o, "continuing_subword_prefix"), Str(o, "end_of_word_suffix"),
+                var options = new BpeOptions(Str(o, "unk_token"), NullIfEmpty(Str(o, "continuing_subword_prefix")), NullIfEmpty(Str(o, "end_of_word_suffix")),
                     Bool(o, "fuse_unk", false), Bool(o, "byte_fallback", false), Bool(o, "ignore_merges", false));
                 return new BpeModel(vocab, merges, options);
             }
