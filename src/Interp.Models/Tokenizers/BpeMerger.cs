@@ -9,6 +9,14 @@ internal static class BpeMerger
 {
     public static long Key(int left, int right) => ((long)left << 32) | (uint)right;
 
+    /// <summary>Hashes pair keys well: long.GetHashCode is left ^ right, which collides for most id pairs.</summary>
+    public sealed class PairComparer : IEqualityComparer<long>
+    {
+        public static readonly PairComparer Instance = new();
+        public bool Equals(long x, long y) => x == y;
+        public int GetHashCode(long key) => (int)(((ulong)key * 0x9E3779B97F4A7C15UL) >> 32);
+    }
+
     /// <summary>Reference: scan all pairs for the lowest rank, merge it, repeat. Symbols are (ids, starts, ends)
     /// in [0, count); merged in place. Returns the new count.</summary>
     public static int MergeNaive(int[] ids, int[] starts, int[] ends, int count, Dictionary<long, MergeRule> merges)

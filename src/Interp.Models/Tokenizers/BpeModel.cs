@@ -16,6 +16,7 @@ internal sealed class BpeModel : ITokenModel
 {
     private const int MaxCachedPieceLength = 256;
     private const int CacheCapacity = 1 << 17;
+    private const int NaiveMergeMaxSymbols = 12; // below this the plain scan beats the queue's setup
 
     private readonly Vocabulary _vocab;
     private readonly Dictionary<long, MergeRule> _merges;
@@ -23,6 +24,7 @@ internal sealed class BpeModel : ITokenModel
     private readonly int? _unkId;
     private readonly int[] _byteIds = new int[256]; // id of "<0xNN>" or -1
     private readonly ConcurrentDictionary<string, ModelToken[]> _cache = new();
+    private int _cacheCount; // ConcurrentDictionary.Count takes every lock: too slow per call
 
     public BpeModel(Dictionary<string, int> vocab, IReadOnlyList<(string Left, string Right)> merges, BpeOptions options)
     {
@@ -36,7 +38,7 @@ internal sealed class BpeModel : ITokenModel
         }
         for (int b = 0; b < 256; b++) _byteIds[b] = _vocab.TryGetId($"<0x{b:X2}>", out var id) ? id : -1;
 
-        _merges = new Dictionary<long, MergeRule>(merges.Count);
+        _merges = new Dictionary<long, MergeRule>(merges.Count, BpeMerger.PairComparer.Instance);
         int prefixLen = options.ContinuingSubwordPrefix?.Length ?? 0;
         for (int rank = 0; rank < merges.Count; rank++)
         {
@@ -67,17 +69,22 @@ internal sealed class BpeModel : ITokenModel
         }
         bool cacheable = piece.Length <= MaxCachedPieceLength;
         if (cacheable && _cache.TryGetValue(piece, out var cached)) { output.AddRange(cached); return; }
-        var tokens = TokenizeUncached(piece, useQueue: true);
+        var tokens = TokenizeUncached(piece);
         if (cacheable)
         {
-            if (_cache.Count >= CacheCapacity) _cache.Clear();
+            if (Interlocked.Increment(ref _cacheCount) > CacheCapacity)
+            {
+                _cache.Clear();
+                Interlocked.Exchange(ref _cacheCount, 0);
+            }
             _cache.TryAdd(piece, tokens);
         }
         output.AddRange(tokens);
     }
 
-    /// <summary>Initial symbols then merges; useQueue picks the optimized merge loop (false: the naive reference).</summary>
-    internal ModelToken[] TokenizeUncached(string piece, bool useQueue)
+    /// <summary>Initial symbols then merges. useQueue forces the merge loop (true: queue, false: naive reference);
+    /// null picks the naive scan for short words and the queue for long ones.</summary>
+    internal ModelToken[] TokenizeUncached(string piece, bool? useQueue = null)
     {
         int affix = (_o.ContinuingSubwordPrefix?.Length ?? 0) + (_o.EndOfWordSuffix?.Length ?? 0);
         int cap = piece.Length * (4 + 3 * affix) + 1; // most symbols: one per UTF-8 byte of each char with its affixes
@@ -123,7 +130,7 @@ internal sealed class BpeModel : ITokenModel
         }
         FlushUnk();
 
-        n = useQueue ? BpeMerger.MergeQueue(ids, starts, ends, n, _merges) : BpeMerger.MergeNaive(ids, starts, ends, n, _merges);
+        n = useQueue ?? n > NaiveMergeMaxSymbols ? BpeMerger.MergeQueue(ids, starts, ends, n, _merges) : BpeMerger.MergeNaive(ids, starts, ends, n, _merges);
         var result = new ModelToken[n];
         for (int k = 0; k < n; k++) result[k] = new ModelToken(ids[k], starts[k], ends[k]);
         return result;

@@ -32,7 +32,7 @@ internal sealed class PrependNormalizer(string prefix) : INormalizer
     {
         if (text.Length == 0 || prefix.Length == 0) return text;
         var b = new NormalizedTextBuilder(text.Length + prefix.Length);
-        b.Append(prefix, text.Starts[0], text.Ends[0]);
+        b.Append(prefix, text.StartOf(0), text.EndOf(0));
         b.AppendFrom(text, 0, text.Length);
         return b.Build();
     }
@@ -62,19 +62,24 @@ internal sealed class LowercaseNormalizer : INormalizer
 {
     public NormalizedText Normalize(NormalizedText text)
     {
-        var b = new NormalizedTextBuilder(text.Length);
         var t = text.Text;
+        if (t.IndexOf('\u0130') < 0)
+        {
+            var lower = t.ToLowerInvariant(); // per-scalar simple mapping; same length
+            if (lower.Length == t.Length) return text.WithSameAlignment(lower);
+        }
+        var b = new NormalizedTextBuilder(text.Length);
         for (int i = 0; i < t.Length;)
         {
             if (char.IsHighSurrogate(t[i]) && i + 1 < t.Length && char.IsLowSurrogate(t[i + 1]))
             {
                 var lower = Rune.ToLowerInvariant(new Rune(t[i], t[i + 1])).ToString();
-                b.Append(lower, text.Starts[i], text.Ends[i + 1]);
+                b.Append(lower, text.StartOf(i), text.EndOf(i + 1));
                 i += 2;
                 continue;
             }
-            if (t[i] == '\u0130') b.Append("i\u0307", text.Starts[i], text.Ends[i]);
-            else b.Append(char.ToLowerInvariant(t[i]), text.Starts[i], text.Ends[i]);
+            if (t[i] == '\u0130') b.Append("i\u0307", text.StartOf(i), text.EndOf(i));
+            else b.Append(char.ToLowerInvariant(t[i]), text.StartOf(i), text.EndOf(i));
             i++;
         }
         return b.Build();

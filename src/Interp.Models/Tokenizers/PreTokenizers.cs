@@ -6,57 +6,57 @@ namespace Interp.Models.Tokenizers;
 
 internal interface IPreTokenizer
 {
-    /// <summary>Replaces the list's pieces by their pre-tokenized parts, in order; empty parts are dropped.</summary>
-    void PreTokenize(List<NormalizedText> pieces);
+    /// <summary>Emits the pre-tokenized parts of one piece, in order; empty parts are dropped. Pieces are streamed
+    /// (not collected) so that each dies young: 5 MB of text makes about a million of them.</summary>
+    void PreTokenize(NormalizedText piece, Action<NormalizedText> emit);
 }
 
-internal abstract class PieceWisePreTokenizer : IPreTokenizer
+internal static class PreTokenizerExtensions
 {
-    protected abstract void Apply(NormalizedText piece, List<NormalizedText> output);
-
-    public void PreTokenize(List<NormalizedText> pieces)
+    /// <summary>Replaces the list's pieces by their pre-tokenized parts, in order.</summary>
+    public static void PreTokenize(this IPreTokenizer p, List<NormalizedText> pieces)
     {
-        if (pieces.Count == 0) return;
         var src = pieces.ToArray();
         pieces.Clear();
-        foreach (var p in src) Apply(p, pieces);
+        foreach (var piece in src) p.PreTokenize(piece, pieces.Add);
     }
 }
 
 internal sealed class SequencePreTokenizer(IReadOnlyList<IPreTokenizer> items) : IPreTokenizer
 {
-    public void PreTokenize(List<NormalizedText> pieces)
+    public void PreTokenize(NormalizedText piece, Action<NormalizedText> emit) => Run(0, piece, emit);
+
+    private void Run(int index, NormalizedText piece, Action<NormalizedText> emit)
     {
-        foreach (var p in items) p.PreTokenize(pieces);
+        if (index == items.Count) { emit(piece); return; }
+        items[index].PreTokenize(piece, p => Run(index + 1, p, emit));
     }
 }
 
-internal sealed class SplitPreTokenizer(SplitPattern pattern, SplitBehavior behavior, bool invert) : PieceWisePreTokenizer
+internal sealed class SplitPreTokenizer(SplitPattern pattern, SplitBehavior behavior, bool invert) : IPreTokenizer
 {
-    protected override void Apply(NormalizedText piece, List<NormalizedText> output) =>
-        TextSplitter.Split(piece, pattern, behavior, invert, output);
+    public void PreTokenize(NormalizedText piece, Action<NormalizedText> emit) =>
+        TextSplitter.Split(piece, pattern, behavior, invert, emit);
 }
 
 /// <summary>GPT-2 style: optional prefix space, the GPT-2 regex split, then each piece's UTF-8 bytes as byte chars.</summary>
-internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) : PieceWisePreTokenizer
+internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) : IPreTokenizer
 {
     public const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
     private static readonly RegexPattern Gpt2 = new(Gpt2Pattern);
 
-    protected override void Apply(NormalizedText piece, List<NormalizedText> output)
+    public void PreTokenize(NormalizedText piece, Action<NormalizedText> emit)
     {
         if (piece.Length == 0) return;
         if (addPrefixSpace && piece.Text[0] != ' ')
         {
             var b = new NormalizedTextBuilder(piece.Length + 1);
-            b.Append(' ', piece.Starts[0], piece.Ends[0]);
+            b.Append(' ', piece.StartOf(0), piece.EndOf(0));
             b.AppendFrom(piece, 0, piece.Length);
             piece = b.Build();
         }
-        if (!useRegex) { output.Add(ToByteChars(piece)); return; }
-        int first = output.Count;
-        TextSplitter.Split(piece, Gpt2, SplitBehavior.Isolated, false, output);
-        for (int i = first; i < output.Count; i++) output[i] = ToByteChars(output[i]);
+        if (!useRegex) { emit(ToByteChars(piece)); return; }
+        TextSplitter.Split(piece, Gpt2, SplitBehavior.Isolated, false, p => emit(ToByteChars(p)));
     }
 
     /// <summary>The piece's UTF-8 bytes as GPT-2 byte chars; each byte char aligns with the whole char it came from.</summary>
@@ -64,23 +64,26 @@ internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) 
     {
         var t = piece.Text;
         if (!t.AsSpan().ContainsAnyExceptInRange('\0', '\u007F'))
-        {
-            var chars = new char[t.Length];
-            for (int i = 0; i < t.Length; i++) chars[i] = ByteLevelMap.ByteToChar[t[i]];
-            return new NormalizedText(new string(chars), piece.Starts, piece.Ends);
-        }
-        var b = new NormalizedTextBuilder(t.Length * 2);
+            return piece.WithSameAlignment(string.Create(t.Length, t, static (dst, src) =>
+            {
+                for (int i = 0; i < src.Length; i++) dst[i] = ByteLevelMap.ByteToChar[src[i]];
+            }));
+        int n = System.Text.Encoding.UTF8.GetByteCount(t);
+        var chars = new char[n];
+        var starts = new int[n];
+        var ends = new int[n];
         Span<byte> utf8 = stackalloc byte[4];
+        int k = 0;
         for (int i = 0; i < t.Length;)
         {
             int units = char.IsHighSurrogate(t[i]) && i + 1 < t.Length && char.IsLowSurrogate(t[i + 1]) ? 2 : 1;
             var rune = units == 2 ? new Rune(t[i], t[i + 1]) : Rune.TryCreate(t[i], out var r) ? r : Rune.ReplacementChar;
-            int n = rune.EncodeToUtf8(utf8);
+            int len = rune.EncodeToUtf8(utf8);
             var (os, oe) = piece.OriginalSpan(i, i + units);
-            for (int k = 0; k < n; k++) b.Append(ByteLevelMap.ByteToChar[utf8[k]], os, oe);
+            for (int j = 0; j < len; j++, k++) { chars[k] = ByteLevelMap.ByteToChar[utf8[j]]; starts[k] = os; ends[k] = oe; }
             i += units;
         }
-        return b.Build();
+        return new NormalizedText(new string(chars), starts, ends);
     }
 }
 
@@ -88,22 +91,26 @@ internal enum PrependScheme { Always, First, Never }
 
 /// <summary>SentencePiece style: spaces become the replacement char ("▁"), which is prepended per the scheme, and
 /// (with split) each piece starts at a replacement char.</summary>
-internal sealed class MetaspacePreTokenizer(char replacement, PrependScheme scheme, bool split) : PieceWisePreTokenizer
+internal sealed class MetaspacePreTokenizer(char replacement, PrependScheme scheme, bool split) : IPreTokenizer
 {
     private readonly LiteralPattern _splitOn = new(replacement.ToString());
 
-    protected override void Apply(NormalizedText piece, List<NormalizedText> output)
+    public void PreTokenize(NormalizedText piece, Action<NormalizedText> emit)
     {
         if (piece.Length == 0) return;
         var t = piece.Text;
         bool prepend = t[0] != ' ' && t[0] != replacement
             && (scheme == PrependScheme.Always || (scheme == PrependScheme.First && piece.OriginalStart == 0));
-        var b = new NormalizedTextBuilder(t.Length + 1);
-        if (prepend) b.Append(replacement, piece.Starts[0], piece.Ends[0]);
-        for (int i = 0; i < t.Length; i++) b.Append(t[i] == ' ' ? replacement : t[i], piece.Starts[i], piece.Ends[i]);
-        var replaced = b.Build();
-        if (split) TextSplitter.Split(replaced, _splitOn, SplitBehavior.MergedWithNext, false, output);
-        else output.Add(replaced);
+        var replaced = piece.WithSameAlignment(t.Replace(' ', replacement));
+        if (prepend)
+        {
+            var b = new NormalizedTextBuilder(t.Length + 1);
+            b.Append(replacement, piece.StartOf(0), piece.EndOf(0));
+            b.AppendFrom(replaced, 0, replaced.Length);
+            replaced = b.Build();
+        }
+        if (split) TextSplitter.Split(replaced, _splitOn, SplitBehavior.MergedWithNext, false, emit);
+        else emit(replaced);
     }
 }
 

@@ -148,7 +148,11 @@ internal sealed class CharClassPattern(Func<Rune, bool> isMatch) : SplitPattern
 internal static class TextSplitter
 {
     /// <summary>Splits text by pattern with HF's behaviour semantics and appends the non-empty parts to output.</summary>
-    public static void Split(NormalizedText text, SplitPattern pattern, SplitBehavior behavior, bool invert, List<NormalizedText> output)
+    public static void Split(NormalizedText text, SplitPattern pattern, SplitBehavior behavior, bool invert, List<NormalizedText> output) =>
+        Split(text, pattern, behavior, invert, output.Add);
+
+    /// <summary>Splits text by pattern with HF's behaviour semantics and emits the non-empty parts in order.</summary>
+    public static void Split(NormalizedText text, SplitPattern pattern, SplitBehavior behavior, bool invert, Action<NormalizedText> emit)
     {
         var segs = new List<(int Start, int End, bool IsMatch)>();
         pattern.FindMatches(text.Text, segs);
@@ -193,6 +197,6 @@ internal static class TextSplitter
                 break;
         }
         foreach (var p in parts)
-            if (!p.Remove && p.End > p.Start) output.Add(text.Slice(p.Start, p.End));
+            if (!p.Remove && p.End > p.Start) emit(text.Slice(p.Start, p.End));
     }
 }

@@ -57,8 +57,17 @@ public sealed class Tokenizer : ITokenizer
         var offsets = new List<(int Start, int End)>();
         var rawParts = new List<TextPart>();
         var normParts = new List<TextPart>();
-        var pieces = new List<NormalizedText>();
         var modelTokens = new List<ModelToken>();
+        void TokenizePiece(NormalizedText piece)
+        {
+            modelTokens.Clear();
+            _model.Tokenize(piece.Text, modelTokens);
+            foreach (var mt in modelTokens)
+            {
+                ids.Add(mt.Id);
+                offsets.Add(piece.OriginalSpan(mt.Start, mt.End));
+            }
+        }
         _added.SplitRaw(text, rawParts);
         foreach (var part in rawParts)
         {
@@ -70,19 +79,9 @@ public sealed class Tokenizer : ITokenizer
             foreach (var np in normParts)
             {
                 if (np.Token is { } ntok) { ids.Add(ntok.Id); offsets.Add(normalized.OriginalSpan(np.Start, np.End)); continue; }
-                pieces.Clear();
-                pieces.Add(normalized.Slice(np.Start, np.End));
-                _preTokenizer?.PreTokenize(pieces);
-                foreach (var piece in pieces)
-                {
-                    modelTokens.Clear();
-                    _model.Tokenize(piece.Text, modelTokens);
-                    foreach (var mt in modelTokens)
-                    {
-                        ids.Add(mt.Id);
-                        offsets.Add(piece.OriginalSpan(mt.Start, mt.End));
-                    }
-                }
+                var segment = normalized.Slice(np.Start, np.End);
+                if (_preTokenizer is null) TokenizePiece(segment);
+                else _preTokenizer.PreTokenize(segment, TokenizePiece);
             }
         }
         if (addSpecialTokens) _postProcessor?.AddSpecialTokens(ids, offsets);

@@ -51,7 +51,7 @@ public class PreTokenizerTests
         var pieces = new List<NormalizedText> { NormalizedText.FromOriginal(text, 0, text.Length) };
         p.PreTokenize(pieces);
         Assert.Equal(new[] { (0, 4), (4, 6), (6, 8) }, pieces.Select(x => x.OriginalSpan(0, x.Length)).ToArray());
-        Assert.Equal(new[] { "x𝐀y", " !", "𝐀" }, pieces.Select(x => text[x.Starts[0]..x.Ends[^1]]).ToArray());
+        Assert.Equal(new[] { "x𝐀y", " !", "𝐀" }, pieces.Select(x => text[x.StartOf(0)..x.EndOf(x.Length - 1)]).ToArray());
     }
 
     [Fact]
