@@ -26,6 +26,24 @@ public class NormalizerAndDecoderTests
         Assert.Equal("한", Norm(new UnicodeNormalizer(IcuNormalization.Form.NFC), "\u1112\u1161\u11AB").Text); // conjoining jamo
     }
 
+    [Theory]
+    [InlineData(IcuNormalization.Form.NFC)]
+    [InlineData(IcuNormalization.Form.NFD)]
+    [InlineData(IcuNormalization.Form.NFKC)]
+    [InlineData(IcuNormalization.Form.NFKD)]
+    internal void UnicodeNormalizer_ChunkedWithAlignment_EqualsWholeStringNormalization(IcuNormalization.Form form)
+    {
+        string[] atoms = ["a", "e", "\u0301", "\u0308", "\u0323", "\u1112", "\u1161", "\u11AB", "\uFB01", "²", "Å", "ﾊﾟ", "𝐀", " ", "한", "\u0344"];
+        var rng = new Random(7);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            var text = string.Concat(Enumerable.Range(0, 1 + rng.Next(12)).Select(_ => atoms[rng.Next(atoms.Length)]));
+            var r = Norm(new UnicodeNormalizer(form), text);
+            Assert.Equal(IcuNormalization.Normalize(text, form), r.Text);
+            Assert.Equal((0, text.Length), r.OriginalSpan(0, r.Length));
+        }
+    }
+
     [Fact]
     public void Lowercase_FollowsRustCharLowercase()
     {
