@@ -95,6 +95,7 @@ public sealed partial class Tensor : IDisposable
     {
         get
         {
+            if (Numel == 0) return true;   // no element to misplace (ContiguousStrides gives [.., 1] for a 0 axis)
             int acc = 1;
             for (int i = Rank - 1; i >= 0; i--)
             {
