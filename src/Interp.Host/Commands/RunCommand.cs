@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Interp.Models;
 using Interp.Tensors;
+using Interp.Tensors.IO;
 
 namespace Interp.Host.Commands;
 

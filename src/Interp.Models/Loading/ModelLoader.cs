@@ -1,6 +1,7 @@
 // Opens a Hugging Face checkpoint folder (config.json + model.safetensors or a sharded index) as a
 // HookedTransformer. Keys are normalised per architecture; missing, unexpected or mis-shaped tensors fail loudly.
 using Interp.Tensors;
+using Interp.Tensors.IO;
 
 namespace Interp.Models;
 

@@ -1,6 +1,7 @@
 // Parity with the PyTorch references: logits, loss, every hook activation, gradients at hooks, and
 // parameter gradients, for each fixture architecture.
 using Interp.Tensors;
+using Interp.Tensors.IO;
 
 namespace Interp.Models.Tests.Runtime;
 
@@ -67,7 +68,10 @@ public class ParityTests
     public void HookNames_MatchGoldenFile(string name)
     {
         var model = ModelLoader.Load(Fixture.Dir(name));
-        var golden = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Golden", $"hooks.{model.Config.ModelType}.txt"));
+        string file = $"hooks.{model.Config.ModelType}.txt";
+        if (Environment.GetEnvironmentVariable("INTERP_UPDATE_GOLDEN") is { Length: > 0 } srcDir)
+            File.WriteAllLines(Path.Combine(srcDir, file), model.HookNames); // regenerate: INTERP_UPDATE_GOLDEN=<tests/.../Golden>, then review the diff
+        var golden = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Golden", file));
         Assert.Equal(golden, model.HookNames);
     }
 
