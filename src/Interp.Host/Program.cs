@@ -6,6 +6,7 @@ var root = new RootCommand("Interp: automated interpretability for transformer l
 foreach (var c in new[]
 {
     InfoCommand.Create(),
+    BenchCommand.Create(),
 })
     root.Subcommands.Add(c);
 
