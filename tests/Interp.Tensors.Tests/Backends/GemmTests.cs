@@ -34,11 +34,13 @@ public unsafe class GemmTests(ITestOutputHelper output)
         return new Case(ta, tb, m, n, k, lda, ldb, ldc, a, b, c, alpha, beta);
     }
 
-    private static float[] RunManaged(Kind kernel, Case t)
+    private static float[] RunManaged(Kind kernel, Case t) => RunManaged(kernel, ManagedGemm.MC, ManagedGemm.KC, ManagedGemm.NC, t);
+
+    private static float[] RunManaged(Kind kernel, int mc, int kc, int nc, Case t)
     {
         var c = (float[])t.C0.Clone();
         fixed (float* pa = t.A) fixed (float* pb = t.B) fixed (float* pc = c)
-            ManagedGemm.Sgemm(kernel, t.TA, t.TB, t.M, t.N, t.K, t.Alpha, pa, t.Lda, pb, t.Ldb, t.Beta, pc, t.Ldc);
+            ManagedGemm.Sgemm(kernel, mc, kc, nc, t.TA, t.TB, t.M, t.N, t.K, t.Alpha, pa, t.Lda, pb, t.Ldb, t.Beta, pc, t.Ldc);
         return c;
     }
 
@@ -112,17 +114,36 @@ public unsafe class GemmTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Kernels))]
-    public void Sgemm_HundredsAcrossBlocksAndThreads_MatchesReference(string kernelName)
+    public void Sgemm_HundredsMultiThreaded_MatchesReference(string kernelName)
     {
+        // Over ManagedGemm.ParallelMinMacs (4e6) multiply-adds each, so these run split over threads: by rows
+        // (200×80, 197×80, 150×110) and by column panels (5×3100, which also crosses NC = 2048).
         var kernel = Parse(kernelName);
-        // 200×48×260 crosses MC and KC blocks and runs multi-threaded split by rows; 5×3100×150 crosses
-        // NC (3072) and splits by column panels.
         var rng = new Random(31);
-        foreach (var (m, n, k, ta, tb) in new[] { (200, 48, 260, false, false), (197, 45, 270, true, true), (5, 3100, 150, false, true), (150, 70, 260, true, false) })
+        foreach (var (m, n, k, ta, tb) in new[] { (200, 80, 260, false, false), (197, 80, 270, true, true), (5, 3100, 260, false, true), (150, 110, 260, true, false) })
         {
             var t = MakeCase(rng, ta, tb, m, n, k, pad: 5, alpha: 0.5f, beta: 2f);
             AssertMatchesReference(t, RunManaged(kernel, t), $"{kernel}");
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Sgemm_TinyCacheBlocks_CrossesEveryBlockEdge(string kernelName)
+    {
+        // Blocks of MC 24 / KC 16 / NC 64 make sizes of ~100 cross every loop boundary, including uneven
+        // depth chunks that accumulate onto C with beta applied only once.
+        var kernel = Parse(kernelName);
+        var rng = new Random(37);
+        foreach (var (m, n, k) in new[] { (100, 130, 50), (25, 65, 33), (49, 200, 17) })
+            foreach (bool ta in new[] { false, true })
+                foreach (bool tb in new[] { false, true })
+                {
+                    var t = MakeCase(rng, ta, tb, m, n, k, pad: 2, alpha: -1.25f, beta: 0.5f);
+                    AssertMatchesReference(t, RunManaged(kernel, 24, 16, 64, t), $"{kernel} tiny blocks");
+                    var z = MakeCase(rng, ta, tb, m, n, k, pad: 2, alpha: 1f, beta: 0f, nanC: true);
+                    AssertMatchesReference(z, RunManaged(kernel, 24, 16, 64, z), $"{kernel} tiny blocks, NaN C");
+                }
     }
 
     [Theory]
