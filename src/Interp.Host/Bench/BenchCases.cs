@@ -9,5 +9,10 @@ public static class BenchCases
         () => new SgemmCase(512, 768, 768, inQuickRun: true),
         () => new SgemmCase(512, 768, 3072, inQuickRun: false),
         () => new SgemmCase(4096, 768, 24576, inQuickRun: false),
+        () => new Gpt2ForwardCase(1, 128, cache: false, inQuickRun: true),
+        () => new Gpt2ForwardCase(1, 128, cache: true, inQuickRun: true),
+        () => new Gpt2ForwardCase(8, 128, cache: false, inQuickRun: false),
+        () => new Gpt2ForwardCase(8, 128, cache: true, inQuickRun: false),
+        () => new Gpt2ForwardBackwardCase(inQuickRun: true),
     };
 }

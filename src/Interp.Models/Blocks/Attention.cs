@@ -31,11 +31,17 @@ internal static class Attention
         using var qh = q.Permute(0, 2, 1, 3);      // [batch, head, q, d_head]
         using var kt = k.Permute(0, 2, 3, 1);      // [batch, head, d_head, k]
         using var raw = TensorOps.MatMul(qh, kt);  // [batch, head, q, k]
-        using var scaled = raw * (1.0 / Math.Sqrt(dh));
-        using var mask = TensorOps.CausalMask(nq, nk);
-        var scores = run.At(h.AttnScores, TensorOps.MaskedFill(scaled, mask, double.NegativeInfinity));
-        var pattern = run.At(h.Pattern, TensorOps.Softmax(scores, -1)); // [batch, head, q, k]
-        scores.Dispose();
+        double scale = 1.0 / Math.Sqrt(dh);
+        Tensor pattern;                             // [batch, head, q, k]
+        if (run.Wants(h.AttnScores))
+        {
+            using var scaled = raw * scale;
+            using var mask = TensorOps.CausalMask(nq, nk);
+            var scores = run.At(h.AttnScores, TensorOps.MaskedFill(scaled, mask, double.NegativeInfinity));
+            pattern = run.At(h.Pattern, TensorOps.Softmax(scores, -1));
+            scores.Dispose();
+        }
+        else pattern = run.At(h.Pattern, TensorOps.CausalSoftmax(raw, scale)); // fused scale + mask + softmax
         using var vh = v.Permute(0, 2, 1, 3);      // [batch, head, k, d_head]
         using var zh = TensorOps.MatMul(pattern, vh); // [batch, head, q, d_head]
         pattern.Dispose();

@@ -159,3 +159,39 @@ public class SoftmaxTests
         return (p, lp);
     }
 }
+
+public class CausalSoftmaxTests
+{
+    [Theory]
+    [InlineData(new[] { 3, 3 })]
+    [InlineData(new[] { 2, 4, 7 })]
+    [InlineData(new[] { 2, 3, 5, 9 })] // fewer queries than keys (a KV cache)
+    [InlineData(new[] { 1, 1, 1, 70 })]
+    public void CausalSoftmax_EqualsComposedScaleMaskSoftmax_AndGradientsMatch(int[] shape)
+    {
+        var rng = new Random(4);
+        var x = GradCheck.Rand(rng, -3, 3, shape);
+        int q = shape[^2], k = shape[^1];
+        const double scale = 0.37;
+        var fused = TensorOps.CausalSoftmax(x, scale).ToArray<double>();
+        var composed = TensorOps.Softmax(TensorOps.MaskedFill(x * scale, TensorOps.CausalMask(q, k), double.NegativeInfinity), -1).ToArray<double>();
+        for (int i = 0; i < fused.Length; i++) Assert.True(Math.Abs(fused[i] - composed[i]) <= 1e-15, $"[{i}] {fused[i]} vs {composed[i]}");
+        GradCheck.Check(t => TensorOps.CausalSoftmax(t[0], scale), new[] { x });
+    }
+
+    [Fact]
+    public void CausalSoftmax_NonContiguousInput_MatchesAndMaskedAreExactlyZero()
+    {
+        var rng = new Random(8);
+        var a = GradCheck.Rand(rng, -2, 2, 6, 6);
+        var y = TensorOps.CausalSoftmax(a.T, 1.0).ToArray<double>();
+        for (int r = 0; r < 6; r++) for (int c = r + 1; c < 6; c++) Assert.Equal(0.0, y[r * 6 + c]);
+        GradCheck.Check(t => TensorOps.CausalSoftmax(t[0].T, 2.0), new[] { a });
+    }
+
+    [Fact]
+    public void CausalSoftmax_MoreQueriesThanKeys_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => TensorOps.CausalSoftmax(Tensor.Zeros(4, 3), 1.0));
+    }
+}
