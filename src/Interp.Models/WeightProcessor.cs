@@ -21,7 +21,7 @@ public static class WeightProcessor
         var arch = model.Arch;
         var cfg = arch.Config;
         if (p.CenterWritingWeights && cfg.Norm != NormKind.LayerNorm)
-            throw new ArgumentException($"center_writing_weights needs LayerNorm, which removes the residual stream's mean; this {cfg.ModelType} model uses {cfg.Norm}, whose output depends on that mean. Drop center_writing_weights (fold_ln, center_unembed and fold_value_biases are fine).");
+            throw new ArgumentException($"center_writing_weights needs LayerNorm, which removes the residual stream's mean; this {cfg.ModelType} model uses RMSNorm, whose output depends on that mean. Drop center_writing_weights (fold_ln, center_unembed and fold_value_biases are fine).");
 
         var roles = arch.Roles();
         if (p.FoldLn || p.CenterWritingWeights || p.CenterUnembed) Untie(arch, roles);
