@@ -4,7 +4,9 @@ using Interp.Tensors;
 
 namespace Interp.Models;
 
-/// <summary>Reads an activation and may return a replacement of the same shape (or null to keep it).</summary>
+/// <summary>Reads an activation and may return a replacement of the same shape and dtype (or null to keep it).
+/// The model takes ownership of a returned tensor and disposes it: return a new one (an op result, or
+/// <c>t.Detach()</c> of a tensor you keep, such as a cached activation), never the tensor you hold.</summary>
 public delegate Tensor? HookFn(Tensor activation, string hookName);
 
 public sealed class HookRun

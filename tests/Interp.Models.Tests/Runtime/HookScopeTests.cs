@@ -73,6 +73,24 @@ public class HookScopeTests
     }
 
     [Fact]
+    public void Hook_ReturnsDetachedViewOfCachedTensor_PatchesAndCacheStaysIntact()
+    {
+        var m = new TinyGpt2().Model;
+        using var clean = TinyGpt2.Ids(Row);
+        using var corrupt = TinyGpt2.Ids(new long[] { 4, 4, 4, 4, 4 });
+        var (cleanLogits, cache) = m.RunWithCache(clean, n => n == ResidPre);
+        using (cleanLogits) using (cache)
+        {
+            var kept = cache[ResidPre].ToArray();
+            var patched = Logits(m, corrupt, (ResidPre, (_, n) => cache[n].Detach()));   // the documented way to hand back a kept tensor
+            Assert.Equal(cleanLogits.ToArray(), patched);
+            for (int i = 0; i < 3; i++) Logits(m, corrupt);                                // pooled buffers get reused here
+            Assert.False(cache[ResidPre].IsDisposed);
+            Assert.Equal(kept, cache[ResidPre].ToArray());
+        }
+    }
+
+    [Fact]
     public void Hook_WrongShape_ThrowsNamingHookAndShapesThenModelStillWorks()
     {
         var m = new TinyGpt2().Model;

@@ -63,6 +63,31 @@ public class InterventionTests
     }
 
     [Fact]
+    public void MeanAblate_MeanNotBroadcastable_ThrowsNamingHookAndShapes()
+    {
+        var m = new TinyGpt2();
+        using var ids = TinyGpt2.Ids(RowA);
+        using var wrong = Tensor.Zeros(TinyGpt2.D);
+        var e = Assert.Throws<ArgumentException>(() => m.Model.RunWithHooks(ids, (Post, Interventions.MeanAblate(wrong))));
+        Assert.Contains($"mean for '{Post}' is F32 [4]", e.Message);
+        Assert.Contains("[1, 5, 8]", e.Message);
+        using var f64 = Tensor.Zeros(DType.F64, TinyGpt2.M);
+        Assert.Contains("F64", Assert.Throws<ArgumentException>(() => m.Model.RunWithHooks(ids, (Post, Interventions.MeanAblate(f64)))).Message);
+    }
+
+    [Fact]
+    public void MeanAblate_PerPositionMean_ReplacesEachPositionWithItsRow()
+    {
+        var m = new TinyGpt2();
+        var mean = Enumerable.Range(0, 5 * TinyGpt2.D).Select(i => (i % 7 - 3) / 4.0).ToArray();   // [pos 5, d 4]
+        using var meanT = Tensor.FromArray(Array.ConvertAll(mean, x => (float)x), 5, TinyGpt2.D);
+        using var ids = TinyGpt2.Ids(RowA, RowB);
+        using var logits = m.Model.RunWithHooks(ids, (ResidPre, Interventions.MeanAblate(meanT, new Selection(Positions: new[] { 1, 3 }))));
+        var e = Edit(ResidPre, a => { foreach (var p in new[] { 1, 3 }) a[p] = mean.AsSpan(p * 4, 4).ToArray(); });
+        AssertBothRows(m, logits, e, e, "resid_pre[1,3] := per-position mean");
+    }
+
+    [Fact]
     public void MeanAblate_NoMean_UsesBatchAndPositionMeanOfThisRun()
     {
         var m = new TinyGpt2();
