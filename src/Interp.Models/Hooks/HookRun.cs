@@ -4,7 +4,9 @@ using Interp.Tensors;
 
 namespace Interp.Models;
 
-/// <summary>Reads an activation and may return a replacement of the same shape (or null to keep it).</summary>
+/// <summary>Reads an activation and may return a replacement of the same shape and dtype (or null to keep it).
+/// The model takes ownership of a returned tensor and disposes it: return a new one (an op result, or
+/// <c>t.Detach()</c> of a tensor you keep, such as a cached activation), never the tensor you hold.</summary>
 public delegate Tensor? HookFn(Tensor activation, string hookName);
 
 public sealed class HookRun
@@ -37,17 +39,13 @@ public sealed class HookRun
     {
         if (!Active) return x;
         bool cache = _cacheFilter?.Invoke(name) ?? false;
-        if (cache && _grad)
-        {
-            if (!x.RequiresGrad) { var leaf = x.Detach().RequireGrad(); x.Dispose(); x = leaf; }
-            else x.RetainGrad();
-        }
         if (_fns is not null && _fns.TryGetValue(name, out var list))
         {
             foreach (var fn in list)
             {
                 var r = fn(x, name);
                 if (r is null || ReferenceEquals(r, x)) continue;
+                if (!ShapeUtil.SameShape(r.Shape, x.Shape) || r.DType != x.DType) r.Dispose();
                 if (!ShapeUtil.SameShape(r.Shape, x.Shape))
                     throw new InvalidOperationException($"hook at '{name}' returned shape [{ShapeUtil.Str(r.Shape)}] but the activation has [{ShapeUtil.Str(x.Shape)}]; a hook must keep the shape.");
                 if (r.DType != x.DType) throw new InvalidOperationException($"hook at '{name}' returned {r.DType} but the activation is {x.DType}.");
@@ -57,6 +55,12 @@ public sealed class HookRun
         }
         if (cache)
         {
+            // after the edits: the cache holds the edited value, so its gradient is taken at that value too
+            if (_grad)
+            {
+                if (!x.RequiresGrad) { var leaf = x.Detach().RequireGrad(); x.Dispose(); x = leaf; }
+                else x.RetainGrad();
+            }
             if (_cache!.Remove(name, out var old)) old.Dispose();
             _cache[name] = x.Detach();
             if (_grad) _gradSources![name] = x;
