@@ -5,8 +5,8 @@ using Interp.Tensors;
 namespace Interp.Models;
 
 /// <summary>Reads an activation and may return a replacement of the same shape and dtype (or null to keep it).
-/// The model takes ownership of a returned tensor and disposes it: return a new one (an op result, or
-/// <c>t.Detach()</c> of a tensor you keep, such as a cached activation), never the tensor you hold.</summary>
+/// Returning a tensor you still hold (a cached activation, say) is safe: the model continues with its own
+/// view of the result and never disposes the object you returned.</summary>
 public delegate Tensor? HookFn(Tensor activation, string hookName);
 
 public sealed class HookRun
@@ -45,12 +45,13 @@ public sealed class HookRun
             {
                 var r = fn(x, name);
                 if (r is null || ReferenceEquals(r, x)) continue;
-                if (!ShapeUtil.SameShape(r.Shape, x.Shape) || r.DType != x.DType) r.Dispose();
                 if (!ShapeUtil.SameShape(r.Shape, x.Shape))
                     throw new InvalidOperationException($"hook at '{name}' returned shape [{ShapeUtil.Str(r.Shape)}] but the activation has [{ShapeUtil.Str(x.Shape)}]; a hook must keep the shape.");
                 if (r.DType != x.DType) throw new InvalidOperationException($"hook at '{name}' returned {r.DType} but the activation is {x.DType}.");
+                // The hook may hand back a tensor it (or a cache) still holds: continue with our own
+                // graph-preserving view of it, never with the object itself.
                 x.Dispose();
-                x = r;
+                x = TensorOps.Contiguous(r);
             }
         }
         if (cache)

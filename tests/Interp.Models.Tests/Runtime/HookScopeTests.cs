@@ -73,7 +73,7 @@ public class HookScopeTests
     }
 
     [Fact]
-    public void Hook_ReturnsDetachedViewOfCachedTensor_PatchesAndCacheStaysIntact()
+    public void Hook_ReturnsCachedTensorItself_PatchesAndCacheStaysIntact()
     {
         var m = new TinyGpt2().Model;
         using var clean = TinyGpt2.Ids(Row);
@@ -82,7 +82,7 @@ public class HookScopeTests
         using (cleanLogits) using (cache)
         {
             var kept = cache[ResidPre].ToArray();
-            var patched = Logits(m, corrupt, (ResidPre, (_, n) => cache[n].Detach()));   // the documented way to hand back a kept tensor
+            var patched = Logits(m, corrupt, (ResidPre, (_, n) => cache[n]));   // handing back a tensor the caller keeps must not corrupt it
             Assert.Equal(cleanLogits.ToArray(), patched);
             for (int i = 0; i < 3; i++) Logits(m, corrupt);                                // pooled buffers get reused here
             Assert.False(cache[ResidPre].IsDisposed);
