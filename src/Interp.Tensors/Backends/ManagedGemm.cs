@@ -2,7 +2,6 @@
 // packed panels (GemmPacking), register-blocked SIMD micro-kernels (GemmKernels), split over Par.Threads.
 // Not a double-precision GEMM: float64 stays on GemmReference (gradient checks only).
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Interp.Tensors;
@@ -30,9 +29,6 @@ internal static unsafe class ManagedGemm
     /// MatMul's threshold for spreading a batch of small products over the cores (so those do not nest).
     /// </summary>
     internal const long ParallelMinMacs = 4_000_000;
-
-    [ThreadStatic] private static float[]? _bufA;
-    [ThreadStatic] private static float[]? _bufB;
 
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
         => Sgemm(Kernel, MC, KC, NC, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -111,11 +107,11 @@ internal static unsafe class ManagedGemm
         // Even blocks: m = 256 runs as 2×132 rather than 192 + 64; k = 1000 as 2×500 rather than 768 + 232.
         int mcBlock = RoundUp(CeilDiv(m, CeilDiv(m, g.Mc)), mr), kcBlock = CeilDiv(k, CeilDiv(k, g.Kc));
         int mcMax = Math.Min(mcBlock, RoundUp(m, mr)), kcMax = kcBlock, ncMax = Math.Min(g.Nc, RoundUp(n, nr));
-        float[] bufA = Rent(ref _bufA, (long)mcMax * kcMax);
-        float[] bufB = Rent(ref _bufB, (long)ncMax * kcMax);
+        long floatsA = (long)mcMax * kcMax;
+        float[] work = GemmWorkspace.Rent(floatsA, (long)ncMax * kcMax);
         try
         {
-            float* ap = Align(bufA), bp = Align(bufB);
+            float* ap = GemmWorkspace.RegionA(work), bp = GemmWorkspace.RegionB(work, floatsA);
             float* tile = stackalloc float[GemmKernels.MR512 * GemmKernels.NR512];
             for (int jc = 0; jc < n; jc += g.Nc)
             {
@@ -151,11 +147,7 @@ internal static unsafe class ManagedGemm
                 }
             }
         }
-        finally
-        {
-            _bufA = bufA;
-            _bufB = bufB;
-        }
+        finally { GemmWorkspace.Return(work); }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -174,24 +166,6 @@ internal static unsafe class ManagedGemm
             if (beta == 0f) row.Clear();
             else if (beta != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
         }
-    }
-
-    /// <summary>Takes this thread's buffer (growing it if needed) and leaves null behind, so a re-entrant call allocates its own.</summary>
-    private static float[] Rent(ref float[]? slot, long floats)
-    {
-        long need = floats + 16; // room to align to 64 bytes
-        if (need > Array.MaxLength) throw new InvalidOperationException($"GEMM packing buffer of {need} floats is too large; lower MC/KC/NC.");
-        var buf = slot;
-        slot = null;
-        if (buf is null || buf.Length < need) buf = GC.AllocateUninitializedArray<float>((int)need, pinned: true);
-        return buf;
-    }
-
-    /// <summary>First 64-byte-aligned element of a pinned buffer.</summary>
-    private static float* Align(float[] pinned)
-    {
-        nint p = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
-        return (float*)((p + 63) & ~(nint)63);
     }
 
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;

@@ -175,7 +175,7 @@ public unsafe class GemmTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Sgemm_HandComputed2x3x2()
+    public void Sgemm_HandComputed2x3x2_MatchesHandResult()
     {
         // [1 2 3; 4 5 6] · [7 8; 9 10; 11 12] = [58 64; 139 154]; alpha 2, beta 1 over C = 1.
         var a = new float[] { 1, 2, 3, 4, 5, 6 };
