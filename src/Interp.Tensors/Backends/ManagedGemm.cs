@@ -80,8 +80,8 @@ internal static unsafe class ManagedGemm
     private static int SlabUnits(int units, int parts) => (units + parts - 1) / parts;
 
     // Packing cost per element in multiply-add equivalents (measured on AVX-512 Zen 5: a MAC in the kernel takes
-    // ~0.009 ns; packing op(A) ~0.3 ns, op(B) ~0.1 ns, transposed op(B) ~0.33 ns per element).
-    private const double PackAMacs = 30, PackBMacs = 10, PackBTransMacs = 35;
+    // ~0.009 ns; packing op(A) or op(B) ~0.1 ns per element, transposed op(B) ~0.2 ns).
+    private const double PackAMacs = 11, PackBMacs = 11, PackBTransMacs = 22;
 
     /// <summary>Tile shape of the chosen micro-kernel and the cache blocks rounded to it.</summary>
     private readonly struct Geometry
