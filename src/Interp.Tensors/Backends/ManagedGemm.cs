@@ -1,6 +1,6 @@
-// Managed single-precision GEMM (row-major C = alpha·op(A)·op(B) + beta·C): cache blocking (NC/KC/MC),
-// packed panels (GemmPacking), register-blocked SIMD micro-kernels (GemmKernels), split over Par.Threads.
-// Not a double-precision GEMM: float64 stays on GemmReference (gradient checks only).
+// Managed row-major SGEMM, C = alpha·op(A)·op(B) + beta·C: cache blocks, packed panels (GemmPacking), SIMD
+// micro-kernels (GemmKernels), slabs over Par.Threads; <= 4 rows skip packing (GemmSmall). Not float64:
+// double stays on GemmReference (used by gradient checks only).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -39,6 +39,7 @@ internal static unsafe class ManagedGemm
         Validate(transA, transB, m, n, k, lda, ldb, ldc);
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f) { ScaleC(m, n, beta, c, ldc); return; }
+        if (m <= GemmSmall.MaxRows) { GemmSmall.Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return; }
 
         var g = new Geometry(kernel == KernelKind.Avx512, mc, kc, nc);
         int threads = (long)m * n * k < ParallelMinMacs ? 1 : Math.Max(1, Par.Threads);
