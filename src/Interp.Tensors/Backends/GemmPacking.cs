@@ -1,6 +1,7 @@
 // Packs blocks of op(A) and op(B) into the contiguous micro-panel layouts the GEMM micro-kernels stream:
 // A block (mc×kc) -> ceil(mc/MR) panels of kc steps × MR floats; B block (kc×nc) -> ceil(nc/NR) panels of
 // kc steps × NR floats. Ragged panels are zero-padded so kernels always compute full tiles. No arithmetic here.
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -8,10 +9,13 @@ namespace Interp.Tensors;
 
 internal static unsafe class GemmPacking
 {
+    // Hot loops here and in the kernels are [AggressiveOptimization]: a big GEMM is called only a few times, so
+    // tiered compilation would otherwise run its first calls on unoptimised tier-0 code.
     /// <summary>
     /// Packs rows [i0, i0+mc) and columns [p0, p0+kc) of op(A) (op = transpose when transA) into dst,
     /// panel r starting at dst + r·MR·kc.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(bool transA, float* a, int lda, int i0, int p0, int mc, int kc, int mr, float* dst)
     {
         for (int r = 0; r < mc; r += mr)
@@ -55,6 +59,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Writes rows src[0..3] (stride lda, kc long) as columns: dst[p·mr + q] = src[q·lda + p] for q < 4.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose4Rows(float* src, int lda, int kc, float* dst, int mr)
     {
         float* s0 = src, s1 = src + lda, s2 = src + 2L * lda, s3 = src + 3L * lda;
@@ -86,6 +91,7 @@ internal static unsafe class GemmPacking
     /// Packs NR-column panels [panelStart, panelEnd) of rows [p0, p0+kc), columns [j0, j0+nc) of op(B)
     /// (op = transpose when transB) into dst, panel q starting at dst + q·NR·kc.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(bool transB, float* b, int ldb, int p0, int j0, int kc, int nc, int nr, int panelStart, int panelEnd, float* dst)
     {
         for (int q = panelStart; q < panelEnd; q++)

@@ -2,6 +2,7 @@
 // packing op(B) would cost more than the m multiply-adds each element of B takes part in. Rows of C are built
 // as sums of scaled rows of B (op(B) = B) or as dot products with rows of Bᵀ (op(B) = Bᵀ), split by columns.
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace Interp.Tensors;
@@ -35,6 +36,7 @@ internal static unsafe class GemmSmall
     }
 
     /// <summary>C[i, j0..j1) = beta·C + Σ_p rows[i, p]·B[p, j0..j1), a strip of columns at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Axpys(float* rows, int m, int k, float* b, int ldb, float beta, float* c, int ldc, int j0, int j1)
     {
         for (int s = j0; s < j1; s += ColumnStrip)
@@ -59,6 +61,7 @@ internal static unsafe class GemmSmall
     }
 
     /// <summary>C[i, j] = beta·C + rows[i, ·]·Bᵀ[j, ·] for j in [j0, j1); op(B)[p, j] = b[j·ldb + p].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dots(float* rows, int m, int k, float* b, int ldb, float beta, float* c, int ldc, int j0, int j1)
     {
         for (int j = j0; j < j1; j++)

@@ -102,6 +102,7 @@ internal static unsafe class ManagedGemm
     }
 
     /// <summary>One thread's blocked GEMM: loops jc (NC) → pc (KC, pack B) → ic (MC, pack A) → jr (NR) → ir (MR).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Serial(in Geometry g, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
     {
         int mr = g.Mr, nr = g.Nr;
