@@ -13,6 +13,8 @@ public sealed class HookedTransformer
     /// <summary>Weight processing applied at load (fold_ln, ...), recorded with every result.</summary>
     public WeightProcessing Processing { get; internal set; } = WeightProcessing.None;
     public string Source { get; init; } = "";
+    /// <summary>Set by the first forward pass; weight processing refuses a model that has already run.</summary>
+    internal bool HasRun { get; private set; }
 
     private readonly HashSet<string> _hookSet;
     private readonly List<(string name, HookFn fn)> _scoped = new();
@@ -61,6 +63,7 @@ public sealed class HookedTransformer
     internal (Tensor logits, HookRun run) Forward(Tensor tokens, Func<string, bool>? cache, bool withGrad, (string name, HookFn fn)[]? hooks, int posOffset, KvCache? kv)
     {
         ValidateTokens(tokens, posOffset);
+        HasRun = true;
         Dictionary<string, List<HookFn>>? fns = null;
         foreach (var (n, f) in _scoped.Concat(hooks ?? Array.Empty<(string, HookFn)>()))
         {

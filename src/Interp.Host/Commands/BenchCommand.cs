@@ -14,7 +14,7 @@ public static class BenchCommand
         var quick = new Option<bool>("--quick") { Description = "Only the cases marked quick (ends within a minute), like torch_reference.py --quick." };
         var only = new Option<string?>("--only") { Description = "Run only cases whose name matches this regular expression." };
         var backend = new Option<string>("--backend") { Description = "Compute backend: auto, managed or openblas.", DefaultValueFactory = _ => "auto" };
-        var threads = new Option<int>("--threads") { Description = "Worker threads for kernels (default: processor count).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = new Option<int>("--threads") { Description = "Worker threads for kernels (default: INTERP_THREADS, else processor count).", DefaultValueFactory = _ => Par.Threads };
 
         var cmd = new Command("bench", "Benchmark the compute paths; prints one JSON line per case.");
         cmd.Options.Add(quick);

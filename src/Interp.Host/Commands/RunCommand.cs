@@ -17,15 +17,21 @@ public static class RunCommand
         var hooks = new Option<string?>("--hooks") { Description = "'all' or comma-separated hook names to save as act.<hook>." };
         var grad = new Option<string?>("--grad") { Description = "'loss': also save grad.<hook> = d loss / d activation for the saved hooks." };
         var outPath = new Option<string>("--out") { Description = "Output .safetensors file.", Required = true };
-        var cmd = new Command("run", "Run a model over token ids and save logits, loss, activations and gradients.") { model, ids, hooks, grad, outPath };
-        cmd.SetAction(r => CliErrors.Guard(() => Execute(r.GetValue(model)!, r.GetValue(ids)!, r.GetValue(hooks), r.GetValue(grad), r.GetValue(outPath)!)));
+        var foldLn = new Option<bool>("--fold-ln") { Description = "Fold each norm's weight (and LayerNorm bias) into the layers reading it (TransformerLens fold_ln)." };
+        var centerWriting = new Option<bool>("--center-writing-weights") { Description = "Remove the d_model mean of every residual-stream writer (LayerNorm models only)." };
+        var centerUnembed = new Option<bool>("--center-unembed") { Description = "Remove the vocabulary mean of the unembedding (logits shift by a per-position constant)." };
+        var foldValue = new Option<bool>("--fold-value-biases") { Description = "Fold the value biases into the attention output bias (b_V becomes 0)." };
+        var cmd = new Command("run", "Run a model over token ids and save logits, loss, activations and gradients.")
+            { model, ids, hooks, grad, outPath, foldLn, centerWriting, centerUnembed, foldValue };
+        cmd.SetAction(r => CliErrors.Guard(() => Execute(r.GetValue(model)!, r.GetValue(ids)!, r.GetValue(hooks), r.GetValue(grad), r.GetValue(outPath)!,
+            new WeightProcessing(r.GetValue(foldLn), r.GetValue(centerWriting), r.GetValue(centerUnembed), r.GetValue(foldValue)))));
         return cmd;
     }
 
-    public static int Execute(string modelDir, string idsPath, string? hooks, string? grad, string outPath)
+    public static int Execute(string modelDir, string idsPath, string? hooks, string? grad, string outPath, WeightProcessing? processing = null)
     {
         if (grad is not null && grad != "loss") throw new CliException($"--grad accepts only 'loss' (got '{grad}').");
-        var model = ModelLoader.Load(modelDir);
+        var model = ModelLoader.Load(modelDir, processing ?? WeightProcessing.None);
         using var tokens = ReadIds(idsPath);
         Func<string, bool>? filter = null;
         if (hooks is not null)

@@ -35,6 +35,25 @@ public sealed class Gpt2 : TransformerArchitecture
         return key;
     }
 
+    public override WeightRoles Roles()
+    {
+        int d = Config.DModel, dh = Config.DHead;
+        var layers = new List<LayerRoles>();
+        for (int l = 0; l < Config.NLayers; l++)
+        {
+            string p = $"h.{l}.";
+            var attnOut = new LinearRef(p + "attn.c_proj.weight", p + "attn.c_proj.bias", OutIn: false);
+            layers.Add(new LayerRoles(
+                new NormRole(p + "ln_1.weight", p + "ln_1.bias", [new LinearRef(p + "attn.c_attn.weight", p + "attn.c_attn.bias", false)]),
+                new NormRole(p + "ln_2.weight", p + "ln_2.bias", [new LinearRef(p + "mlp.c_fc.weight", p + "mlp.c_fc.bias", false)]),
+                [attnOut, new LinearRef(p + "mlp.c_proj.weight", p + "mlp.c_proj.bias", false)],
+                new ValueBiasRole(p + "attn.c_attn.bias", Start: 2 * d, HeadStride: dh, attnOut))); // c_attn columns: [q | k | v], each [head][d_head]
+        }
+        var unembed = new LinearRef("lm_head.weight", "unembed.bias", OutIn: true); // as Unembed reads it
+        return new WeightRoles([new LinearRef("wte.weight", null, false), new LinearRef("wpe.weight", null, false)], layers,
+            new NormRole("ln_f.weight", "ln_f.bias", [unembed]), unembed, TiedTo: "wte.weight");
+    }
+
     internal override Tensor Embed(Tensor tokens, HookRun run, int posOffset)
     {
         int b = tokens.Shape[0], t = tokens.Shape[1];

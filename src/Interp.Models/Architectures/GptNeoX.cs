@@ -36,6 +36,26 @@ public sealed class GptNeoX : TransformerArchitecture
 
     private Linear Lin(string name) => new(W(name + ".weight"), Wopt(name + ".bias"), OutIn: true);
 
+    public override WeightRoles Roles()
+    {
+        int dh = Config.DHead;
+        var layers = new List<LayerRoles>();
+        for (int l = 0; l < Config.NLayers; l++)
+        {
+            string p = $"gpt_neox.layers.{l}.";
+            LinearRef R(string name) => new(name + ".weight", name + ".bias", OutIn: true);
+            var dense = R(p + "attention.dense");
+            layers.Add(new LayerRoles(
+                new NormRole(p + "input_layernorm.weight", p + "input_layernorm.bias", [R(p + "attention.query_key_value")]),
+                new NormRole(p + "post_attention_layernorm.weight", p + "post_attention_layernorm.bias", [R(p + "mlp.dense_h_to_4h")]),
+                [dense, R(p + "mlp.dense_4h_to_h")],
+                new ValueBiasRole(p + "attention.query_key_value.bias", Start: 2 * dh, HeadStride: 3 * dh, dense))); // rows [head][q|k|v][d_head]
+        }
+        var unembed = new LinearRef("embed_out.weight", "unembed.bias", OutIn: true);
+        return new WeightRoles([new LinearRef("gpt_neox.embed_in.weight", null, false)], layers,
+            new NormRole("gpt_neox.final_layer_norm.weight", "gpt_neox.final_layer_norm.bias", [unembed]), unembed, TiedTo: null);
+    }
+
     internal override Tensor Embed(Tensor tokens, HookRun run, int posOffset) =>
         run.At(HookNames.Embed, TensorOps.Embedding(W("gpt_neox.embed_in.weight"), tokens));
 

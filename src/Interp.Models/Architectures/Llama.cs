@@ -42,6 +42,25 @@ public sealed class Llama : TransformerArchitecture
         return key.StartsWith("model.", StringComparison.Ordinal) ? key : "model." + key;
     }
 
+    public override WeightRoles Roles()
+    {
+        var layers = new List<LayerRoles>();
+        for (int l = 0; l < Config.NLayers; l++)
+        {
+            string a = $"model.layers.{l}.self_attn.", m = $"model.layers.{l}.mlp.";
+            LinearRef R(string name) => new(name + ".weight", name + ".bias", OutIn: true); // biases optional, as Lin reads them
+            var oProj = R(a + "o_proj");
+            layers.Add(new LayerRoles(
+                new NormRole($"model.layers.{l}.input_layernorm.weight", null, [R(a + "q_proj"), R(a + "k_proj"), R(a + "v_proj")]),
+                new NormRole($"model.layers.{l}.post_attention_layernorm.weight", null, [R(m + "gate_proj"), R(m + "up_proj")]),
+                [oProj, R(m + "down_proj")],
+                new ValueBiasRole(a + "v_proj.bias", Start: 0, HeadStride: Config.DHead, oProj)));
+        }
+        var unembed = new LinearRef("lm_head.weight", "unembed.bias", OutIn: true); // as Unembed reads it
+        return new WeightRoles([new LinearRef("model.embed_tokens.weight", null, false)], layers,
+            new NormRole("model.norm.weight", null, [unembed]), unembed, TiedTo: "model.embed_tokens.weight");
+    }
+
     internal override Tensor Embed(Tensor tokens, HookRun run, int posOffset) =>
         run.At(HookNames.Embed, TensorOps.Embedding(W("model.embed_tokens.weight"), tokens));
 

@@ -8,14 +8,15 @@ public abstract class TransformerArchitecture
 {
     public ModelConfig Config { get; }
     /// <summary>Parameters under their canonical checkpoint names (e.g. "h.0.attn.c_attn.weight").</summary>
-    public IReadOnlyDictionary<string, Tensor> Weights { get; }
+    public IReadOnlyDictionary<string, Tensor> Weights => _weights;
+    private readonly Dictionary<string, Tensor> _weights;
     internal LayerHooks[] Hooks { get; }
     internal Rotary? Rot { get; }
 
     protected TransformerArchitecture(ModelConfig cfg, IReadOnlyDictionary<string, Tensor> weights)
     {
         Config = cfg;
-        Weights = weights;
+        _weights = new Dictionary<string, Tensor>(weights, StringComparer.Ordinal);
         Hooks = Enumerable.Range(0, cfg.NLayers).Select(l => new LayerHooks(l, cfg)).ToArray();
         if (cfg.Positions == PositionKind.Rotary)
         {
@@ -27,6 +28,23 @@ public abstract class TransformerArchitecture
     protected Tensor W(string name) => Weights.TryGetValue(name, out var t) ? t
         : throw new InvalidOperationException($"weight '{name}' is not loaded (a folded or pruned model?).");
     protected Tensor? Wopt(string name) => Weights.TryGetValue(name, out var t) ? t : null;
+
+    /// <summary>Replaces (disposing the old tensor) or adds a weight; only weight processing at load calls this.</summary>
+    internal void SetWeight(string name, Tensor value)
+    {
+        if (_weights.TryGetValue(name, out var old) && !ReferenceEquals(old, value)) old.Dispose();
+        _weights[name] = value;
+    }
+
+    /// <summary>Drops a weight (disposing it), e.g. a norm's scale once folded into its readers.</summary>
+    internal void RemoveWeight(string name)
+    {
+        if (_weights.Remove(name, out var old)) old.Dispose();
+    }
+
+    /// <summary>The roles of this architecture's weights (norm readers, residual writers, value biases,
+    /// unembedding), under the names this file uses.</summary>
+    public abstract WeightRoles Roles();
 
     internal abstract Tensor Embed(Tensor tokens, HookRun run, int posOffset);          // -> [batch, pos, d_model]
     internal abstract (Tensor q, Tensor k, Tensor v) Qkv(int layer, Tensor x);         // x [batch, pos, d_model] -> [batch, pos, heads, d_head] each

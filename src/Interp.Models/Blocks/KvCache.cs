@@ -24,10 +24,10 @@ public sealed class KvCache : IDisposable
         public (Tensor k, Tensor v) Append(Tensor k, Tensor v)
         {
             Tensor nk, nv;
-            if (_k is null) { nk = TensorOps.Contiguous(k.Detach()); nv = TensorOps.Contiguous(v.Detach()); }
+            using var kd = k.Detach(); using var vd = v.Detach();   // Contiguous and Cat return new tensors, so these views can go
+            if (_k is null) { nk = TensorOps.Contiguous(kd); nv = TensorOps.Contiguous(vd); }
             else
             {
-                using var kd = k.Detach(); using var vd = v.Detach();
                 nk = TensorOps.Cat(new[] { _k, kd }, 1); nv = TensorOps.Cat(new[] { _v!, vd }, 1);
                 _k.Dispose(); _v!.Dispose();
             }

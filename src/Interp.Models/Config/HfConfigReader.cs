@@ -34,9 +34,10 @@ public static class HfConfigReader
     private static ModelConfig Gpt2(JsonElement c)
     {
         int d = Int(c, "n_embd"), h = Int(c, "n_head");
+        int dh = HeadDim(d, h, "n_embd", "n_head");
         return new ModelConfig
         {
-            ModelType = "gpt2", NLayers = Int(c, "n_layer"), DModel = d, NHeads = h, NKvHeads = h, DHead = d / h,
+            ModelType = "gpt2", NLayers = Int(c, "n_layer"), DModel = d, NHeads = h, NKvHeads = h, DHead = dh,
             DMlp = IntOr(c, "n_inner", 4 * d), DVocab = Int(c, "vocab_size"), NCtx = IntOr(c, "n_positions", IntOr(c, "n_ctx", 1024)),
             Eps = DblOr(c, "layer_norm_epsilon", 1e-5), Norm = NormKind.LayerNorm, Positions = PositionKind.Learned,
             Act = Activation(Str(c, "activation_function") ?? "gelu_new"), GatedMlp = false, ParallelResidual = false,
@@ -47,7 +48,7 @@ public static class HfConfigReader
     private static ModelConfig Llama(JsonElement c, string type)
     {
         int d = Int(c, "hidden_size"), h = Int(c, "num_attention_heads");
-        int dh = IntOr(c, "head_dim", d / h);
+        int dh = c.TryGetProperty("head_dim", out var hd) && hd.ValueKind == JsonValueKind.Number ? Int(c, "head_dim") : HeadDim(d, h, "hidden_size", "num_attention_heads");
         return new ModelConfig
         {
             ModelType = type, NLayers = Int(c, "num_hidden_layers"), DModel = d, NHeads = h, NKvHeads = IntOr(c, "num_key_value_heads", h),
@@ -61,7 +62,7 @@ public static class HfConfigReader
     private static ModelConfig NeoX(JsonElement c)
     {
         int d = Int(c, "hidden_size"), h = Int(c, "num_attention_heads");
-        int dh = d / h;
+        int dh = HeadDim(d, h, "hidden_size", "num_attention_heads");
         return new ModelConfig
         {
             ModelType = "gpt_neox", NLayers = Int(c, "num_hidden_layers"), DModel = d, NHeads = h, NKvHeads = h, DHead = dh,
@@ -71,6 +72,14 @@ public static class HfConfigReader
             TiedEmbeddings = BoolOr(c, "tie_word_embeddings", false),
             RotaryDim = (int)(dh * DblOr(c, "rotary_pct", 1.0)), RopeTheta = DblOr(c, "rotary_emb_base", DblOr(c, "rope_theta", 10000.0)),
         };
+    }
+
+    /// <summary>d_head = d_model / n_heads when the config does not give it; both must be positive and divide evenly.</summary>
+    private static int HeadDim(int d, int h, string dKey, string hKey)
+    {
+        if (d <= 0 || h <= 0) throw new ModelConfigException($"config.json: \"{dKey}\" ({d}) and \"{hKey}\" ({h}) must be positive.");
+        if (d % h != 0) throw new ModelConfigException($"config.json: \"{dKey}\" ({d}) is not divisible by \"{hKey}\" ({h}); each head needs a whole number of dimensions (d_head = {dKey} / {hKey}).");
+        return d / h;
     }
 
     private static ActivationKind Activation(string s) => s switch

@@ -11,6 +11,7 @@ public static class Generator
     public static long[][] Generate(HookedTransformer model, Tensor prompt, SamplingOptions options, params (string name, HookFn fn)[] hooks)
     {
         options.Validate();
+        model.ValidateTokens(prompt);   // rank, dtype, empty, id range: before the shape is read
         int b = prompt.Shape[0], t = prompt.Shape[1];
         if (t + options.MaxNewTokens > model.Config.NCtx)
             throw new ArgumentException($"prompt ({t}) + MaxNewTokens ({options.MaxNewTokens}) exceeds the context length {model.Config.NCtx}.");

@@ -4,7 +4,9 @@ using Interp.Tensors;
 
 namespace Interp.Models;
 
-/// <summary>Reads an activation and may return a replacement of the same shape (or null to keep it).</summary>
+/// <summary>Reads an activation and may return a replacement of the same shape and dtype (or null to keep it).
+/// Returning a tensor you still hold (a cached activation, say) is safe: the model continues with its own
+/// view of the result and never disposes the object you returned.</summary>
 public delegate Tensor? HookFn(Tensor activation, string hookName);
 
 public sealed class HookRun
@@ -37,11 +39,6 @@ public sealed class HookRun
     {
         if (!Active) return x;
         bool cache = _cacheFilter?.Invoke(name) ?? false;
-        if (cache && _grad)
-        {
-            if (!x.RequiresGrad) { var leaf = x.Detach().RequireGrad(); x.Dispose(); x = leaf; }
-            else x.RetainGrad();
-        }
         if (_fns is not null && _fns.TryGetValue(name, out var list))
         {
             foreach (var fn in list)
@@ -51,12 +48,20 @@ public sealed class HookRun
                 if (!ShapeUtil.SameShape(r.Shape, x.Shape))
                     throw new InvalidOperationException($"hook at '{name}' returned shape [{ShapeUtil.Str(r.Shape)}] but the activation has [{ShapeUtil.Str(x.Shape)}]; a hook must keep the shape.");
                 if (r.DType != x.DType) throw new InvalidOperationException($"hook at '{name}' returned {r.DType} but the activation is {x.DType}.");
+                // The hook may hand back a tensor it (or a cache) still holds: continue with our own
+                // graph-preserving view of it, never with the object itself.
                 x.Dispose();
-                x = r;
+                x = TensorOps.Contiguous(r);
             }
         }
         if (cache)
         {
+            // after the edits: the cache holds the edited value, so its gradient is taken at that value too
+            if (_grad)
+            {
+                if (!x.RequiresGrad) { var leaf = x.Detach().RequireGrad(); x.Dispose(); x = leaf; }
+                else x.RetainGrad();
+            }
             if (_cache!.Remove(name, out var old)) old.Dispose();
             _cache[name] = x.Detach();
             if (_grad) _gradSources![name] = x;

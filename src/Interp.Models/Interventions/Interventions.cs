@@ -17,6 +17,7 @@ public static class Interventions
     /// (e.g. [d] or [pos, d] averaged over a reference dataset). Without one, the mean over batch and positions of this run.</summary>
     public static HookFn MeanAblate(Tensor? mean = null, Selection? where = null) => (x, name) =>
     {
+        if (mean is not null) CheckBroadcastable(mean, x, name);
         using var m = mean is not null ? mean.Detach() : BatchPosMean(x);
         using var full = TensorOps.Expand(m, x.Shape);
         return Blend(x, full, where ?? Selection.All);
@@ -64,6 +65,15 @@ public static class Interventions
     {
         using var mask = where.Mask(x);
         return TensorOps.Where(mask, replacement, x);
+    }
+
+    private static void CheckBroadcastable(Tensor mean, Tensor x, string name)
+    {
+        bool ok = mean.DType == x.DType && mean.Rank <= x.Rank;
+        for (int i = 1; ok && i <= mean.Rank; i++) ok = mean.Shape[^i] == 1 || mean.Shape[^i] == x.Shape[^i];
+        if (!ok)
+            throw new ArgumentException($"mean for '{name}' is {mean.DType} [{ShapeUtil.Str(mean.Shape)}] but must broadcast to the activation, {x.DType} [{ShapeUtil.Str(x.Shape)}]; " +
+                $"give e.g. [{x.Shape[^1]}] (one vector) or [{ShapeUtil.Str(x.Shape.AsSpan(1))}] (per position) in {x.DType}.");
     }
 
     private static Tensor BatchPosMean(Tensor x)

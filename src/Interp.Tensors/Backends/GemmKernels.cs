@@ -136,6 +136,7 @@ internal static unsafe class GemmKernels
     /// Ragged edge: merges an mr×nr corner of a full tile (row stride tileLd, computed with alpha = 1, beta = 0)
     /// into C as C = alpha·tile + beta·C, scalar, never reading C when beta == 0.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MergeTile(float* tile, int tileLd, int mr, int nr, float* c, int ldc, float alpha, float beta)
     {
         for (int i = 0; i < mr; i++)

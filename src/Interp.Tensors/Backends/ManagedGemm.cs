@@ -1,8 +1,7 @@
-// Managed single-precision GEMM (row-major C = alpha·op(A)·op(B) + beta·C): cache blocking (NC/KC/MC),
-// packed panels (GemmPacking), register-blocked SIMD micro-kernels (GemmKernels), split over Par.Threads.
-// Not a double-precision GEMM: float64 stays on GemmReference (gradient checks only).
+// Managed row-major SGEMM, C = alpha·op(A)·op(B) + beta·C: cache blocks, packed panels (GemmPacking), SIMD
+// micro-kernels (GemmKernels), slabs over Par.Threads; <= 4 rows skip packing (GemmSmall). Not float64:
+// double stays on GemmReference (used by gradient checks only).
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Interp.Tensors;
@@ -31,9 +30,6 @@ internal static unsafe class ManagedGemm
     /// </summary>
     internal const long ParallelMinMacs = 4_000_000;
 
-    [ThreadStatic] private static float[]? _bufA;
-    [ThreadStatic] private static float[]? _bufB;
-
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
         => Sgemm(Kernel, MC, KC, NC, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 
@@ -43,6 +39,7 @@ internal static unsafe class ManagedGemm
         Validate(transA, transB, m, n, k, lda, ldb, ldc);
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f) { ScaleC(m, n, beta, c, ldc); return; }
+        if (m <= GemmSmall.MaxRows) { GemmSmall.Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return; }
 
         var g = new Geometry(kernel == KernelKind.Avx512, mc, kc, nc);
         int threads = (long)m * n * k < ParallelMinMacs ? 1 : Math.Max(1, Par.Threads);
@@ -84,8 +81,8 @@ internal static unsafe class ManagedGemm
     private static int SlabUnits(int units, int parts) => (units + parts - 1) / parts;
 
     // Packing cost per element in multiply-add equivalents (measured on AVX-512 Zen 5: a MAC in the kernel takes
-    // ~0.009 ns; packing op(A) ~0.3 ns, op(B) ~0.1 ns, transposed op(B) ~0.33 ns per element).
-    private const double PackAMacs = 30, PackBMacs = 10, PackBTransMacs = 35;
+    // ~0.009 ns; packing op(A) or op(B) ~0.1 ns per element, transposed op(B) ~0.2 ns).
+    private const double PackAMacs = 11, PackBMacs = 11, PackBTransMacs = 22;
 
     /// <summary>Tile shape of the chosen micro-kernel and the cache blocks rounded to it.</summary>
     private readonly struct Geometry
@@ -105,17 +102,18 @@ internal static unsafe class ManagedGemm
     }
 
     /// <summary>One thread's blocked GEMM: loops jc (NC) → pc (KC, pack B) → ic (MC, pack A) → jr (NR) → ir (MR).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Serial(in Geometry g, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
     {
         int mr = g.Mr, nr = g.Nr;
         // Even blocks: m = 256 runs as 2×132 rather than 192 + 64; k = 1000 as 2×500 rather than 768 + 232.
         int mcBlock = RoundUp(CeilDiv(m, CeilDiv(m, g.Mc)), mr), kcBlock = CeilDiv(k, CeilDiv(k, g.Kc));
         int mcMax = Math.Min(mcBlock, RoundUp(m, mr)), kcMax = kcBlock, ncMax = Math.Min(g.Nc, RoundUp(n, nr));
-        float[] bufA = Rent(ref _bufA, (long)mcMax * kcMax);
-        float[] bufB = Rent(ref _bufB, (long)ncMax * kcMax);
+        long floatsA = (long)mcMax * kcMax;
+        float[] work = GemmWorkspace.Rent(floatsA, (long)ncMax * kcMax);
         try
         {
-            float* ap = Align(bufA), bp = Align(bufB);
+            float* ap = GemmWorkspace.RegionA(work), bp = GemmWorkspace.RegionB(work, floatsA);
             float* tile = stackalloc float[GemmKernels.MR512 * GemmKernels.NR512];
             for (int jc = 0; jc < n; jc += g.Nc)
             {
@@ -151,11 +149,7 @@ internal static unsafe class ManagedGemm
                 }
             }
         }
-        finally
-        {
-            _bufA = bufA;
-            _bufB = bufB;
-        }
+        finally { GemmWorkspace.Return(work); }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -174,24 +168,6 @@ internal static unsafe class ManagedGemm
             if (beta == 0f) row.Clear();
             else if (beta != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
         }
-    }
-
-    /// <summary>Takes this thread's buffer (growing it if needed) and leaves null behind, so a re-entrant call allocates its own.</summary>
-    private static float[] Rent(ref float[]? slot, long floats)
-    {
-        long need = floats + 16; // room to align to 64 bytes
-        if (need > Array.MaxLength) throw new InvalidOperationException($"GEMM packing buffer of {need} floats is too large; lower MC/KC/NC.");
-        var buf = slot;
-        slot = null;
-        if (buf is null || buf.Length < need) buf = GC.AllocateUninitializedArray<float>((int)need, pinned: true);
-        return buf;
-    }
-
-    /// <summary>First 64-byte-aligned element of a pinned buffer.</summary>
-    private static float* Align(float[] pinned)
-    {
-        nint p = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
-        return (float*)((p + 63) & ~(nint)63);
     }
 
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;

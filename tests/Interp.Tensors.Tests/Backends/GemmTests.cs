@@ -161,6 +161,23 @@ public unsafe class GemmTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Sgemm_FewRowsUnpackedPath_MatchesReference()
+    {
+        // m <= GemmSmall.MaxRows skips packing; n = 1100 crosses its 1024-column strip, n·k large enough to split.
+        var rng = new Random(43);
+        for (int m = 1; m <= GemmSmall.MaxRows; m++)
+            foreach (var (n, k) in new[] { (1100, 40), (7, 300), (33, 1) })
+                foreach (bool ta in new[] { false, true })
+                    foreach (bool tb in new[] { false, true })
+                    {
+                        var t = MakeCase(rng, ta, tb, m, n, k, pad: 3, alpha: 0.75f, beta: -1.5f);
+                        AssertMatchesReference(t, RunManaged(ManagedGemm.Kernel, t), "few rows");
+                        var z = MakeCase(rng, ta, tb, m, n, k, pad: 3, alpha: 2f, beta: 0f, nanC: true);
+                        AssertMatchesReference(z, RunManaged(ManagedGemm.Kernel, z), "few rows, NaN C");
+                    }
+    }
+
+    [Fact]
     public void Sgemm_KZeroOrAlphaZero_ScalesCByBeta()
     {
         var a = new float[] { float.NaN, float.NaN, float.NaN, float.NaN };
@@ -175,7 +192,7 @@ public unsafe class GemmTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Sgemm_HandComputed2x3x2()
+    public void Sgemm_HandComputed2x3x2_MatchesHandResult()
     {
         // [1 2 3; 4 5 6] · [7 8; 9 10; 11 12] = [58 64; 139 154]; alpha 2, beta 1 over C = 1.
         var a = new float[] { 1, 2, 3, 4, 5, 6 };
