@@ -11,6 +11,7 @@ public static class BenchRunner
     {
         bench.Setup(ctx);
         bench.Run(); // warm-up: JIT, pool fill, OpenBLAS thread start
+        BackwardProfiler.Reset();
 
         // Settle the heap so before/after are comparable; the timed loop itself is not disturbed.
         long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
@@ -33,6 +34,12 @@ public static class BenchRunner
         int d0 = GC.CollectionCount(0) - g0, d1 = GC.CollectionCount(1) - g1, d2 = GC.CollectionCount(2) - g2;
         long heapAfter = GC.GetTotalMemory(forceFullCollection: true);
 
+        if (BackwardProfiler.Enabled)
+        {
+            foreach (var (op, ms, calls) in BackwardProfiler.Report().Take(15))
+                Console.Error.WriteLine($"  backward {op,-20} {ms / n,9:F2} ms/iter  {calls / n,5} calls/iter");
+            BackwardProfiler.Reset();
+        }
         var rec = new BenchRecord().Add("case", bench.Name);
         bench.AddMetrics(seconds, rec);
         rec.Add("seconds", seconds)

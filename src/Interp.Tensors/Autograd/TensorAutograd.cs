@@ -94,9 +94,12 @@ public sealed partial class Tensor
             }
         }
 
-        var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [this] = g0 };
+        // Every gradient held in `grads` is a handle owned by this loop and disposed once consumed, so
+        // backward passes in a loop reuse pooled buffers instead of allocating fresh ones each step.
+        var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [this] = seed is null ? g0 : seed.Detach() };
         using (GradMode.NoGrad())
         {
+            var seenOutputs = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
             for (int k = order.Count - 1; k >= 0; k--)
             {
                 var t = order[k];
@@ -104,8 +107,11 @@ public sealed partial class Tensor
                 if (t.GradFn is null || t._retainGrad) t.AccumulateGrad(g);
                 if (t.GradFn is { } node)
                 {
+                    long t0 = BackwardProfiler.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
                     var ins = node.Apply(g);
+                    if (BackwardProfiler.Enabled) BackwardProfiler.Add(node.Op, System.Diagnostics.Stopwatch.GetTimestamp() - t0);
                     if (!retainGraph) node.Free();
+                    seenOutputs.Clear();
                     for (int j = 0; j < ins.Length; j++)
                     {
                         var gi = ins[j];
@@ -113,10 +119,17 @@ public sealed partial class Tensor
                         if (gi is null || !input.RequiresGrad) continue;
                         if (!ShapeUtil.SameShape(gi.Shape, input.Shape))
                             throw new InvalidOperationException($"backward of '{node.Op}' produced a gradient of shape [{ShapeUtil.Str(gi.Shape)}] for an input of shape [{ShapeUtil.Str(input.Shape)}].");
-                        if (grads.TryGetValue(input, out var prev)) { grads[input] = TensorOps.Add(prev, gi); }
+                        // A closure may hand back its incoming gradient or one object for two inputs: take our own handle then.
+                        if (ReferenceEquals(gi, g) || !seenOutputs.Add(gi)) gi = gi.Detach();
+                        if (grads.TryGetValue(input, out var prev))
+                        {
+                            grads[input] = TensorOps.Add(prev, gi);
+                            prev.Dispose(); gi.Dispose();
+                        }
                         else grads[input] = gi;
                     }
                 }
+                g.Dispose();
             }
         }
     }
@@ -125,8 +138,10 @@ public sealed partial class Tensor
     {
         using (GradMode.NoGrad())
         {
-            var gc = g.IsContiguous && g.Offset == 0 && ShapeUtil.SameShape(g.Shape, Shape) ? g : TensorOps.Contiguous(g);
-            Grad = Grad is null ? gc : TensorOps.Add(Grad, gc);
+            // Grad is its own handle (a view of g when g is already laid out contiguously), never g itself.
+            var gc = g.IsContiguous && ShapeUtil.SameShape(g.Shape, Shape) ? g.Detach() : TensorOps.Contiguous(g);
+            if (Grad is null) Grad = gc;
+            else { Grad = TensorOps.Add(Grad, gc); gc.Dispose(); }
         }
     }
 

@@ -1,4 +1,6 @@
-// Chooses the active backend once: OpenBLAS when libopenblas.so.0 loads, else the managed SIMD GEMM.
+// Chooses the active backend once. Auto: the managed AVX-512 GEMM where the CPU has AVX-512 (Debian's
+// OpenBLAS 0.3.21 runs its AVX2 kernel there and measures about half as fast), else OpenBLAS when
+// libopenblas.so.0 loads, else the managed AVX2 GEMM.
 // INTERP_BACKEND=managed|openblas forces one (tests use Backend.Use to compare both).
 namespace Interp.Tensors;
 
@@ -19,7 +21,7 @@ public static class Backend
 
     public static IBackend Choose(string? name) => name?.ToLowerInvariant() switch
     {
-        null or "" or "auto" => (IBackend?)OpenBlasBackend.TryCreate() ?? Managed,
+        null or "" or "auto" => System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? Managed : (IBackend?)OpenBlasBackend.TryCreate() ?? Managed,
         "managed" => Managed,
         "openblas" => OpenBlasBackend.TryCreate() ?? throw new InvalidOperationException(
             "INTERP_BACKEND=openblas but libopenblas.so.0 could not be loaded; install it with `apt-get install -y libopenblas0-pthread` or unset INTERP_BACKEND."),

@@ -13,14 +13,14 @@ public static partial class TensorOps
     {
         var y = Binary(a, b, BinOp.Add);
         var sa = a.Shape; var sb = b.Shape;
-        return Tensor.Record(y, "add", new[] { a, b }, g => new[] { SumTo(g, sa), SumTo(g, sb) });
+        return Tensor.Record(y, "add", new[] { a, b }, g => new[] { a.RequiresGrad ? SumTo(g, sa) : null, b.RequiresGrad ? SumTo(g, sb) : null });
     }
 
     public static Tensor Sub(Tensor a, Tensor b)
     {
         var y = Binary(a, b, BinOp.Sub);
         var sa = a.Shape; var sb = b.Shape;
-        return Tensor.Record(y, "sub", new[] { a, b }, g => new[] { SumTo(g, sa), b.RequiresGrad ? Neg(SumTo(g, sb)) : null });
+        return Tensor.Record(y, "sub", new[] { a, b }, g => new[] { a.RequiresGrad ? SumTo(g, sa) : null, b.RequiresGrad ? Neg(SumTo(g, sb)) : null });
     }
 
     public static Tensor Mul(Tensor a, Tensor b)
@@ -29,8 +29,8 @@ public static partial class TensorOps
         var sa = a.Shape; var sb = b.Shape;
         return Tensor.Record(y, "mul", new[] { a, b }, g => new[]
         {
-            a.RequiresGrad ? SumTo(Binary(g, b, BinOp.Mul), sa) : null,
-            b.RequiresGrad ? SumTo(Binary(g, a, BinOp.Mul), sb) : null,
+            a.RequiresGrad ? SumToOwned(Binary(g, b, BinOp.Mul), sa) : null,
+            b.RequiresGrad ? SumToOwned(Binary(g, a, BinOp.Mul), sb) : null,
         }, a, b);
     }
 
@@ -40,7 +40,7 @@ public static partial class TensorOps
         var sa = a.Shape; var sb = b.Shape;
         return Tensor.Record(y, "div", new[] { a, b }, g =>
         {
-            Tensor? ga = a.RequiresGrad ? SumTo(Binary(g, b, BinOp.Div), sa) : null;
+            Tensor? ga = a.RequiresGrad ? SumToOwned(Binary(g, b, BinOp.Div), sa) : null;
             Tensor? gb = null;
             if (b.RequiresGrad)
             {
@@ -85,6 +85,15 @@ public static partial class TensorOps
         _ => throw new ArgumentException($"arithmetic needs a float tensor; this one is {like.DType}."),
     };
 
+    /// <summary>SumTo that consumes <paramref name="t"/>: returns it as is when no reduction is needed, else disposes it.</summary>
+    internal static Tensor SumToOwned(Tensor t, int[] shape)
+    {
+        if (ShapeUtil.SameShape(t.Shape, shape)) return t;
+        var r = SumTo(t, shape);
+        t.Dispose();
+        return r;
+    }
+
     /// <summary>Sums <paramref name="g"/> down to <paramref name="shape"/> (the inverse of broadcasting).</summary>
     public static Tensor SumTo(Tensor g, int[] shape)
     {
@@ -92,7 +101,7 @@ public static partial class TensorOps
         var o = Tensor.Zeros(g.DType, shape);
         // Accumulate g into o read through broadcast strides: o[bcast(i)] += g[i].
         var ostr = ShapeUtil.BroadcastStrides(shape, ShapeUtil.ContiguousStrides(shape), g.Shape);
-        using var gc = Contiguous(g.Detach());
+        using var gc = ContiguousNoGrad(g);
         if (g.DType == DType.F32) SumToKernel(gc.Span<float>(), g.Shape, o.Data<float>(), ostr);
         else if (g.DType == DType.F64) SumToKernel(gc.Span<double>(), g.Shape, o.Data<double>(), ostr);
         else throw new ArgumentException($"SumTo needs a float tensor, got {g.DType}.");

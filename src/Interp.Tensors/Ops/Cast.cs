@@ -20,7 +20,7 @@ public static partial class TensorOps
         if (src == dtype) y = x.ViewOf(x.Shape, x.Strides, x.Offset);
         else
         {
-            using var xc = Contiguous(x.Detach());
+            using var xc = ContiguousNoGrad(x);
             y = Tensor.Empty(dtype, x.Shape);
             try
             {

@@ -26,7 +26,7 @@ public static partial class TensorOps
 
     private static Tensor CausalSoftmaxImpl<T>(Tensor x, double scale, int q, int k) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        using var xc = Contiguous(x.Detach());
+        using var xc = ContiguousNoGrad(x);
         var y = Tensor.Empty(x.DType, x.Shape);
         var xs = xc.Data<T>(); int off = xc.Offset;
         var ys = y.Data<T>();

@@ -14,7 +14,7 @@ public static partial class TensorOps
             Tensor? ga = null, gb = null;
             if (a.RequiresGrad)
             {
-                using var bt = Transpose(b.Detach(), -2, -1);
+                using var bt = Transpose(b, -2, -1);
                 using var full = MatMulNoGrad(g, bt);
                 ga = SumTo(full, a.Shape);
             }
@@ -24,15 +24,15 @@ public static partial class TensorOps
                 {
                     // Fold a's batch into rows: one GEMM [k, B·m] · [B·m, n] instead of a batch then a sum.
                     int k = a.Shape[^1], n = g.Shape[^1];
-                    using var a2 = Reshape(a.Detach(), -1, k);
-                    using var gcont = Contiguous(g.Detach());
+                    using var a2 = Reshape(a, -1, k);
+                    using var gcont = ContiguousNoGrad(g);
                     using var g2 = Reshape(gcont, -1, n);
                     using var a2t = Transpose(a2, 0, 1);
                     gb = MatMulNoGrad(a2t, g2);
                 }
                 else
                 {
-                    using var at = Transpose(a.Detach(), -2, -1);
+                    using var at = Transpose(a, -2, -1);
                     using var full = MatMulNoGrad(at, g);
                     gb = SumTo(full, b.Shape);
                 }

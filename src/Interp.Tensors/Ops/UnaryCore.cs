@@ -31,7 +31,7 @@ public static partial class TensorOps
     {
         RequireFloat(x, op);
         var y = Tensor.Empty(x.DType, x.Shape);
-        using var xc = Contiguous(x.Detach());
+        using var xc = ContiguousNoGrad(x);
         if (x.DType == DType.F32) RunForward<float, K>(xc, y, kernel, cost);
         else RunForward<double, K>(xc, y, kernel, cost);
         return y;
@@ -56,9 +56,9 @@ public static partial class TensorOps
     internal static Tensor MapGrad<K>(Tensor g, Tensor? x, Tensor? y, K kernel, int cost) where K : struct, IElementwise
     {
         var dx = Tensor.Empty(g.DType, g.Shape);
-        using var gc = Contiguous(g.Detach());
-        using var xc = x is null ? null : Contiguous(x.Detach());
-        using var yc = y is null ? null : Contiguous(y.Detach());
+        using var gc = ContiguousNoGrad(g);
+        using var xc = x is null ? null : ContiguousNoGrad(x);
+        using var yc = y is null ? null : ContiguousNoGrad(y);
         if (g.DType == DType.F32) RunBackward<float, K>(gc, xc, yc, dx, kernel, cost);
         else if (g.DType == DType.F64) RunBackward<double, K>(gc, xc, yc, dx, kernel, cost);
         else throw new InvalidOperationException($"gradient of dtype {g.DType} reached an elementwise float op.");

@@ -23,11 +23,18 @@ public static partial class TensorOps
         return Tensor.Record(y, "contiguous", new[] { x }, g => new[] { g });
     }
 
+    /// <summary>A contiguous handle on x's values that is not recorded for backward (a view when x is already contiguous).</summary>
+    internal static Tensor ContiguousNoGrad(Tensor x)
+    {
+        using (GradMode.NoGrad()) return Contiguous(x);
+    }
+
     /// <summary>Writes <paramref name="src"/> (broadcast to dst's shape) into the view <paramref name="dst"/>. Not recorded.</summary>
     public static void CopyInto(Tensor dst, Tensor src)
     {
         if (dst.DType != src.DType) throw new ArgumentException($"CopyInto: destination is {dst.DType}, source is {src.DType}.");
-        using var s0 = ShapeUtil.SameShape(dst.Shape, src.Shape) ? src.Detach() : Expand(src.Detach(), dst.Shape);
+        using var noGrad = GradMode.NoGrad();
+        using var s0 = ShapeUtil.SameShape(dst.Shape, src.Shape) ? src.Detach() : Expand(src, dst.Shape);
         using var s = Contiguous(s0);
         switch (dst.DType)
         {
@@ -57,7 +64,7 @@ public static partial class TensorOps
         else if (ViewStrides(x.Shape, x.Strides, s) is { } vs) y = x.ViewOf(s, vs, x.Offset);
         else
         {
-            using var c = Contiguous(x.Detach());
+            using var c = ContiguousNoGrad(x);
             y = c.ViewOf(s, ShapeUtil.ContiguousStrides(s), c.Offset);
         }
         var inShape = x.Shape;
@@ -129,7 +136,7 @@ public static partial class TensorOps
         return Tensor.Record(y, "narrow", new[] { x }, g =>
         {
             var gx = Tensor.Zeros(dt, inShape);
-            using var view = Narrow(gx.Detach(), a, start, length);
+            using var view = Narrow(gx, a, start, length);
             CopyInto(view, g);
             return new[] { gx };
         });
@@ -158,7 +165,7 @@ public static partial class TensorOps
         return Tensor.Record(y, "select", new[] { x }, g =>
         {
             var gx = Tensor.Zeros(dt, inShape);
-            using var view = Select(gx.Detach(), a, index);
+            using var view = Select(gx, a, index);
             CopyInto(view, g);
             return new[] { gx };
         });

@@ -65,7 +65,7 @@ public class Adam : IOptimizer
             if (g is null) continue;
             if (!ShapeUtil.SameShape(g.Shape, p.Shape) || g.DType != p.DType)
                 throw new InvalidOperationException($"parameter {i} is {p.DType} [{ShapeUtil.Str(p.Shape)}] but its Grad is {g.DType} [{ShapeUtil.Str(g.Shape)}]; gradients must match their parameter.");
-            using var gc = g.IsContiguous ? g.Detach() : TensorOps.Contiguous(g.Detach());
+            using var gc = g.IsContiguous ? g.Detach() : TensorOps.ContiguousNoGrad(g);
             _m[i] ??= Tensor.Zeros(p.DType, p.Shape);
             _v[i] ??= Tensor.Zeros(p.DType, p.Shape);
             long t = ++_steps[i];

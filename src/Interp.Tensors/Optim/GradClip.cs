@@ -20,7 +20,7 @@ public static class GradClip
         {
             var g = p.Grad;
             if (g is null) continue;
-            using var gc = g.IsContiguous ? g.Detach() : TensorOps.Contiguous(g.Detach());
+            using var gc = g.IsContiguous ? g.Detach() : TensorOps.ContiguousNoGrad(g);
             sum += g.DType switch
             {
                 DType.F32 => SumOfSquares(gc.Span<float>()),
