@@ -14,5 +14,6 @@ public static class BenchCases
         () => new Gpt2ForwardCase(8, 128, cache: false, inQuickRun: false),
         () => new Gpt2ForwardCase(8, 128, cache: true, inQuickRun: false),
         () => new Gpt2ForwardBackwardCase(inQuickRun: true),
+        () => new SaeTopKStepCase(inQuickRun: true).Configure(quick: false),
     };
 }

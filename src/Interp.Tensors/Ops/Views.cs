@@ -12,6 +12,18 @@ public static partial class TensorOps
         else
         {
             y = Tensor.Empty(x.DType, x.Shape);
+            // A transposed matrix view [a, b] with strides [1, ld]: blocked transpose instead of a strided walk.
+            if (x.Rank == 2 && x.Strides[0] == 1 && x.Strides[1] >= x.Shape[0] && x.Shape[0] > 1 && x.Shape[1] > 1)
+            {
+                switch (x.DType)
+                {
+                    case DType.F32: Transpose2D.Run(x.Data<float>(), x.Offset, x.Shape[1], x.Shape[0], x.Strides[1], y.Data<float>(), 0); break;
+                    case DType.F64: Transpose2D.Run(x.Data<double>(), x.Offset, x.Shape[1], x.Shape[0], x.Strides[1], y.Data<double>(), 0); break;
+                    case DType.I64: Transpose2D.Run(x.Data<long>(), x.Offset, x.Shape[1], x.Shape[0], x.Strides[1], y.Data<long>(), 0); break;
+                    case DType.I32: Transpose2D.Run(x.Data<int>(), x.Offset, x.Shape[1], x.Shape[0], x.Strides[1], y.Data<int>(), 0); break;
+                }
+                return Tensor.Record(y, "contiguous", new[] { x }, g => new[] { g });
+            }
             switch (x.DType)
             {
                 case DType.F32: Strided.CopyToContiguous(x.Data<float>(), x.Shape, x.Strides, x.Offset, y.Span<float>()); break;

@@ -64,3 +64,33 @@ public class AutogradTests
         GradCheck.Check(x => x[0].Select(1, 3) * TensorOps.Slice(x[0], 1, -3, -1).Select(1, 0), new[] { c });
     }
 }
+
+public class ContiguousTransposeTests
+{
+    [Theory]
+    [InlineData(37, 70)]
+    [InlineData(2, 33)]
+    [InlineData(64, 64)]
+    public void Contiguous_TransposedMatrix_EqualsElementwiseTranspose_AllDTypes(int rows, int cols)
+    {
+        var src = new long[rows * cols];
+        for (int i = 0; i < src.Length; i++) src[i] = i * 7 % 1009;
+        foreach (var dt in new[] { DType.F32, DType.F64, DType.I64, DType.I32 })
+        {
+            using var a = TensorOps.To(Tensor.FromArray(src, rows, cols), dt);
+            using var wide = TensorOps.Narrow(a, 1, 1, cols - 1);   // row stride larger than the view's width
+            foreach (var m in new[] { a, wide })
+            {
+                int r = m.Shape[0], c = m.Shape[1];
+                using var t = m.T;
+                using var ct = t.Contiguous();
+                Assert.True(ct.IsContiguous);
+                var got = ct.ToArray();
+                var full = m.ToArray();
+                for (int i = 0; i < c; i++)
+                    for (int j = 0; j < r; j++)
+                        Assert.Equal(full[j * c + i], got[i * r + j]);
+            }
+        }
+    }
+}

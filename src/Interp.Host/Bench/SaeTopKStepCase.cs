@@ -1,0 +1,56 @@
+// sae_topk_step_{d_in}x{d_sae}_k{k}_n{N}: one training step of a TopK sparse autoencoder (as in
+// torch_reference.py: encode (x − b_dec)·W_enc + b_enc, keep top k, ReLU, decode, squared error summed over
+// d_in and averaged over tokens, Adam lr 3e-4). Uses the sparse kernels, so codes are never dense.
+using Interp.Tensors;
+using Interp.Tensors.Optim;
+
+namespace Interp.Host.Bench;
+
+public sealed class SaeTopKStepCase(bool inQuickRun) : IBenchCase
+{
+    private int _dIn, _dSae, _k, _n;
+    private Tensor? _x, _wEnc, _bEnc, _wDec, _bDec;
+    private Adam? _opt;
+
+    public string Name => $"sae_topk_step_{_dIn}x{_dSae}_k{_k}_n{_n}";
+    public bool InQuickRun => inQuickRun;
+    public double MinSeconds => 4.0;
+
+    public SaeTopKStepCase Configure(bool quick)
+    {
+        (_dIn, _dSae, _k, _n) = quick ? (768, 4096, 32, 1024) : (768, 24576, 32, 4096);
+        return this;
+    }
+
+    public void Setup(BenchContext ctx)
+    {
+        Configure(ctx.Quick);
+        var rng = new Rng(0);
+        _wEnc = rng.Normal(new[] { _dIn, _dSae }, 0, 0.01).RequireGrad();   // [d_in, d_sae]
+        _bEnc = Tensor.Zeros(_dSae).RequireGrad();                          // [d_sae]
+        _wDec = rng.Normal(new[] { _dSae, _dIn }, 0, 0.01).RequireGrad();   // [d_sae, d_in]
+        _bDec = Tensor.Zeros(_dIn).RequireGrad();                           // [d_in]
+        _x = rng.Normal(new[] { _n, _dIn });                                // [N, d_in]
+        _opt = new Adam(new[] { _wEnc, _bEnc, _wDec, _bDec }, lr: 3e-4);
+    }
+
+    public void Run()
+    {
+        using var xc = _x! - _bDec!;
+        var (acts, idx) = TensorOps.TopKLinear(xc, _wEnc!, _bEnc!, _k);
+        using var dec = TensorOps.SparseRowsMatMul(acts, idx, _wDec!);
+        using var recon = dec + _bDec!;
+        using var err = recon - _x!;
+        using var sq = err * err;
+        using var perTok = TensorOps.Sum(sq, new[] { -1 });
+        using var loss = TensorOps.Mean(perTok);
+        _opt!.ZeroGrad();
+        loss.Backward();
+        _opt.Step();
+        acts.Dispose(); idx.Dispose();
+    }
+
+    public void AddMetrics(double s, BenchRecord r) => r.Add("tokens_per_s", Math.Round(_n / s, 1)).Add("steps_per_s", Math.Round(1 / s, 3));
+
+    public void Dispose() { _x?.Dispose(); }
+}
