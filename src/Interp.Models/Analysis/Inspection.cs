@@ -1,0 +1,62 @@
+// One-sentence inspection: per position, the model's top next-token predictions, its most active MLP
+// neurons, and the attention heads with the largest outputs (with the token each attends to most).
+// Pure data; rendering lives in the host (`interp inspect`).
+using Interp.Models.Tokenizers;
+using Interp.Tensors;
+
+namespace Interp.Models.Analysis;
+
+public sealed record Prediction(int TokenId, string Token, double Probability);
+public sealed record NeuronActivation(int Layer, int Neuron, double Value);
+public sealed record HeadActivation(int Layer, int Head, double ZNorm, int AttendsTo, double Weight);
+public sealed record PositionReport(int Position, int TokenId, string Token, IReadOnlyList<Prediction> Predictions,
+    IReadOnlyList<NeuronActivation> Neurons, IReadOnlyList<HeadActivation> Heads);
+
+public static class Inspection
+{
+    public static IReadOnlyList<PositionReport> Run(HookedTransformer model, ITokenizer tokenizer, string text, int topPredictions = 5, int topNeurons = 3, int topHeads = 3)
+    {
+        if (string.IsNullOrEmpty(text)) throw new ArgumentException("nothing to inspect: the text is empty.");
+        var ids = tokenizer.Encode(text, addSpecialTokens: true);
+        if (ids.Length == 0) throw new ArgumentException("the text produced no tokens.");
+        if (ids.Length > model.Config.NCtx) ids = ids[..model.Config.NCtx];
+        using var tokens = Tensor.FromArray(ids.Select(i => (long)i).ToArray(), 1, ids.Length);
+        using var noGrad = Tensor.NoGrad();
+        var (logits, cache) = model.RunWithCache(tokens, n => n.EndsWith(".mlp.hook_post", StringComparison.Ordinal)
+            || n.EndsWith(".attn.hook_z", StringComparison.Ordinal) || n.EndsWith(".attn.hook_pattern", StringComparison.Ordinal));
+        using (logits) using (cache)
+        {
+            int t = ids.Length, v = logits.Shape[2], layers = model.Config.NLayers, heads = model.Config.NHeads, dh = model.Config.DHead;
+            var lg = logits.ToArray();
+            var post = Enumerable.Range(0, layers).Select(l => cache[$"blocks.{l}.mlp.hook_post"].ToArray()).ToArray();   // [1, pos, d_mlp]
+            var z = Enumerable.Range(0, layers).Select(l => cache[$"blocks.{l}.attn.hook_z"].ToArray()).ToArray();         // [1, pos, head, d_head]
+            var pat = Enumerable.Range(0, layers).Select(l => cache[$"blocks.{l}.attn.hook_pattern"].ToArray()).ToArray(); // [1, head, q, k]
+            int dMlp = model.Config.DMlp;
+            var reports = new List<PositionReport>(t);
+            for (int p = 0; p < t; p++)
+            {
+                var row = lg.AsSpan(p * v, v).ToArray();
+                float max = float.NegativeInfinity; foreach (var x in row) max = Math.Max(max, x);
+                double zsum = 0; foreach (var x in row) zsum += Math.Exp(x - max);
+                var preds = Enumerable.Range(0, v).OrderByDescending(i => row[i]).Take(topPredictions)
+                    .Select(i => new Prediction(i, tokenizer.TokenToString(i), Math.Exp(row[i] - max) / zsum)).ToList();
+                var neurons = new List<NeuronActivation>();
+                for (int l = 0; l < layers; l++)
+                    for (int n = 0; n < dMlp; n++) neurons.Add(new NeuronActivation(l, n, post[l][p * dMlp + n]));
+                var topN = neurons.OrderByDescending(a => a.Value).Take(topNeurons).ToList();
+                var hs = new List<HeadActivation>();
+                for (int l = 0; l < layers; l++)
+                    for (int h = 0; h < heads; h++)
+                    {
+                        double norm = 0;
+                        for (int d = 0; d < dh; d++) { double q = z[l][(p * heads + h) * dh + d]; norm += q * q; }
+                        int best = 0; double w = -1;
+                        for (int k = 0; k <= p; k++) { double a = pat[l][(h * t + p) * t + k]; if (a > w) { w = a; best = k; } }
+                        hs.Add(new HeadActivation(l, h, Math.Sqrt(norm), best, w));
+                    }
+                reports.Add(new PositionReport(p, ids[p], tokenizer.TokenToString(ids[p]), preds, topN, hs.OrderByDescending(h => h.ZNorm).Take(topHeads).ToList()));
+            }
+            return reports;
+        }
+    }
+}
