@@ -13,7 +13,7 @@ public static class FormatDoc
         ("labels.jsonl",
         [
             ("doc", "int", "document index = 0-based line number in corpus.txt"),
-            ("length", "int", "tokens on that corpus line, <bos> and <eos> included; every array below has this length"),
+            ("length", "int", "tokens on that corpus line, `<bos>` and `<eos>` included; every array below has this length"),
             ("category", "array of string or null", "the token's category (see Categories), null for specials, punctuation and function words"),
             ("in_quote", "array of 0/1", "1 when a quote is open after reading the token: the opening `\"` and the words inside are 1, the closing `\"` is 0"),
             ("bracket_depth", "array of int", "open `(` after reading the token: an opening `(` counts itself, a closing `)` does not (0..2)"),
@@ -21,14 +21,14 @@ public static class FormatDoc
             ("induction_predictable", "array of 0/1", "1 when the NEXT token is fixed by the span's first occurrence: repeat words 0..L-2 of an L-word span"),
             ("ioi_role", "array of string or null", "`IO`, `S1` (first mentions of the indirect object and the subject), `S2` (subject again), `END` (the `to` before the answer), `answer` (IO again), else null"),
             ("successor_pos", "array of int", "position in a successor run (0 = first word; k >= 1: the token is the successor of the previous token), -1 outside runs"),
-            ("template", "array of int", "id of the template that produced the token (see Templates), -1 for <bos> and <eos>"),
+            ("template", "array of int", "id of the template that produced the token (see Templates), -1 for `<bos>` and `<eos>`"),
         ]),
         ("ioi_eval.jsonl",
         [
             ("id", "int", "prompt index"),
             ("template", "int", "IOI template id (22-26)"),
             ("order", "string", "`ABBA` (IO named first: \"When Mary and John ..., John ... to\") or `BABA` (subject named first)"),
-            ("prompt", "array of string", "tokens from <bos> through END (the final `to`); feed them without adding specials"),
+            ("prompt", "array of string", "tokens from `<bos>` through END (the final `to`); feed them without adding specials"),
             ("answer", "string", "the correct next token: the indirect object"),
             ("subject", "string", "the other name (the main distractor; logit difference = answer - subject)"),
             ("io_pos", "int", "index in prompt of the IO's first mention"),
@@ -41,7 +41,7 @@ public static class FormatDoc
         ("induction_eval.jsonl",
         [
             ("id", "int", "prompt index"),
-            ("prompt", "array of string", "a corpus-style document from <bos> through the first `offset` words of the repeated span"),
+            ("prompt", "array of string", "a corpus-style document from `<bos>` through the first `offset` words of the repeated span"),
             ("answer", "string", "the correct next token: span[offset]"),
             ("span", "array of string", "the planted span (3-6 distinct words)"),
             ("first_pos", "int", "index in prompt where the first occurrence of the span starts"),
@@ -55,7 +55,7 @@ public static class FormatDoc
             ("format", "string", $"`{ToyWorldWriter.Format}`"),
             ("seed", "int", "generator seed"),
             ("docs", "int", "documents (lines) in corpus.txt"),
-            ("tokens", "int", "tokens in corpus.txt, <bos>/<eos> included"),
+            ("tokens", "int", "tokens in corpus.txt, `<bos>`/`<eos>` included"),
             ("max_tokens", "int", "longest allowed document, in tokens"),
             ("eval_prompts", "int", "prompts in each eval file"),
             ("vocab_size", "int", "tokens in tokenizer.json"),
@@ -65,7 +65,7 @@ public static class FormatDoc
             ("docs_with_successor", "int", "documents holding a successor run"),
             ("docs_with_quote", "int", "documents holding a quoted span"),
             ("docs_with_bracket", "int", "documents holding a bracketed span"),
-            ("command", "string", "the command that writes this folder (<DIR> = the output folder)"),
+            ("command", "string", "the command that writes this folder (`<DIR>` = the output folder)"),
         ]),
     ];
 
