@@ -10,6 +10,7 @@ foreach (var c in new[]
     RunCommand.Create(),
     InspectCommand.Create(),
     BenchCommand.Create(),
+    ToyWorldCommand.Create(),
 })
     root.Subcommands.Add(c);
 
