@@ -214,7 +214,8 @@ public sealed class Sae : IDisposable
         {
             double v = At(t, bad);
             var idx = shape.Length == 2 ? $"[{bad / shape[1]}, {bad % shape[1]}]" : $"[{bad}]";
-            throw new SaeFormatException($"{source}: {name} holds {v} at {idx}; SAE weights must be finite (a diverged or corrupted checkpoint?).");
+            string what = double.IsNaN(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
+            throw new SaeFormatException($"{source}: {name} holds {what} at {idx}; SAE weights must be finite (a diverged or corrupted checkpoint?).");
         }
         return t;
     }
