@@ -8,6 +8,7 @@ foreach (var c in new[]
     InfoCommand.Create(),
     TokenizeCommand.Create(),
     RunCommand.Create(),
+    SaeCommand.Create(),
 })
     root.Subcommands.Add(c);
 

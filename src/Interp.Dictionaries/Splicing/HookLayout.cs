@@ -2,6 +2,7 @@
 // hooks are flattened to heads·d_head, or one head is read when hook_head_index is set). Found from the model's
 // LayerHooks fields, so no hook name is spelled here.
 using Interp.Models;
+using Interp.Tensors;
 
 namespace Interp.Dictionaries;
 
@@ -36,4 +37,36 @@ internal sealed record HookLayout(int Width, int Heads, int DHead, int? HeadInde
     }
 
     private static HookLayout Vector(int width) => new(width, 0, 0, null);
+
+    /// <summary>The SAE's input from the hook's activation: act itself, or a view the caller owns ([.., heads·d_head]
+    /// or one head's [.., d_head]). Graph-preserving.</summary>
+    public Tensor Read(Tensor act, string hook)
+    {
+        if (!HasHeads) return act;
+        if (act.Rank != 4) throw new InvalidOperationException($"'{hook}' should be [batch, pos, heads, d_head]; got [{ShapeUtil.Str(act.Shape)}].");
+        return HeadIndex is { } h ? act.Select(2, h) : act.Reshape(act.Shape[0], act.Shape[1], act.Shape[2] * act.Shape[3]);
+    }
+
+    /// <summary>The activation the model continues with, in the hook's shape, from the SAE side's output (taken over).</summary>
+    public Tensor Write(Tensor act, Tensor output)
+    {
+        if (!HasHeads) return output;
+        using (output)
+        {
+            if (HeadIndex is not { } h) return output.Reshape(act.Shape);
+            int heads = act.Shape[2];
+            var parts = new List<Tensor>();
+            try
+            {
+                if (h > 0) parts.Add(act.Narrow(2, 0, h));
+                parts.Add(output.Unsqueeze(2));
+                if (h < heads - 1) parts.Add(act.Narrow(2, h + 1, heads - h - 1));
+                return TensorOps.Cat(parts, 2);
+            }
+            finally { foreach (var p in parts) p.Dispose(); }
+        }
+    }
+
+    /// <summary>The part of the hook an SAE covers, for ablations: one head, or everything.</summary>
+    public Selection Covered => HeadIndex is { } h ? new Selection(Heads: new[] { h }) : Selection.All;
 }

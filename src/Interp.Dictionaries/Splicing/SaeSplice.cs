@@ -37,6 +37,16 @@ public sealed class SaeSplice : IDisposable
     /// </summary>
     public static SaeSplice Attach(HookedTransformer model, Sae sae, bool includeError = true, string? hookName = null)
     {
+        var (hook, layout) = Resolve(model, sae, hookName);
+        return new SaeSplice(model, sae, hook, includeError, layout);
+    }
+
+    public void Dispose() => _scope.Dispose();
+
+    /// <summary>Checks that <paramref name="sae"/> can read <paramref name="hookName"/> (default its hook_name) of
+    /// <paramref name="model"/> and says how (width, heads).</summary>
+    internal static (string hook, HookLayout layout) Resolve(HookedTransformer model, Sae sae, string? hookName = null)
+    {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(sae);
         string hook = hookName ?? sae.Cfg.HookName;
@@ -47,17 +57,15 @@ public sealed class SaeSplice : IDisposable
             throw new ArgumentException($"the SAE has d_in = {sae.DIn} but '{hook}' of this {model.Config.ModelType} model is {layout.Width} wide" +
                 $"{(layout.HasHeads ? (layout.HeadIndex is null ? $" ({layout.Heads} heads × d_head {layout.DHead}, flattened)" : $" (one head, d_head {layout.DHead})") : "")}" +
                 $"; the SAE was made for {(sae.Cfg.ModelName is { } m ? $"model '{m}'" : "another model")} — check that the SAE and the model match.");
-        return new SaeSplice(model, sae, hook, includeError, layout);
+        return (hook, layout);
     }
-
-    public void Dispose() => _scope.Dispose();
 
     /// <summary>The splice itself: act is the hook's activation ([batch, pos, d] or [batch, pos, heads, d_head]).</summary>
     private Tensor Run(Tensor act, HookRun run)
     {
         if (act.DType != Sae.DType)
             throw new InvalidOperationException($"the activation at '{Names.HookName}' is {act.DType} but the SAE is {Sae.DType}; load the SAE in {act.DType}.");
-        Tensor x = ReadInput(act);                                   // [batch, pos, d_in], a view we own
+        Tensor x = _layout.Read(act, Names.HookName);                                   // [batch, pos, d_in], a view we own
         try
         {
             if (x.Shape[^1] != Sae.DIn)
@@ -75,38 +83,11 @@ public sealed class SaeSplice : IDisposable
                 xhat.Dispose(); err.Dispose();
             }
             output = run.At(Names.Output, output);
-            return WriteOutput(act, output);
+            return _layout.Write(act, output);
         }
         finally
         {
             if (!ReferenceEquals(x, act)) x.Dispose();
-        }
-    }
-
-    private Tensor ReadInput(Tensor act)
-    {
-        if (!_layout.HasHeads) return act;
-        if (act.Rank != 4) throw new InvalidOperationException($"'{Names.HookName}' should be [batch, pos, heads, d_head]; got [{ShapeUtil.Str(act.Shape)}].");
-        return _layout.HeadIndex is { } h ? act.Select(2, h) : act.Reshape(act.Shape[0], act.Shape[1], act.Shape[2] * act.Shape[3]);
-    }
-
-    /// <summary>The tensor the model continues with, in the hook's shape (takes ownership of <paramref name="output"/>).</summary>
-    private Tensor WriteOutput(Tensor act, Tensor output)
-    {
-        if (!_layout.HasHeads) return output;
-        using (output)
-        {
-            if (_layout.HeadIndex is not { } h) return output.Reshape(act.Shape);
-            int heads = act.Shape[2];
-            var parts = new List<Tensor>();
-            try
-            {
-                if (h > 0) parts.Add(act.Narrow(2, 0, h));
-                parts.Add(output.Unsqueeze(2));
-                if (h < heads - 1) parts.Add(act.Narrow(2, h + 1, heads - h - 1));
-                return TensorOps.Cat(parts, 2);
-            }
-            finally { foreach (var p in parts) p.Dispose(); }
         }
     }
 }
