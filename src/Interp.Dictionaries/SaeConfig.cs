@@ -42,8 +42,10 @@ public sealed record SaeConfig
     public bool? PrependBos { get; init; }
     public string? DatasetPath { get; init; }
 
-    /// <summary>Keys this project does not interpret, name -> raw JSON text, written back unchanged on save.</summary>
+    /// <summary>Top-level keys this project does not interpret, name -> raw JSON text, written back unchanged on save.</summary>
     public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
+    /// <summary>Keys of a v6 "metadata" object this project does not interpret (sae_lens_version, ...), written back there.</summary>
+    public IReadOnlyDictionary<string, string> MetadataExtra { get; init; } = new Dictionary<string, string>();
 
     /// <summary>k as a feature count, for topk.</summary>
     public int TopK => K is { } k ? (int)k : throw new InvalidOperationException($"this {Architecture} SAE has no k in its cfg.json.");

@@ -1,6 +1,7 @@
 // Reads and writes SAELens's cfg.json. Reads the flat v6 layout, v6's nested "metadata" (or "meta") object, and the
 // older spellings (hook_point, hook_point_layer, hook_point_head_index, activation_fn_str with activation_fn_kwargs,
-// boolean normalize_activations); writes the flat layout with v6 names. Unknown keys survive a round trip.
+// boolean normalize_activations). Writes v6 names flat (what SAELens reads from files without a version) and the
+// metadata keys again in a "metadata" object (what it reads from v6 files). Unknown keys survive a round trip.
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -41,7 +42,7 @@ public static class SaeConfigJson
         try { root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
         catch (JsonException e) { throw Bad(source, $"is not valid JSON ({e.Message})"); }
         if (root is not JsonObject obj) throw Bad(source, "must hold a JSON object of SAE settings");
-        var keys = Flatten(obj, source);
+        var (keys, nested) = Flatten(obj, source);
 
         string? arch = Str(keys, "architecture", source);
         string? actFn = Str(keys, "activation_fn", source);
@@ -79,8 +80,9 @@ public static class SaeConfigJson
         string reshape = Str(keys, "reshape_activations", source) ?? "none";
 
         var extra = new Dictionary<string, string>(StringComparer.Ordinal);
+        var metaExtra = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, node) in keys)
-            if (!Consumed.Contains(key)) extra[key] = node?.ToJsonString() ?? "null";
+            if (!Consumed.Contains(key)) (nested.Contains(key) ? metaExtra : extra)[key] = node?.ToJsonString() ?? "null";
 
         var cfg = new SaeConfig
         {
@@ -99,6 +101,7 @@ public static class SaeConfigJson
             PrependBos = Bool(keys, "prepend_bos", source),
             DatasetPath = Str(keys, "dataset_path", source),
             Extra = extra,
+            MetadataExtra = metaExtra,
         };
         var flags = new LoadFlags(Bool(keys, "rescale_acts_by_decoder_norm", source) ?? false, Bool(keys, "finetuning_scaling_factor", source) ?? false);
         return (cfg, flags);
@@ -124,28 +127,45 @@ public static class SaeConfigJson
             {
                 if (k == Math.Floor(k) && Math.Abs(k) < int.MaxValue) w.WriteNumber("k", (long)k); else w.WriteNumber("k", k);
             }
-            w.WriteString("hook_name", cfg.HookName);
-            if (cfg.HookLayer is { } hl) w.WriteNumber("hook_layer", hl);
-            if (cfg.HookHeadIndex is { } hh) w.WriteNumber("hook_head_index", hh); else w.WriteNull("hook_head_index");
-            if (cfg.ModelName is { } mn) w.WriteString("model_name", mn);
-            if (cfg.ContextSize is { } cs) w.WriteNumber("context_size", cs);
-            if (cfg.PrependBos is { } pb) w.WriteBoolean("prepend_bos", pb);
-            if (cfg.DatasetPath is { } dp) w.WriteString("dataset_path", dp);
+            WriteMetadata(w, cfg, withExtra: false);
             foreach (var (key, raw) in cfg.Extra.OrderBy(e => e.Key, StringComparer.Ordinal))
             {
                 w.WritePropertyName(key);
                 using var doc = JsonDocument.Parse(raw);
                 doc.RootElement.WriteTo(w);
             }
+            w.WriteStartObject("metadata");
+            WriteMetadata(w, cfg, withExtra: true);
+            w.WriteEndObject();
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(ms.ToArray());
     }
 
-    /// <summary>Top-level keys with old spellings renamed and a nested "metadata"/"meta" object lifted up.</summary>
-    private static Dictionary<string, JsonNode?> Flatten(JsonObject obj, string source)
+    private static void WriteMetadata(Utf8JsonWriter w, SaeConfig cfg, bool withExtra)
+    {
+        w.WriteString("hook_name", cfg.HookName);
+        if (cfg.HookLayer is { } hl) w.WriteNumber("hook_layer", hl);
+        if (cfg.HookHeadIndex is { } hh) w.WriteNumber("hook_head_index", hh); else w.WriteNull("hook_head_index");
+        if (cfg.ModelName is { } mn) w.WriteString("model_name", mn);
+        if (cfg.ContextSize is { } cs) w.WriteNumber("context_size", cs);
+        if (cfg.PrependBos is { } pb) w.WriteBoolean("prepend_bos", pb);
+        if (cfg.DatasetPath is { } dp) w.WriteString("dataset_path", dp);
+        if (!withExtra) return;
+        foreach (var (key, raw) in cfg.MetadataExtra.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            w.WritePropertyName(key);
+            using var doc = JsonDocument.Parse(raw);
+            doc.RootElement.WriteTo(w);
+        }
+    }
+
+    /// <summary>Top-level keys with old spellings renamed and a nested "metadata"/"meta" object lifted up (the names
+    /// found only there are returned too).</summary>
+    private static (Dictionary<string, JsonNode?> keys, HashSet<string> nestedOnly) Flatten(JsonObject obj, string source)
     {
         var keys = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        var nestedOnly = new HashSet<string>(StringComparer.Ordinal);
         void Put(string key, JsonNode? value, string from)
         {
             string name = OldSpellings.GetValueOrDefault(key, key);
@@ -160,8 +180,12 @@ public static class SaeConfigJson
             if (key is not ("metadata" or "meta") || value is not JsonObject) Put(key, value, "");
         foreach (var nested in new[] { "metadata", "meta" })
             if (obj[nested] is JsonObject meta)
-                foreach (var (key, value) in meta) Put(key, value, nested + ".");
-        return keys;
+                foreach (var (key, value) in meta)
+                {
+                    if (!keys.ContainsKey(OldSpellings.GetValueOrDefault(key, key))) nestedOnly.Add(OldSpellings.GetValueOrDefault(key, key));
+                    Put(key, value, nested + ".");
+                }
+        return (keys, nestedOnly);
     }
 
     private static string? Str(Dictionary<string, JsonNode?> keys, string key, string source)

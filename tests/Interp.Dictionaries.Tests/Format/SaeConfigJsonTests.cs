@@ -36,7 +36,22 @@ public class SaeConfigJsonTests
         var c = Parse("""{"architecture": "jumprelu", "d_in": 8, "d_sae": 16, "metadata": {"hook_name": "blocks.0.hook_mlp_out", "model_name": "m", "sae_lens_version": "6.5.0"}}""");
         Assert.Equal("blocks.0.hook_mlp_out", c.HookName);
         Assert.Equal("m", c.ModelName);
-        Assert.Equal("\"6.5.0\"", c.Extra["sae_lens_version"]);
+        Assert.Equal("\"6.5.0\"", c.MetadataExtra["sae_lens_version"]);
+        Assert.Empty(c.Extra);
+    }
+
+    [Fact]
+    public void Write_V6Config_KeepsMetadataNestedAndFlat()
+    {
+        // SAELens reads metadata from the nested object when a version is given there, from the top level otherwise
+        var c = Parse("""{"architecture": "jumprelu", "d_in": 8, "d_sae": 16, "metadata": {"hook_name": "blocks.0.hook_mlp_out", "sae_lens_version": "6.5.0"}}""");
+        var root = System.Text.Json.Nodes.JsonNode.Parse(SaeConfigJson.Write(c))!.AsObject();
+        Assert.Equal("blocks.0.hook_mlp_out", (string?)root["hook_name"]);
+        Assert.Equal("blocks.0.hook_mlp_out", (string?)root["metadata"]!["hook_name"]);
+        Assert.Equal("6.5.0", (string?)root["metadata"]!["sae_lens_version"]);
+        Assert.Null(root["sae_lens_version"]);
+        var again = Parse(root.ToJsonString());
+        Assert.Equal(c.MetadataExtra, again.MetadataExtra);
     }
 
     [Fact]
@@ -79,7 +94,7 @@ public class SaeConfigJsonTests
              "normalize_activations": "expected_average_only_in", "norm_scaling_factor": 0.1, "lr": 3e-4, "custom": {"a": [1, 2]}}
             """);
         var again = Parse(SaeConfigJson.Write(c));
-        Assert.Equal(c with { Extra = again.Extra }, again);
+        Assert.Equal(c with { Extra = again.Extra, MetadataExtra = again.MetadataExtra }, again);
         Assert.Equal(c.Extra.OrderBy(e => e.Key), again.Extra.OrderBy(e => e.Key));
     }
 

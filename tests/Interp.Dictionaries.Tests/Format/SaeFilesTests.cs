@@ -35,7 +35,7 @@ public sealed class SaeFilesTests : IDisposable
         sae.Save(dir);
         using var back = Sae.Load(dir);
         Assert.Equal(savedAs, back.Cfg.Architecture);
-        Assert.Equal(sae.Cfg with { Architecture = savedAs }, back.Cfg with { Extra = sae.Cfg.Extra });
+        Assert.Equal(sae.Cfg with { Architecture = savedAs }, back.Cfg with { Extra = sae.Cfg.Extra, MetadataExtra = sae.Cfg.MetadataExtra });
         Assert.Equal(sae.Tensors.Keys.Order(), back.Tensors.Keys.Order());
         foreach (var (name, t) in sae.Tensors) Assert.Equal(t.ToArray(), back.Tensors[name].ToArray());
         Assert.Equal(sae.LogSparsity.ToArray(), back.LogSparsity!.ToArray());
