@@ -9,9 +9,9 @@ public static class TestSupport
 {
     public static string FixtureDir(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
 
-    private static HookedTransformer? _gpt2;
-    /// <summary>gpt2-tiny (2 layers, d_model 64, 4 heads, d_mlp 256, vocab 101); loaded once, never mutated.</summary>
-    public static HookedTransformer Gpt2Tiny() => _gpt2 ??= ModelLoader.Load(FixtureDir("gpt2-tiny"));
+    /// <summary>A fresh gpt2-tiny (2 layers, d_model 64, 4 heads, d_mlp 256, vocab 101) per call: test classes run in
+    /// parallel, and splices attached to a shared model would leak into each other's runs.</summary>
+    public static HookedTransformer Gpt2Tiny() => ModelLoader.Load(FixtureDir("gpt2-tiny"));
 
     public static SaeConfig Cfg(string arch, int dIn, int dSae, double? k = null, bool applyBDec = true, string hook = "blocks.0.hook_resid_post") =>
         new() { Architecture = arch, DIn = dIn, DSae = dSae, K = k, ApplyBDecToInput = applyBDec, HookName = hook, ModelName = "gpt2-tiny" };

@@ -52,6 +52,9 @@ public sealed class SaeSplice : IDisposable
         string hook = hookName ?? sae.Cfg.HookName;
         if (string.IsNullOrWhiteSpace(hook)) throw new ArgumentException("the SAE's cfg.json has no hook_name; pass the model hook to splice it at.");
         model.ValidateHookName(hook);
+        if (sae.Cfg.NormalizeActivations == SaeConfig.NormExpectedAverageOnlyIn && sae.Cfg.NormScalingFactor is null)
+            throw new ArgumentException("the SAE normalizes its input (expected_average_only_in) but its cfg.json has no norm_scaling_factor; add it " +
+                "(sqrt(d_in) / mean ‖x‖ of the hook's activations, Sae.EstimateNormScalingFactor) or fold it into the weights first.");
         var layout = HookLayout.Describe(model.Config, hook, sae.Cfg.HookHeadIndex);
         if (layout.Width != sae.DIn)
             throw new ArgumentException($"the SAE has d_in = {sae.DIn} but '{hook}' of this {model.Config.ModelType} model is {layout.Width} wide" +

@@ -307,6 +307,13 @@ public class SaeSpliceTests
     }
 
     [Fact]
+    public void Attach_NormalizedSaeWithoutFactor_SaysHowToGetOne()
+    {
+        using var sae = Random(Cfg("standard", 64, 8, hook: Anchor) with { NormalizeActivations = SaeConfig.NormExpectedAverageOnlyIn }, 1);
+        Assert.Contains("no norm_scaling_factor", Assert.Throws<ArgumentException>(() => SaeSplice.Attach(Gpt2Tiny(), sae)).Message);
+    }
+
+    [Fact]
     public void Attach_HeadIndexOnResidHook_Throws()
     {
         using var sae = Random(Cfg("standard", 64, 8, hook: Anchor) with { HookHeadIndex = 1 }, 1);
