@@ -7,8 +7,8 @@ foreach (var c in new[]
 {
     InfoCommand.Create(),
     TokenizeCommand.Create(),
-    RunCommand.Create(),
     SaeCommand.Create(),
+    RunCommand.Create(),
 })
     root.Subcommands.Add(c);
 
