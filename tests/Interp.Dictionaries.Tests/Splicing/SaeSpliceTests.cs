@@ -148,6 +148,45 @@ public class SaeSpliceTests
     }
 
     [Fact]
+    public void ClampAndAdd_AtActsPostWithError_ShiftByDecodedDifference()
+    {
+        var m = Gpt2Tiny();
+        using var sae = ResidSae();
+        using var ids = Ids(RowA, RowB);
+        const int j = 3, p = 4;
+        using var row = sae.WDec.Select(0, j);
+        // clamp feature j to 2.5 at position p: the anchor moves by (2.5 - f_j) W_dec[j] there
+        Tensor clamped, added;
+        using (var s = SaeSplice.Attach(m, sae))
+        {
+            clamped = Clean2(m, ids, (s.Names.ActsPost, FeatureEdits.Clamp(new[] { j }, 2.5, new[] { p })));
+            added = Clean2(m, ids, (s.Names.ActsPost, FeatureEdits.Add(new[] { j }, -1.5, new[] { p })));
+        }
+        using var expectedClamp = Clean2(m, ids, (Anchor, (x, _) =>
+        {
+            using var f = sae.Encode(x);
+            var fj = f.ToArray();
+            var dir = row.ToArray();
+            var delta = new float[x.Numel];
+            for (int b = 0; b < 2; b++)
+                for (int i = 0; i < 64; i++)
+                    delta[(b * 6 + p) * 64 + i] = (float)((2.5 - fj[(b * 6 + p) * 48 + j]) * dir[i]);
+            using var d = Tensor.FromArray(delta, x.Shape);
+            return x + d;
+        }));
+        using var unit = TensorOps.Contiguous(row);
+        using var expectedAdd = Clean2(m, ids, (Anchor, Interventions.Steer(unit, -1.5, new[] { p })));
+        using (clamped)
+        using (added)
+        {
+            Assert.True(MaxDiff(expectedClamp, clamped) <= RunTol, $"|clamped - hand| = {MaxDiff(expectedClamp, clamped):E2}");
+            Assert.True(MaxDiff(expectedAdd, added) <= RunTol, $"|added - hand| = {MaxDiff(expectedAdd, added):E2}");
+            using var clean = Clean(m, ids);
+            Assert.True(MaxDiff(clean, clamped) > 1e-3);
+        }
+    }
+
+    [Fact]
     public void Attach_WithoutErrorTerm_RunsOnTheReconstruction()
     {
         var m = Gpt2Tiny();
