@@ -7,6 +7,7 @@ foreach (var c in new[]
 {
     InfoCommand.Create(),
     TokenizeCommand.Create(),
+    SaeCommand.Create(),
     RunCommand.Create(),
     InspectCommand.Create(),
     BenchCommand.Create(),

@@ -8,22 +8,26 @@ public sealed class HookedTransformer
 {
     public TransformerArchitecture Arch { get; }
     public ModelConfig Config => Arch.Config;
-    /// <summary>Every hook name in forward order (the golden list per architecture).</summary>
-    public IReadOnlyList<string> HookNames { get; }
+    /// <summary>Every hook name in forward order (the golden list per architecture), with the hook points of any
+    /// attached splice (an SAE, say) right after the hook they are spliced at.</summary>
+    public IReadOnlyList<string> HookNames { get; private set; }
     /// <summary>Weight processing applied at load (fold_ln, ...), recorded with every result.</summary>
     public WeightProcessing Processing { get; internal set; } = WeightProcessing.None;
     public string Source { get; init; } = "";
     /// <summary>Set by the first forward pass; weight processing refuses a model that has already run.</summary>
     internal bool HasRun { get; private set; }
 
-    private readonly HashSet<string> _hookSet;
+    private readonly IReadOnlyList<string> _modelHooks;
+    private readonly HashSet<string> _modelHookSet;
+    private HashSet<string> _hookSet;
     private readonly List<(string name, HookFn fn)> _scoped = new();
+    private readonly List<(string at, string[] points, SpliceFn fn)> _splices = new();
 
     public HookedTransformer(TransformerArchitecture arch)
     {
         Arch = arch;
-        HookNames = Models.HookNames.Ordered(arch.Config);
-        _hookSet = new HashSet<string>(HookNames, StringComparer.Ordinal);
+        HookNames = _modelHooks = Models.HookNames.Ordered(arch.Config);
+        _hookSet = _modelHookSet = new HashSet<string>(HookNames, StringComparer.Ordinal);
     }
 
     public IReadOnlyDictionary<string, Tensor> Parameters => Arch.Weights;
@@ -49,6 +53,53 @@ public sealed class HookedTransformer
         return new HookScope(this, hooks);
     }
 
+    /// <summary>Splices <paramref name="fn"/> in at the model hook <paramref name="at"/> until the returned scope is
+    /// disposed: the model continues with its output, and <paramref name="points"/> (the splice's own hook names, in the
+    /// order it reaches them) become valid hook names for caching, editing and gradients. One splice per hook.</summary>
+    public IDisposable Splice(string at, IReadOnlyList<string> points, SpliceFn fn)
+    {
+        ArgumentNullException.ThrowIfNull(fn);
+        if (!_modelHookSet.Contains(at))
+        {
+            ValidateHookName(at);
+            throw new ArgumentException($"'{at}' is a spliced hook point; splices attach at the model's own hooks only.");
+        }
+        if (_splices.Any(s => s.at == at))
+            throw new InvalidOperationException($"something is already spliced at '{at}'; dispose its handle before attaching another.");
+        var names = points.ToArray();
+        foreach (var n in names)
+            if (string.IsNullOrEmpty(n) || _hookSet.Contains(n) || names.Count(o => o == n) > 1)
+                throw new ArgumentException($"splice hook point '{n}' at '{at}' is empty, given twice, or already a hook name; each must be new and unique.");
+        var entry = (at, names, fn);
+        _splices.Add(entry);
+        RebuildHookNames();
+        return new SpliceScope(this, entry);
+    }
+
+    private void RebuildHookNames()
+    {
+        var list = new List<string>(_modelHooks.Count);
+        foreach (var n in _modelHooks)
+        {
+            list.Add(n);
+            foreach (var s in _splices) if (s.at == n) list.AddRange(s.points);
+        }
+        HookNames = list;
+        _hookSet = new HashSet<string>(list, StringComparer.Ordinal);
+    }
+
+    private sealed class SpliceScope(HookedTransformer m, (string, string[], SpliceFn) entry) : IDisposable
+    {
+        private bool _done;
+        public void Dispose()
+        {
+            if (_done) return;
+            _done = true;
+            m._splices.Remove(entry);
+            m.RebuildHookNames();
+        }
+    }
+
     private sealed class HookScope(HookedTransformer m, (string, HookFn)[] hooks) : IDisposable
     {
         private bool _done;
@@ -72,7 +123,8 @@ public sealed class HookedTransformer
             if (!fns.TryGetValue(n, out var list)) fns[n] = list = new List<HookFn>();
             list.Add(f);
         }
-        var run = fns is null && cache is null ? HookRun.None : new HookRun(fns, cache, withGrad);
+        var splices = _splices.Count == 0 ? null : _splices.ToDictionary(s => s.at, s => s.fn, StringComparer.Ordinal);
+        var run = fns is null && cache is null && splices is null ? HookRun.None : new HookRun(fns, cache, withGrad, splices);
         var logits = Arch.Forward(tokens, run, posOffset, kv);
         return (logits, run);
     }

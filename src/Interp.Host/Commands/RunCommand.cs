@@ -1,7 +1,9 @@
 // `interp run`: one forward (and optionally backward) pass of a checkpoint over token ids, writing
-// logits, loss, cached hook activations and their gradients to a safetensors file.
+// logits, loss, cached hook activations and their gradients to a safetensors file. --sae DIR splices SAEs in,
+// adding their hook points (<hook>.hook_sae_acts_post, ...) to what --hooks can save.
 using System.CommandLine;
 using System.Text.Json;
+using Interp.Dictionaries;
 using Interp.Models;
 using Interp.Tensors;
 using Interp.Tensors.IO;
@@ -21,18 +23,43 @@ public static class RunCommand
         var centerWriting = new Option<bool>("--center-writing-weights") { Description = "Remove the d_model mean of every residual-stream writer (LayerNorm models only)." };
         var centerUnembed = new Option<bool>("--center-unembed") { Description = "Remove the vocabulary mean of the unembedding (logits shift by a per-position constant)." };
         var foldValue = new Option<bool>("--fold-value-biases") { Description = "Fold the value biases into the attention output bias (b_V becomes 0)." };
+        var sae = new Option<string[]>("--sae") { Description = "SAELens SAE folder (cfg.json + sae_weights.safetensors) to splice in at its hook_name; repeat for several hooks.", AllowMultipleArgumentsPerToken = false };
+        var saeReplace = new Option<bool>("--sae-replace") { Description = "Splice SAEs without the error term: the model runs on their reconstructions (logits and loss change). Default: with it (logits unchanged)." };
         var cmd = new Command("run", "Run a model over token ids and save logits, loss, activations and gradients.")
-            { model, ids, hooks, grad, outPath, foldLn, centerWriting, centerUnembed, foldValue };
+            { model, ids, hooks, grad, outPath, foldLn, centerWriting, centerUnembed, foldValue, sae, saeReplace };
         cmd.SetAction(r => CliErrors.Guard(() => Execute(r.GetValue(model)!, r.GetValue(ids)!, r.GetValue(hooks), r.GetValue(grad), r.GetValue(outPath)!,
-            new WeightProcessing(r.GetValue(foldLn), r.GetValue(centerWriting), r.GetValue(centerUnembed), r.GetValue(foldValue)))));
+            new WeightProcessing(r.GetValue(foldLn), r.GetValue(centerWriting), r.GetValue(centerUnembed), r.GetValue(foldValue)),
+            r.GetValue(sae), r.GetValue(saeReplace))));
         return cmd;
     }
 
-    public static int Execute(string modelDir, string idsPath, string? hooks, string? grad, string outPath, WeightProcessing? processing = null)
+    public static int Execute(string modelDir, string idsPath, string? hooks, string? grad, string outPath, WeightProcessing? processing = null,
+        IReadOnlyList<string>? saeDirs = null, bool saeReplace = false)
     {
         if (grad is not null && grad != "loss") throw new CliException($"--grad accepts only 'loss' (got '{grad}').");
         var model = ModelLoader.Load(modelDir, processing ?? WeightProcessing.None);
         using var tokens = ReadIds(idsPath);
+        var saes = new List<Sae>();
+        var splices = new List<SaeSplice>();
+        try
+        {
+            foreach (var dir in saeDirs ?? Array.Empty<string>())
+            {
+                var s = Sae.Load(dir);
+                saes.Add(s);
+                splices.Add(SaeSplice.Attach(model, s, includeError: !saeReplace));
+            }
+            return Run(model, tokens, hooks, grad, outPath, saeDirs ?? Array.Empty<string>(), saeReplace);
+        }
+        finally
+        {
+            foreach (var s in splices) s.Dispose();
+            foreach (var s in saes) s.Dispose();
+        }
+    }
+
+    private static int Run(HookedTransformer model, Tensor tokens, string? hooks, string? grad, string outPath, IReadOnlyList<string> saeDirs, bool saeReplace)
+    {
         Func<string, bool>? filter = null;
         if (hooks is not null)
         {
@@ -64,6 +91,11 @@ public static class RunCommand
             ["model"] = model.Source, ["model_type"] = model.Config.ModelType, ["weight_processing"] = model.Processing.ToString(),
             ["loss_definition"] = "mean next-token cross-entropy over positions 0..T-2 of every row", ["backend"] = Backend.Current.Name,
         };
+        if (saeDirs.Count > 0)
+        {
+            meta["saes"] = string.Join(";", saeDirs.Select(Path.GetFullPath));
+            meta["sae_error_term"] = saeReplace ? "false" : "true";
+        }
         SafetensorsWriter.Write(outPath, outputs, meta);
         Console.WriteLine(JsonSerializer.Serialize(new { @out = outPath, loss = (double)loss.Item(), tensors = outputs.Count, batch = tokens.Shape[0], positions = tokens.Shape[1] }));
         cache?.Dispose();

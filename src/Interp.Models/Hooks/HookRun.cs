@@ -9,6 +9,12 @@ namespace Interp.Models;
 /// view of the result and never disposes the object you returned.</summary>
 public delegate Tensor? HookFn(Tensor activation, string hookName);
 
+/// <summary>Code spliced in at a model hook (an SAE at its hook_name, say) that has hook points of its own. It gets the
+/// activation at its anchor after that hook's edits and caching (and must not dispose it), passes its intermediate
+/// values through run.At(name, value) so they can be edited, cached and differentiated like any model hook, and
+/// returns what the model continues with: the activation itself, or a new tensor of the same shape and dtype.</summary>
+public delegate Tensor SpliceFn(Tensor activation, HookRun run);
+
 public sealed class HookRun
 {
     private readonly Dictionary<string, List<HookFn>>? _fns;
@@ -16,22 +22,24 @@ public sealed class HookRun
     private readonly bool _grad;
     private readonly Dictionary<string, Tensor>? _cache;
     private readonly Dictionary<string, Tensor>? _gradSources;
+    private readonly IReadOnlyDictionary<string, SpliceFn>? _splices;
     public readonly bool Active;
 
     public static readonly HookRun None = new(null, null, false);
 
-    public HookRun(Dictionary<string, List<HookFn>>? fns, Func<string, bool>? cacheFilter, bool grad)
+    public HookRun(Dictionary<string, List<HookFn>>? fns, Func<string, bool>? cacheFilter, bool grad, IReadOnlyDictionary<string, SpliceFn>? splices = null)
     {
         _fns = fns is { Count: > 0 } ? fns : null;
+        _splices = splices is { Count: > 0 } ? splices : null;
         _cacheFilter = cacheFilter;
         _grad = grad && cacheFilter is not null;
         if (cacheFilter is not null) _cache = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         if (_grad) _gradSources = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        Active = _fns is not null || cacheFilter is not null;
+        Active = _fns is not null || cacheFilter is not null || _splices is not null;
     }
 
     /// <summary>True if the value at this hook is needed separately (cache, edit, or gradient).</summary>
-    public bool Wants(string name) => Active && ((_fns?.ContainsKey(name) ?? false) || (_cacheFilter?.Invoke(name) ?? false));
+    public bool Wants(string name) => Active && ((_fns?.ContainsKey(name) ?? false) || (_cacheFilter?.Invoke(name) ?? false) || (_splices?.ContainsKey(name) ?? false));
 
     /// <summary>Applies hooks at <paramref name="name"/>. Returns x itself or a replacement the caller now owns
     /// (in which case x has been disposed).</summary>
@@ -65,6 +73,18 @@ public sealed class HookRun
             if (_cache!.Remove(name, out var old)) old.Dispose();
             _cache[name] = x.Detach();
             if (_grad) _gradSources![name] = x;
+        }
+        if (_splices is not null && _splices.TryGetValue(name, out var splice))
+        {
+            // the spliced code reads the value as edited and cached above; the model continues with its output
+            var y = splice(x, this);
+            if (!ReferenceEquals(y, x))
+            {
+                if (!ShapeUtil.SameShape(y.Shape, x.Shape) || y.DType != x.DType)
+                    throw new InvalidOperationException($"the code spliced at '{name}' returned {y.DType} [{ShapeUtil.Str(y.Shape)}] but the activation is {x.DType} [{ShapeUtil.Str(x.Shape)}].");
+                x.Dispose();
+                x = y;
+            }
         }
         return x;
     }

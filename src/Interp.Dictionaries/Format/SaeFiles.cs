@@ -1,0 +1,183 @@
+// Loads and saves an SAE folder in SAELens's layout: cfg.json, sae_weights.safetensors (W_enc, b_enc, W_dec, b_dec,
+// threshold) and the optional sparsity.safetensors ("sparsity": log10 firing rate per feature). Options SAELens
+// applies inside its forward (rescale_acts_by_decoder_norm, finetuning scaling_factor) are folded into the weights.
+using Interp.Tensors;
+using Interp.Tensors.IO;
+
+namespace Interp.Dictionaries;
+
+public static class SaeFiles
+{
+    public const string WeightsFile = "sae_weights.safetensors", SparsityFile = "sparsity.safetensors", SparsityTensor = "sparsity";
+    private static readonly string[] Core = { Sae.WEncName, Sae.BEncName, Sae.WDecName, Sae.BDecName };
+
+    /// <summary>Reads an SAE folder; weights are converted to <paramref name="dtype"/> (F32, or F64 for checks).</summary>
+    public static Sae Load(string directory, DType dtype = DType.F32)
+    {
+        if (dtype is not (DType.F32 or DType.F64)) throw new ArgumentException($"an SAE computes in F32 or F64, not {dtype}.", nameof(dtype));
+        string dir = Path.GetFullPath(directory);
+        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"SAE folder '{dir}' does not exist.");
+        string cfgPath = Path.Combine(dir, SaeConfigJson.FileName), wPath = Path.Combine(dir, WeightsFile);
+        if (!File.Exists(cfgPath)) throw new FileNotFoundException($"'{dir}' has no {SaeConfigJson.FileName}; an SAELens SAE folder holds {SaeConfigJson.FileName} and {WeightsFile}.", cfgPath);
+        var (cfg, flags) = SaeConfigJson.Parse(File.ReadAllText(cfgPath), cfgPath);
+        var arch = SaeArchitectures.Get(cfg.Architecture, cfgPath);
+        if (!File.Exists(wPath)) throw new FileNotFoundException($"'{dir}' has {SaeConfigJson.FileName} but no {WeightsFile}.", wPath);
+
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        try
+        {
+            using (var f = SafetensorsFile.Open(wPath))
+                foreach (var n in f.Names) tensors[n] = f.Load(n);
+            arch.PrepareLoaded(cfg, tensors, wPath);
+            var needed = Core.Concat(arch.ExtraTensors).ToArray();
+            var missing = needed.Where(n => !tensors.ContainsKey(n)).ToArray();
+            if (missing.Length > 0)
+                throw new SaeFormatException($"{wPath} has no {string.Join(", ", missing)}; a {cfg.Architecture} SAE needs {string.Join(", ", needed)} " +
+                    $"(the file holds: {(tensors.Count == 0 ? "nothing" : string.Join(", ", tensors.Keys))}).");
+            using (Tensor.NoGrad())
+            {
+                foreach (var n in needed) Convert(tensors, n, dtype);
+                CheckShapes(cfg, tensors, wPath);
+                FoldFinetuningScale(cfg, flags, tensors, wPath, dtype);
+                if (flags.RescaleActsByDecoderNorm) FoldDecoderNorms(tensors);
+            }
+            var sae = new Sae(cfg, Take(tensors, Sae.WEncName), Take(tensors, Sae.BEncName), Take(tensors, Sae.WDecName), Take(tensors, Sae.BDecName),
+                tensors.Remove(Sae.ThresholdName, out var th) ? th : null, wPath);
+            sae.LogSparsity = LoadSparsity(dir, cfg, dtype);
+            return sae;
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>Writes cfg.json (architecture as the architecture saves it), sae_weights.safetensors in cfg.dtype, and
+    /// sparsity.safetensors when LogSparsity is set (a stale one is removed otherwise).</summary>
+    public static void Save(Sae sae, string directory)
+    {
+        string dir = Path.GetFullPath(directory);
+        Directory.CreateDirectory(dir);
+        var (asDType, storeAs) = sae.Cfg.DType switch
+        {
+            "float64" => (DType.F64, (DType?)null),
+            "float16" => (DType.F32, DType.F16),
+            "bfloat16" => (DType.F32, DType.BF16),
+            _ => (DType.F32, (DType?)null),
+        };
+        var written = new List<(string, Tensor)>();
+        try
+        {
+            using (Tensor.NoGrad())
+                foreach (var (name, t) in sae.Tensors) written.Add((name, t.DType == asDType ? t.Detach() : t.To(asDType)));
+            SafetensorsWriter.Write(Path.Combine(dir, WeightsFile), written, storeAs: storeAs);
+        }
+        finally
+        {
+            foreach (var (_, t) in written) t.Dispose();
+        }
+        string sparsity = Path.Combine(dir, SparsityFile);
+        if (sae.LogSparsity is { } ls)
+        {
+            using var f32 = ls.DType == DType.F32 ? ls.Detach() : ls.To(DType.F32);
+            SafetensorsWriter.Write(sparsity, new[] { (SparsityTensor, f32) });
+        }
+        else if (File.Exists(sparsity)) File.Delete(sparsity);
+        var cfg = sae.Cfg with { Architecture = sae.Architecture.SavedAs };
+        string cfgPath = Path.Combine(dir, SaeConfigJson.FileName), tmp = cfgPath + ".tmp";
+        File.WriteAllText(tmp, SaeConfigJson.Write(cfg));
+        File.Move(tmp, cfgPath, overwrite: true);
+    }
+
+    private static Tensor Take(Dictionary<string, Tensor> tensors, string name)
+    {
+        tensors.Remove(name, out var t);
+        return t!;
+    }
+
+    private static void Convert(Dictionary<string, Tensor> tensors, string name, DType dtype)
+    {
+        var t = tensors[name];
+        if (t.DType == dtype) return;
+        if (t.DType is not (DType.F32 or DType.F64)) throw new SaeFormatException($"{name} is stored as {t.DType}; SAE weights must be floating point.");
+        tensors[name] = t.To(dtype);
+        t.Dispose();
+    }
+
+    private static void CheckShapes(SaeConfig cfg, Dictionary<string, Tensor> tensors, string path)
+    {
+        void Need(string n, params int[] shape)
+        {
+            if (tensors.TryGetValue(n, out var t) && !ShapeUtil.SameShape(t.Shape, shape))
+                throw new SaeFormatException($"{path}: {n} has shape [{ShapeUtil.Str(t.Shape)}] but cfg.json's d_in = {cfg.DIn}, d_sae = {cfg.DSae} need [{ShapeUtil.Str(shape)}].");
+        }
+        Need(Sae.WEncName, cfg.DIn, cfg.DSae); Need(Sae.BEncName, cfg.DSae); Need(Sae.WDecName, cfg.DSae, cfg.DIn); Need(Sae.BDecName, cfg.DIn);
+        Need(Sae.ThresholdName, cfg.DSae);
+    }
+
+    /// <summary>Old SAELens multiplied feature activations by a learned scaling_factor [d_sae] before decoding:
+    /// the same as scaling W_dec's rows. An all-ones factor is dropped, as SAELens does.</summary>
+    private static void FoldFinetuningScale(SaeConfig cfg, SaeConfigJson.LoadFlags flags, Dictionary<string, Tensor> tensors, string path, DType dtype)
+    {
+        string? name = tensors.ContainsKey("finetuning_scaling_factor") ? "finetuning_scaling_factor" : tensors.ContainsKey("scaling_factor") ? "scaling_factor" : null;
+        if (name is null)
+        {
+            if (flags.FinetuningScalingFactor) throw new SaeFormatException($"{path}: cfg.json sets finetuning_scaling_factor but the file has no scaling_factor tensor [{cfg.DSae}].");
+            return;
+        }
+        tensors.Remove(name, out var sf);
+        using (sf)
+        {
+            if (!ShapeUtil.SameShape(sf!.Shape, new[] { cfg.DSae })) throw new SaeFormatException($"{path}: {name} has shape [{ShapeUtil.Str(sf.Shape)}]; expected [{cfg.DSae}].");
+            using var s = sf.DType == dtype ? sf.Detach() : sf.To(dtype);
+            if (Doubles(s).All(v => v == 1)) return;
+            if (!flags.FinetuningScalingFactor) throw new SaeFormatException($"{path}: holds a {name} that is not all ones, but cfg.json does not set finetuning_scaling_factor.");
+            using var col = s.Unsqueeze(1);
+            var w = tensors[Sae.WDecName];
+            tensors[Sae.WDecName] = w * col;
+            w.Dispose();
+        }
+    }
+
+    /// <summary>rescale_acts_by_decoder_norm: SAELens multiplies pre-activations by ‖W_dec row‖ and divides the
+    /// activations by it before decoding. Folded: W_enc and b_enc scaled by n, W_dec rows divided by n (n = 0 rows kept).</summary>
+    private static void FoldDecoderNorms(Dictionary<string, Tensor> tensors)
+    {
+        var wDec = tensors[Sae.WDecName];
+        using var sq = wDec.Square();
+        using var ss = TensorOps.Sum(sq, new[] { 1 });
+        using var n = ss.Sqrt();                                             // [d_sae]
+        using var one = n.DType == DType.F64 ? Tensor.ScalarOf(1.0) : Tensor.ScalarOf(1f);
+        using var safe = TensorOps.Where(n, n, one);                         // zero norms divide by 1
+        using var nCol = safe.Unsqueeze(1);
+        Swap(tensors, Sae.WEncName, t => t * n);
+        Swap(tensors, Sae.BEncName, t => t * n);
+        Swap(tensors, Sae.WDecName, t => t / nCol);
+    }
+
+    private static void Swap(Dictionary<string, Tensor> tensors, string name, Func<Tensor, Tensor> f)
+    {
+        var old = tensors[name];
+        tensors[name] = f(old);
+        old.Dispose();
+    }
+
+    private static Tensor? LoadSparsity(string dir, SaeConfig cfg, DType dtype)
+    {
+        string path = Path.Combine(dir, SparsityFile);
+        if (!File.Exists(path)) return null;
+        using var f = SafetensorsFile.Open(path);
+        if (!f.Contains(SparsityTensor)) throw new SaeFormatException($"{path} has no '{SparsityTensor}' tensor (found: {string.Join(", ", f.Names)}).");
+        var t = f.Load(SparsityTensor);
+        if (!ShapeUtil.SameShape(t.Shape, new[] { cfg.DSae }) || t.DType is not (DType.F32 or DType.F64))
+        {
+            t.Dispose();
+            throw new SaeFormatException($"{path}: '{SparsityTensor}' must be a float [{cfg.DSae}] (log10 firing rate per feature).");
+        }
+        if (t.DType != dtype) { var c = t.To(dtype); t.Dispose(); t = c; }
+        return t;
+    }
+
+    private static double[] Doubles(Tensor t) =>
+        t.DType == DType.F64 ? t.ToArray<double>() : Array.ConvertAll(t.ToArray<float>(), v => (double)v);
+}

@@ -1,0 +1,109 @@
+// Evaluates an SAE on a model over token ids: reconstruction and sparsity statistics at its hook (SaeStats), and the
+// next-token CE loss / KL of the model with the hook replaced by the SAE's reconstruction, zero-ablated and mean-ablated
+// (the mean over all given tokens). Two passes over the batches; nothing here keeps more than one batch of logits.
+using Interp.Models;
+using Interp.Tensors;
+
+namespace Interp.Dictionaries;
+
+/// <param name="BatchRows">rows of token ids per forward pass</param>
+/// <param name="DeadThreshold">firing rate at or below which a feature counts as dead</param>
+/// <param name="DenseThreshold">firing rate above which a feature counts as dense</param>
+public sealed record SaeEvalOptions(int BatchRows = 8, double DeadThreshold = 0, double DenseThreshold = 0.1);
+
+/// <param name="CeClean">mean next-token CE of the plain model over positions 0..T-2 of every row</param>
+/// <param name="CeSae">... with the hook replaced by the SAE's reconstruction (no error term)</param>
+/// <param name="CeZeroAblation">... with the part of the hook the SAE reads set to zero</param>
+/// <param name="CeMeanAblation">... set to its mean over all given tokens</param>
+/// <param name="KlSae">mean over all positions of KL(clean ‖ spliced) of the next-token distributions, nats</param>
+public sealed record SaeEvalResult(SaeStatsResult Stats, int Rows, int Positions,
+    double CeClean, double CeSae, double CeZeroAblation, double CeMeanAblation, double CeLossRecoveredZero, double CeLossRecoveredMean,
+    double KlSae, double KlZeroAblation, double KlMeanAblation, double KlScoreZero, double KlScoreMean);
+
+public static class SaeEvaluator
+{
+    public static SaeEvalResult Evaluate(HookedTransformer model, Sae sae, Tensor tokens /* [batch, pos] */, SaeEvalOptions? options = null)
+    {
+        var o = options ?? new SaeEvalOptions();
+        if (o.BatchRows <= 0) throw new ArgumentOutOfRangeException(nameof(options), $"BatchRows must be positive; got {o.BatchRows}.");
+        model.ValidateTokens(tokens);
+        int rows = tokens.Shape[0], t = tokens.Shape[1];
+        if (t < 2) throw new ArgumentException($"the CE-loss metrics need sequences of at least 2 tokens; got {t}.");
+        var (hook, layout) = SaeSplice.Resolve(model, sae);
+        if (sae.DType != DType.F32) throw new ArgumentException($"evaluate an SAE in the model's dtype (F32), not {sae.DType}; load it without DType.F64.");
+        using var _ = Tensor.NoGrad();
+
+        // pass 1: statistics at the hook, the hook's mean for mean ablation, the clean loss
+        var stats = new SaeStats(sae.DIn, sae.DSae);
+        double[]? meanSum = null; int[]? meanShape = null; long meanCount = 0;
+        foreach (var ids in Batches(tokens, o.BatchRows))
+            using (ids)
+            {
+                var (logits, cache) = model.RunWithCache(ids, n => n == hook);
+                using (logits)
+                using (cache)
+                {
+                    var act = cache[hook];                                           // [b, pos, ...]
+                    var x = layout.Read(act, hook);
+                    try
+                    {
+                        using var f = sae.Encode(x);
+                        using var xhat = sae.Decode(f);
+                        stats.Add(x, xhat, f);
+                    }
+                    finally { if (!ReferenceEquals(x, act)) x.Dispose(); }
+                    using var sum = TensorOps.Sum(act, new[] { 0, 1 });                // [...]
+                    var s = Doubles(sum);
+                    meanSum ??= new double[s.Length];
+                    meanShape ??= sum.Shape;
+                    for (int i = 0; i < s.Length; i++) meanSum[i] += s[i];
+                    meanCount += (long)act.Shape[0] * act.Shape[1];
+                }
+            }
+        using var mean = Tensor.FromArray(Array.ConvertAll(meanSum!, v => (float)(v / meanCount)), meanShape!);
+
+        // pass 2: the same batches clean, spliced (reconstruction only), zero- and mean-ablated
+        double ceClean = 0, ceSae = 0, ceZero = 0, ceMean = 0, klSae = 0, klZero = 0, klMean = 0;
+        long cePositions = 0, klPositions = 0;
+        foreach (var ids in Batches(tokens, o.BatchRows))
+            using (ids)
+            {
+                using var clean = model.Run(ids);
+                Tensor spliced;
+                using (SaeSplice.Attach(model, sae, includeError: false)) spliced = model.Run(ids);
+                using (spliced)
+                using (var zero = model.RunWithHooks(ids, (hook, Interventions.ZeroAblate(layout.Covered))))
+                using (var meanAbl = model.RunWithHooks(ids, (hook, Interventions.MeanAblate(mean, layout.Covered))))
+                {
+                    long n = (long)ids.Shape[0] * (t - 1);
+                    ceClean += Ce(clean, ids) * n; ceSae += Ce(spliced, ids) * n; ceZero += Ce(zero, ids) * n; ceMean += Ce(meanAbl, ids) * n;
+                    cePositions += n;
+                    klSae += DownstreamMetrics.KlSum(clean, spliced).sum;
+                    klZero += DownstreamMetrics.KlSum(clean, zero).sum;
+                    klMean += DownstreamMetrics.KlSum(clean, meanAbl).sum;
+                    klPositions += (long)ids.Shape[0] * t;
+                }
+            }
+        ceClean /= cePositions; ceSae /= cePositions; ceZero /= cePositions; ceMean /= cePositions;
+        klSae /= klPositions; klZero /= klPositions; klMean /= klPositions;
+        return new SaeEvalResult(stats.Result(o.DeadThreshold, o.DenseThreshold), rows, t,
+            ceClean, ceSae, ceZero, ceMean,
+            DownstreamMetrics.CeLossRecovered(ceClean, ceSae, ceZero), DownstreamMetrics.CeLossRecovered(ceClean, ceSae, ceMean),
+            klSae, klZero, klMean, DownstreamMetrics.KlScore(klSae, klZero), DownstreamMetrics.KlScore(klSae, klMean));
+    }
+
+    private static double Ce(Tensor logits, Tensor ids)
+    {
+        using var l = NextTokenLoss.Compute(logits, ids);
+        return l.ItemDouble();
+    }
+
+    private static IEnumerable<Tensor> Batches(Tensor tokens, int rows)
+    {
+        for (int start = 0; start < tokens.Shape[0]; start += rows)
+            yield return tokens.Narrow(0, start, Math.Min(rows, tokens.Shape[0] - start));
+    }
+
+    private static double[] Doubles(Tensor t) =>
+        t.DType == DType.F64 ? t.ToArray<double>() : Array.ConvertAll(t.ToArray(), v => (double)v);
+}

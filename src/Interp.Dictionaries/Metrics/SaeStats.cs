@@ -1,0 +1,114 @@
+// Streaming reconstruction and sparsity statistics of an SAE over tokens (rows): MSE, explained variance about the
+// mean, cosine(x, x̂), ‖x̂‖/‖x‖, L0, L1, firing rates and dead/dense fractions. Accumulated in float64, so the result
+// does not depend on how the tokens were split into batches. Downstream (CE, KL) metrics are DownstreamMetrics.cs.
+using Interp.Tensors;
+
+namespace Interp.Dictionaries;
+
+/// <param name="Mse">mean over tokens and d_in of (x - x̂)²</param>
+/// <param name="MseSumOverDIn">mean over tokens of ‖x - x̂‖² (summed over d_in; the training loss's scale)</param>
+/// <param name="ExplainedVariance">1 - Σ‖x - x̂‖² / Σ‖x - x̄‖², x̄ the mean input over tokens (not about zero)</param>
+/// <param name="CosineSimilarity">mean over tokens of x·x̂ / max(‖x‖‖x̂‖, 1e-8)</param>
+/// <param name="NormRatio">mean over tokens of ‖x̂‖ / max(‖x‖, 1e-8)</param>
+/// <param name="L0">mean over tokens of the number of nonzero features</param>
+/// <param name="L1">mean over tokens of Σ|f|</param>
+/// <param name="DeadFraction">fraction of features whose firing rate is &lt;= DeadThreshold (default 0: never fired)</param>
+/// <param name="DenseFraction">fraction of features whose firing rate is &gt; DenseThreshold</param>
+/// <param name="FiringRates">per feature: fraction of tokens on which it is nonzero [d_sae]</param>
+public sealed record SaeStatsResult(long Tokens, double Mse, double MseSumOverDIn, double ExplainedVariance, double CosineSimilarity,
+    double NormRatio, double L0, double L1, double DeadFraction, double DenseFraction, double DeadThreshold, double DenseThreshold, double[] FiringRates);
+
+public sealed class SaeStats
+{
+    /// <summary>Guards the cosine and norm ratio against zero-norm tokens (as torch's cosine_similarity eps).</summary>
+    public const double NormEps = 1e-8;
+
+    private readonly int _dIn, _dSae;
+    private long _n;
+    private readonly double[] _mean, _m2;        // per input dimension: running mean and Σ(x - mean)² (Chan et al. merge)
+    private readonly long[] _fires;              // per feature: tokens on which it was nonzero
+    private double _sse, _cos, _ratio, _l0, _l1;
+
+    public SaeStats(int dIn, int dSae)
+    {
+        if (dIn <= 0 || dSae <= 0) throw new ArgumentOutOfRangeException(nameof(dIn), $"d_in and d_sae must be positive; got {dIn}, {dSae}.");
+        _dIn = dIn; _dSae = dSae;
+        _mean = new double[dIn]; _m2 = new double[dIn]; _fires = new long[dSae];
+    }
+
+    public long Tokens => _n;
+
+    /// <summary>Adds tokens: x and x̂ [.., d_in], feature activations [.., d_sae], with the same leading shape.</summary>
+    public void Add(Tensor x, Tensor xhat, Tensor acts)
+    {
+        if (x.Rank == 0 || x.Shape[^1] != _dIn || !ShapeUtil.SameShape(x.Shape, xhat.Shape))
+            throw new ArgumentException($"x [{ShapeUtil.Str(x.Shape)}] and x̂ [{ShapeUtil.Str(xhat.Shape)}] must both be [.., {_dIn}].");
+        int rows = x.Numel / _dIn;
+        if (acts.Rank == 0 || acts.Shape[^1] != _dSae || acts.Numel / _dSae != rows)
+            throw new ArgumentException($"acts [{ShapeUtil.Str(acts.Shape)}] must be [.., {_dSae}] with the {rows} rows of x.");
+        if (rows == 0) return;
+        var xs = Doubles(x); var hs = Doubles(xhat); var fs = Doubles(acts);
+
+        var bMean = new double[_dIn];
+        for (int r = 0; r < rows; r++)
+        {
+            double sse = 0, dot = 0, nx = 0, nh = 0;
+            for (int i = 0; i < _dIn; i++)
+            {
+                double a = xs[r * _dIn + i], b = hs[r * _dIn + i], e = a - b;
+                sse += e * e; dot += a * b; nx += a * a; nh += b * b;
+                bMean[i] += a;
+            }
+            _sse += sse;
+            _cos += dot / Math.Max(Math.Sqrt(nx) * Math.Sqrt(nh), NormEps);
+            _ratio += Math.Sqrt(nh) / Math.Max(Math.Sqrt(nx), NormEps);
+            for (int j = 0; j < _dSae; j++)
+            {
+                double f = fs[r * _dSae + j];
+                if (f != 0) { _l0++; _fires[j]++; }
+                _l1 += Math.Abs(f);
+            }
+        }
+        // merge this batch's per-dimension mean and spread into the running ones
+        for (int i = 0; i < _dIn; i++) bMean[i] /= rows;
+        long n = _n + rows;
+        for (int i = 0; i < _dIn; i++)
+        {
+            double m2 = 0;
+            for (int r = 0; r < rows; r++) { double d = xs[r * _dIn + i] - bMean[i]; m2 += d * d; }
+            double delta = bMean[i] - _mean[i];
+            _m2[i] += m2 + delta * delta * ((double)_n * rows / n);
+            _mean[i] += delta * rows / n;
+        }
+        _n = n;
+    }
+
+    /// <param name="deadThreshold">a feature is dead when its firing rate is &lt;= this (0: it never fired)</param>
+    /// <param name="denseThreshold">a feature is dense when its firing rate is &gt; this</param>
+    public SaeStatsResult Result(double deadThreshold = 0, double denseThreshold = 0.1)
+    {
+        if (_n == 0) throw new InvalidOperationException("no tokens were added; metrics need at least one.");
+        double n = _n;
+        double total = _m2.Sum();
+        var rates = _fires.Select(c => c / n).ToArray();
+        return new SaeStatsResult(_n,
+            Mse: _sse / (n * _dIn),
+            MseSumOverDIn: _sse / n,
+            ExplainedVariance: total > 0 ? 1 - _sse / total : double.NaN,
+            CosineSimilarity: _cos / n,
+            NormRatio: _ratio / n,
+            L0: _l0 / n,
+            L1: _l1 / n,
+            DeadFraction: rates.Count(r => r <= deadThreshold) / (double)_dSae,
+            DenseFraction: rates.Count(r => r > denseThreshold) / (double)_dSae,
+            DeadThreshold: deadThreshold, DenseThreshold: denseThreshold,
+            FiringRates: rates);
+    }
+
+    private static double[] Doubles(Tensor t)
+    {
+        using var _ = Tensor.NoGrad();
+        using var d = t.Detach();
+        return t.DType == DType.F64 ? d.ToArray<double>() : Array.ConvertAll(d.ToArray(), v => (double)v);
+    }
+}
