@@ -148,7 +148,10 @@ public class EncodeDecodeTests
         using var r1 = sae.Decode(f1);
         Assert.Equal(new[] { 7 }, f1.Shape);
         Assert.Equal(new[] { 5 }, r1.Shape);
-        Assert.Equal(f2.ToArray().AsSpan(28, 7).ToArray(), f1.ToArray());
+        // One row goes through GEMM's small-matrix path, six rows through the blocked one: the sums are
+        // reassociated, so agreement is to float32 rounding (1e-6 on O(1) activations), not bit for bit.
+        var expected = f2.ToArray().AsSpan(28, 7).ToArray(); var actual = f1.ToArray();
+        for (int i = 0; i < 7; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-6, $"[{i}] {expected[i]} vs {actual[i]}");
     }
 
     [Theory]
