@@ -28,7 +28,21 @@ public static class ToyWorldCommand
             { seed, docs, outDir, maxTokens, evalPrompts, gzip };
         generate.SetAction(r => CliErrors.Guard(() => Generate(
             new ToyWorldOptions(r.GetValue(seed), r.GetValue(docs), r.GetValue(maxTokens), r.GetValue(evalPrompts)), r.GetValue(outDir)!, r.GetValue(gzip))));
-        return new Command("toyworld", "Procedural toy-world corpora with planted, labelled structure.") { generate };
+        var model = new Option<string>("--model") { Description = "Model trained on the world (folder with tokenizer.json).", Required = true };
+        var world = new Option<string>("--world") { Description = "World folder with ioi_eval.jsonl and induction_eval.jsonl.", Required = true };
+        var max = new Option<int>("--max-prompts") { Description = "Prompts per task (default: all).", DefaultValueFactory = _ => int.MaxValue };
+        var eval = new Command("eval", "Accuracy on the world's held-out IOI and induction prompts, with chance levels.") { model, world, max };
+        eval.SetAction(r => CliErrors.Guard(() => Eval(r.GetValue(model)!, r.GetValue(world)!, r.GetValue(max))));
+        return new Command("toyworld", "Procedural toy-world corpora with planted, labelled structure.") { generate, eval };
+    }
+
+    public static int Eval(string modelDir, string worldDir, int maxPrompts)
+    {
+        var m = Interp.Models.ModelLoader.Load(modelDir);
+        var tok = Interp.Models.Tokenizers.TokenizerLoader.Load(modelDir);
+        foreach (var s in ToyWorldEval.Run(m, tok, worldDir, maxPrompts))
+            Console.WriteLine(JsonSerializer.Serialize(new { task = s.Task, prompts = s.Prompts, accuracy = Math.Round(s.Accuracy, 4), chance = Math.Round(s.Chance, 4), mean_logit_diff = Math.Round(s.MeanLogitDiff, 3) }));
+        return 0;
     }
 
     public static int Generate(ToyWorldOptions options, string outDir, bool gzip)
