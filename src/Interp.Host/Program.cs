@@ -8,6 +8,9 @@ foreach (var c in new[]
     InfoCommand.Create(),
     TokenizeCommand.Create(),
     RunCommand.Create(),
+    TrainCommand.Create(),
+    TokenizerCommand.Create(),
+    CorpusCommand.Create(),
 })
     root.Subcommands.Add(c);
 
