@@ -85,8 +85,12 @@ public static class TrainCheckpoint
     {
         var cfg = TrainConfig.Load(Path.Combine(dir, ConfigFile));
         var statePath = Path.Combine(dir, TrainState.FileName);
-        using var doc = JsonDocument.Parse(File.ReadAllText(statePath));
-        return (cfg, TrainState.FromJson(doc.RootElement, statePath));
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(statePath));
+            return (cfg, TrainState.FromJson(doc.RootElement, statePath));
+        }
+        catch (JsonException e) { throw new InvalidDataException($"{statePath} is not valid JSON ({e.Message}); the checkpoint is damaged: resume from an earlier one."); }
     }
 
     /// <summary>Loads the optimizer state tensors (caller disposes them).</summary>

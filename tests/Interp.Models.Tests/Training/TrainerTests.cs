@@ -132,6 +132,8 @@ public sealed class TrainerTests : IDisposable
         var d = Assert.Throws<TrainConfigException>(() => Trainer.Prepare(cfg, new TrainOptions { OutDir = _c.Path_("z"), ResumeFrom = ckpt }));
         Assert.Contains("train_data tokens differ", d.Message);
         Assert.Throws<DirectoryNotFoundException>(() => Trainer.Prepare(cfg, new TrainOptions { OutDir = _c.Path_("z"), ResumeFrom = _c.Dir }));
+        File.WriteAllText(Path.Combine(ckpt, TrainState.FileName), "{ truncated");
+        Assert.Contains("checkpoint is damaged", Assert.Throws<InvalidDataException>(() => TrainCheckpoint.ReadMeta(ckpt)).Message);
     }
 
     [Fact]
