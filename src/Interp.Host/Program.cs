@@ -12,6 +12,9 @@ foreach (var c in new[]
     InspectCommand.Create(),
     BenchCommand.Create(),
     ToyWorldCommand.Create(),
+    TrainCommand.Create(),
+    TokenizerCommand.Create(),
+    CorpusCommand.Create(),
 })
     root.Subcommands.Add(c);
 
