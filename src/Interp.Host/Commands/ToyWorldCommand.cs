@@ -33,7 +33,13 @@ public static class ToyWorldCommand
         var max = new Option<int>("--max-prompts") { Description = "Prompts per task (default: all).", DefaultValueFactory = _ => int.MaxValue };
         var eval = new Command("eval", "Accuracy on the world's held-out IOI and induction prompts, with chance levels.") { model, world, max };
         eval.SetAction(r => CliErrors.Guard(() => Eval(r.GetValue(model)!, r.GetValue(world)!, r.GetValue(max))));
-        return new Command("toyworld", "Procedural toy-world corpora with planted, labelled structure.") { generate, eval };
+        var cModel = new Option<string>("--model") { Description = "Toy-world model folder (with tokenizer.json).", Required = true };
+        var cSae = new Option<string>("--sae") { Description = "SAE folder trained on that model (SAELens format).", Required = true };
+        var cWorld = new Option<string>("--world") { Description = "Labelled world folder (corpus.txt + labels.jsonl), ideally held out.", Required = true };
+        var cDocs = new Option<int>("--docs") { Description = "Documents to score.", DefaultValueFactory = _ => 1000 };
+        var concepts = new Command("concepts", "Per planted concept: F1 of the best SAE feature vs the best MLP neuron at the SAE's layer.") { cModel, cSae, cWorld, cDocs };
+        concepts.SetAction(r => CliErrors.Guard(() => Concepts(r.GetValue(cModel)!, r.GetValue(cSae)!, r.GetValue(cWorld)!, r.GetValue(cDocs))));
+        return new Command("toyworld", "Procedural toy-world corpora with planted, labelled structure.") { generate, eval, concepts };
     }
 
     public static int Eval(string modelDir, string worldDir, int maxPrompts)
@@ -42,6 +48,26 @@ public static class ToyWorldCommand
         var tok = Interp.Models.Tokenizers.TokenizerLoader.Load(modelDir);
         foreach (var s in ToyWorldEval.Run(m, tok, worldDir, maxPrompts))
             Console.WriteLine(JsonSerializer.Serialize(new { task = s.Task, prompts = s.Prompts, accuracy = Math.Round(s.Accuracy, 4), chance = Math.Round(s.Chance, 4), mean_logit_diff = Math.Round(s.MeanLogitDiff, 3) }));
+        return 0;
+    }
+
+    public static int Concepts(string modelDir, string saeDir, string worldDir, int docs)
+    {
+        var m = Interp.Models.ModelLoader.Load(modelDir);
+        var tok = Interp.Models.Tokenizers.TokenizerLoader.Load(modelDir);
+        using var sae = Interp.Dictionaries.Sae.Load(saeDir);
+        var r = Interp.Evals.Concepts.ToyConceptEval.Run(m, tok, sae, worldDir, docs);
+        var rows = r.Features.Zip(r.Neurons, (f, n) => new
+        {
+            concept = f.Concept, positives = f.Positives,
+            feature = f.BestUnit, feature_f1 = Math.Round(f.F1, 3), feature_precision = Math.Round(f.Precision, 3), feature_recall = Math.Round(f.Recall, 3),
+            neuron = n.BestUnit, neuron_f1 = Math.Round(n.F1, 3),
+        });
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            sae_hook = r.SaeHook, neuron_hook = r.NeuronHook, tokens = r.Tokens, concepts = r.Features.Count,
+            features_f1_ge_0_8 = r.FeaturesAtLeast(0.8), neurons_f1_ge_0_8 = r.NeuronsAtLeast(0.8), per_concept = rows,
+        }, new JsonSerializerOptions { WriteIndented = true }));
         return 0;
     }
 
