@@ -6,7 +6,9 @@ using Interp.Tensors;
 
 namespace Interp.Evals.ToyWorld;
 
-public sealed record TaskScore(string Task, int Prompts, double Accuracy, double Chance, double MeanLogitDiff);
+/// <summary>Accuracy: the answer is the top prediction over the whole vocabulary. CandidateAccuracy: the answer
+/// out-scores the other candidate(s) (IOI: the subject), which is what Chance refers to for IOI (0.5).</summary>
+public sealed record TaskScore(string Task, int Prompts, double Accuracy, double CandidateAccuracy, double Chance, double MeanLogitDiff);
 
 public static class ToyWorldEval
 {
@@ -17,12 +19,13 @@ public static class ToyWorldEval
         var ind = ToyWorldFiles.ReadInductionEval(worldDir).Take(maxPrompts).ToList();
         if (ioi.Count == 0 || ind.Count == 0) throw new ArgumentException($"{worldDir} has no eval prompts (ioi_eval.jsonl / induction_eval.jsonl).");
 
-        int ioiHits = 0; double ioiDiff = 0;
+        int ioiHits = 0, ioiCand = 0; double ioiDiff = 0;
         foreach (var p in ioi)
         {
             var last = LastLogits(model, p.Prompt.Select(Id).ToArray());
             int answer = Id(p.Answer), subject = Id(p.Subject);
             if (ArgMax(last) == answer) ioiHits++;
+            if (last[answer] > last[subject]) ioiCand++;
             ioiDiff += last[answer] - last[subject];
         }
         int indHits = 0; double indDiff = 0;
@@ -35,8 +38,9 @@ public static class ToyWorldEval
         }
         return new[]
         {
-            new TaskScore("ioi", ioi.Count, (double)ioiHits / ioi.Count, ioi[0].Chance, ioiDiff / ioi.Count),
-            new TaskScore("induction", ind.Count, (double)indHits / ind.Count, ind[0].Chance, indDiff / ind.Count),
+            new TaskScore("ioi", ioi.Count, (double)ioiHits / ioi.Count, (double)ioiCand / ioi.Count, ioi[0].Chance, ioiDiff / ioi.Count),
+            // induction: candidates are every word a span is drawn from, so top-1 over them is the top-1 accuracy itself
+            new TaskScore("induction", ind.Count, (double)indHits / ind.Count, (double)indHits / ind.Count, ind[0].Chance, indDiff / ind.Count),
         };
     }
 

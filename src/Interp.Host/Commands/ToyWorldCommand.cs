@@ -47,7 +47,7 @@ public static class ToyWorldCommand
         var m = Interp.Models.ModelLoader.Load(modelDir);
         var tok = Interp.Models.Tokenizers.TokenizerLoader.Load(modelDir);
         foreach (var s in ToyWorldEval.Run(m, tok, worldDir, maxPrompts))
-            Console.WriteLine(JsonSerializer.Serialize(new { task = s.Task, prompts = s.Prompts, accuracy = Math.Round(s.Accuracy, 4), chance = Math.Round(s.Chance, 4), mean_logit_diff = Math.Round(s.MeanLogitDiff, 3) }));
+            Console.WriteLine(JsonSerializer.Serialize(new { task = s.Task, prompts = s.Prompts, top1_accuracy = Math.Round(s.Accuracy, 4), candidate_accuracy = Math.Round(s.CandidateAccuracy, 4), chance = Math.Round(s.Chance, 4), mean_logit_diff = Math.Round(s.MeanLogitDiff, 3) }));
         return 0;
     }
 
