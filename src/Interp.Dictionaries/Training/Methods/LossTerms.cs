@@ -59,7 +59,7 @@ internal static class LossTerms
         double scale = Math.Min((double)input.DeadCount / auxK, 1.0);
         var dead = new long[input.DeadCount];
         for (int j = 0, n = 0; j < input.Dead.Length; j++) if (input.Dead[j]) dead[n++] = j;
-        using var deadIdx = Tensor.FromArray(dead);
+        using var deadIdx = Tensor.FromArray(dead, dead.Length);
         Tensor residual;
         using (Tensor.NoGrad()) residual = x - xhat;                       // [rows, d_in], held fixed
         using (residual)
