@@ -44,7 +44,10 @@ public static class SaeTrainConfigJson
         try { root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
         catch (JsonException ex) { throw new ArgumentException($"{source} is not valid JSON ({ex.Message})."); }
         if (root is not JsonObject o) throw new ArgumentException($"{source} must hold a JSON object of training settings.");
-        foreach (var (key, _) in o)
+        string[] keys;
+        try { keys = o.Select(kv => kv.Key).ToArray(); }
+        catch (ArgumentException) { throw new ArgumentException($"{source} gives a key twice; keep one of each."); }
+        foreach (var key in keys)
             if (!Known.Contains(key) && !IgnoredKeys.Contains(key))
                 throw new ArgumentException($"{source}: unknown key '{key}'; did you mean '{Known.OrderBy(k => Distance(k, key)).First()}'? " +
                     "(the keys are listed in docs/sae-training.md).");

@@ -28,6 +28,9 @@ public sealed record SaeTrainProgress(int Step, int TotalSteps, long Tokens, dou
 public sealed record SaeTrainResult(int Steps, int TotalSteps, bool Completed, long Tokens, double Seconds, double TokensPerSecond,
     string? OutputPath, string? LastCheckpoint, IReadOnlyList<SaeTrainProgress> History);
 
+/// <summary>The loss became NaN or infinite: the run cannot continue (a checkpoint from before may).</summary>
+public sealed class SaeTrainingDivergedException(string message) : InvalidOperationException(message);
+
 public sealed class SaeTrainer : IDisposable
 {
     public SaeTrainConfig Config { get; }
@@ -188,7 +191,7 @@ public sealed class SaeTrainer : IDisposable
         using var o = Method.Forward(Parameters, new StepInput(x, Step, dead, deadCount));
         double loss = o.Loss.ItemDouble();
         if (!double.IsFinite(loss))
-            throw new InvalidOperationException($"the loss is {loss} at step {Step + 1}; training diverged. Lower lr (now {Config.Lr}) or the sparsity coefficient" +
+            throw new SaeTrainingDivergedException($"the loss is {loss} at step {Step + 1}; training diverged. Lower lr (now {Config.Lr}) or the sparsity coefficient" +
                 (_lastCheckpoint is null ? "." : $"; the last good checkpoint is {_lastCheckpoint}."));
         _opt.ZeroGrad();
         o.Loss.Backward();
