@@ -1,6 +1,6 @@
 // `interp sae eval --model DIR --sae DIR --input-ids ids.json`: prints one JSON object with the SAE's reconstruction,
 // sparsity and downstream (CE loss recovered, KL) metrics over the given token ids, each with its definition.
-// (Training and the latent cache add their own subcommands here.)
+// `interp sae train` is SaeTrainCommand.cs. (The latent cache adds its own subcommands here.)
 using System.CommandLine;
 using System.Text.Json;
 using Interp.Dictionaries;
@@ -12,8 +12,9 @@ public static class SaeCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("sae", "Sparse autoencoders: evaluate SAELens-format SAEs on a model.");
+        var cmd = new Command("sae", "Sparse autoencoders: train and evaluate SAELens-format SAEs on a model.");
         cmd.Subcommands.Add(CreateEval());
+        cmd.Subcommands.Add(SaeTrainCommand.Create());
         return cmd;
     }
 

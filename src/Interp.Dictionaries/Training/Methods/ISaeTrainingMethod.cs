@@ -1,0 +1,93 @@
+// How one SAE architecture trains: its loss on a batch (with autodiff), whether W_dec rows are kept at unit norm,
+// what it adds to the parameters and to the checkpoint, and what threshold it saves. One file per method; they are
+// created per run by TrainingMethods (by cfg architecture), so a method may keep run state (batchtopk's threshold).
+using Interp.Tensors;
+
+namespace Interp.Dictionaries.Training;
+
+/// <summary>What a method sees at one step.</summary>
+/// <param name="X">the batch [batch, d_in] (normalised when normalize_activations asks), no grad</param>
+/// <param name="Step">0-based index of this optimizer step</param>
+/// <param name="Dead">per feature: no activation for dead_feature_window steps [d_sae]</param>
+public sealed record StepInput(Tensor X, int Step, bool[] Dead, int DeadCount);
+
+/// <summary>A step's loss (with its graph) and what the trainer reports and tracks.</summary>
+public sealed class StepOutput : IDisposable
+{
+    /// <summary>The scalar to backpropagate.</summary>
+    public required Tensor Loss { get; init; }
+    /// <summary>The reconstruction [batch, d_in] (values only are read).</summary>
+    public required Tensor XHat { get; init; }
+    /// <summary>The sparsity term as added to the loss (coefficient included): L1 or L0 penalty; 0 for topk.</summary>
+    public double SparsityLoss { get; init; }
+    /// <summary>The AuxK term as added to the loss (coefficient included).</summary>
+    public double AuxLoss { get; init; }
+    /// <summary>Mean number of nonzero features per token.</summary>
+    public double L0 { get; init; }
+    /// <summary>Per feature: nonzero on at least one token of the batch [d_sae].</summary>
+    public required bool[] Fired { get; init; }
+    /// <summary>Per feature: tokens of the batch on which it was nonzero [d_sae].</summary>
+    public required int[] FireCounts { get; init; }
+    /// <summary>Tensors the step made that live until the update is done (disposed with the output).</summary>
+    public List<IDisposable> Owned { get; } = new();
+
+    public void Dispose()
+    {
+        Loss.Dispose(); XHat.Dispose();
+        foreach (var o in Owned) o.Dispose();
+    }
+}
+
+public interface ISaeTrainingMethod
+{
+    /// <summary>The cfg architecture it trains (the saved SAE has it, or what it saves as).</summary>
+    string Name { get; }
+
+    /// <summary>True when W_dec rows are kept at unit norm: the trainer removes the gradient component along each row
+    /// before the step and renormalises the rows after it.</summary>
+    bool NormalizesDecoder { get; }
+
+    /// <summary>Config checks for this method (k given, ...); throws ArgumentException.</summary>
+    void Validate(SaeTrainConfig cfg);
+
+    /// <summary>Adds method parameters (e.g. jumprelu's log_threshold) to freshly initialised ones.</summary>
+    void InitParameters(SaeParameters p) { }
+
+    /// <summary>The loss on one batch.</summary>
+    StepOutput Forward(SaeParameters p, StepInput input);
+
+    /// <summary>Called after the optimizer step (running estimates).</summary>
+    void AfterStep(StepOutput output) { }
+
+    /// <summary>Method state beyond the parameters, for checkpoints (name -> value).</summary>
+    IReadOnlyDictionary<string, double> GetState() => new Dictionary<string, double>();
+
+    void LoadState(IReadOnlyDictionary<string, double> state) { }
+
+    /// <summary>The inference threshold [d_sae] for the saved SAE (null when the architecture has none).</summary>
+    Tensor? Threshold(SaeParameters p) => null;
+}
+
+/// <summary>The methods by cfg architecture name; an unknown name lists the supported ones.</summary>
+public static class TrainingMethods
+{
+    private static readonly Dictionary<string, Func<SaeTrainConfig, ISaeTrainingMethod>> All = new(StringComparer.Ordinal)
+    {
+        ["standard"] = c => new StandardTraining(c),
+        ["topk"] = c => new TopKTraining(c),
+        ["batchtopk"] = c => new BatchTopKTraining(c),
+        ["jumprelu"] = c => new JumpReluTraining(c),
+    };
+
+    public static IReadOnlyList<string> Names => All.Keys.ToArray();
+
+    /// <summary>A new method instance for <paramref name="cfg"/> (one per run).</summary>
+    public static ISaeTrainingMethod Create(SaeTrainConfig cfg) => Factory(cfg.Architecture)(cfg);
+
+    /// <summary>A method instance used for its config checks only.</summary>
+    internal static ISaeTrainingMethod Get(string name) => Factory(name)(new SaeTrainConfig { HookName = "", DIn = 1, DSae = 1, Architecture = name });
+
+    private static Func<SaeTrainConfig, ISaeTrainingMethod> Factory(string name) =>
+        All.TryGetValue(name, out var f) ? f
+            : throw new ArgumentException($"unknown architecture '{name}'; SAE training supports: {string.Join(", ", All.Keys)}.");
+}

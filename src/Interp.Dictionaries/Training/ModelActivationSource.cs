@@ -1,0 +1,136 @@
+// Activations at one hook of a HookedTransformer over a corpus: contexts from a ContextStream are run through the
+// model store_batch_size_prompts at a time, and the hook's rows ([batch·pos, d_in], flattened heads or one head as
+// the SAE reads them) are handed out in order. The forward pass is cut short at the hook (layers after it are not
+// run): the capturing hook copies the rows and throws a private exception that only this class catches.
+using Interp.Models;
+using Interp.Tensors;
+
+namespace Interp.Dictionaries.Training;
+
+public sealed class ModelActivationSource : IActivationSource
+{
+    private readonly HookedTransformer _model;
+    private readonly string _hook;
+    private readonly HookLayout _layout;
+    private readonly ContextStream _contexts;
+    private readonly int _batchPrompts;
+    private readonly HashSet<long> _exclude;
+    private readonly float[] _pend;          // [rows of one model batch, d_in]
+    private int _pendStart, _pendRows;       // rows [start, start + rows) are still to hand out
+    private readonly long[] _ids;            // [batch prompts, context_size]
+
+    public int DIn { get; }
+    /// <summary>Forward passes run so far (for throughput reports).</summary>
+    public long ForwardPasses { get; private set; }
+
+    /// <param name="exclude">token ids whose positions give no activation rows (exclude_special_tokens)</param>
+    public ModelActivationSource(HookedTransformer model, string hookName, int? hookHeadIndex, ContextStream contexts, int batchPrompts, IEnumerable<long>? exclude = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(contexts);
+        if (batchPrompts < 1) throw new ArgumentOutOfRangeException(nameof(batchPrompts), $"store_batch_size_prompts = {batchPrompts} must be >= 1.");
+        if (contexts.ContextSize > model.Config.NCtx)
+            throw new ArgumentException($"context_size = {contexts.ContextSize} is longer than the model's context ({model.Config.NCtx}); lower context_size.");
+        _model = model; _hook = hookName; _contexts = contexts; _batchPrompts = batchPrompts;
+        DIn = HookWidth(model, hookName, hookHeadIndex, out _layout);
+        _exclude = new HashSet<long>(exclude ?? Array.Empty<long>());
+        _ids = new long[batchPrompts * contexts.ContextSize];
+        _pend = new float[(long)batchPrompts * contexts.ContextSize * DIn <= int.MaxValue ? batchPrompts * contexts.ContextSize * DIn
+            : throw new ArgumentException($"store_batch_size_prompts × context_size × d_in = {(long)batchPrompts * contexts.ContextSize * DIn} floats is too large; lower store_batch_size_prompts.")];
+    }
+
+    /// <summary>The width of <paramref name="hookName"/> as an SAE reads it, found by running the model once on a
+    /// two-token input (after checking the name, with the nearest valid names in the error).</summary>
+    public static int HookWidth(HookedTransformer model, string hookName, int? hookHeadIndex) => HookWidth(model, hookName, hookHeadIndex, out _);
+
+    private static int HookWidth(HookedTransformer model, string hookName, int? hookHeadIndex, out HookLayout layout)
+    {
+        model.ValidateHookName(hookName);
+        layout = HookLayout.Describe(model.Config, hookName, hookHeadIndex);
+        using var _ = Tensor.NoGrad();
+        using var ids = Tensor.Zeros(DType.I64, 1, Math.Min(2, model.Config.NCtx));
+        int width = -1;
+        var lay = layout;
+        try
+        {
+            using var logits = model.RunWithHooks(ids, (hookName, (act, name) =>
+            {
+                var x = lay.Read(act, name);
+                width = x.Shape[^1];
+                if (!ReferenceEquals(x, act)) x.Dispose();
+                throw new StopForward();
+            }));
+        }
+        catch (StopForward) { }
+        if (width < 0) throw new InvalidOperationException($"the model never reached hook '{hookName}' in a forward pass.");
+        return width;
+    }
+
+    public void Read(Span<float> dst)
+    {
+        if (dst.Length % DIn != 0) throw new ArgumentException($"Read needs whole rows of d_in = {DIn}; got {dst.Length} floats.");
+        int need = dst.Length / DIn, at = 0;
+        while (need > 0)
+        {
+            if (_pendRows == 0) RunBatch();
+            int take = Math.Min(need, _pendRows);
+            _pend.AsSpan(_pendStart * DIn, take * DIn).CopyTo(dst.Slice(at * DIn));
+            _pendStart += take; _pendRows -= take; at += take; need -= take;
+        }
+    }
+
+    /// <summary>One forward pass over the next store_batch_size_prompts contexts, stopped at the hook.</summary>
+    private void RunBatch()
+    {
+        int t = _contexts.ContextSize;
+        for (int b = 0; b < _batchPrompts; b++) _contexts.Next(_ids.AsSpan(b * t, t));
+        using var _ = Tensor.NoGrad();
+        using var ids = Tensor.FromArray(_ids, _batchPrompts, t);
+        _pendStart = 0; _pendRows = 0;
+        try
+        {
+            using var logits = _model.RunWithHooks(ids, (_hook, Capture));
+        }
+        catch (StopForward) { }
+        ForwardPasses++;
+        if (_pendRows == 0 && _exclude.Count == 0) throw new InvalidOperationException($"the forward pass never reached hook '{_hook}'.");
+    }
+
+    private Tensor? Capture(Tensor act, string name)
+    {
+        var x = _layout.Read(act, name);                 // [batch, pos, d_in]
+        try
+        {
+            using var c = TensorOps.Contiguous(x.Detach());
+            var src = c.Span<float>();
+            int rows = src.Length / DIn, n = 0;
+            for (int r = 0; r < rows; r++)
+            {
+                if (_exclude.Count > 0 && _exclude.Contains(_ids[r])) continue;
+                src.Slice(r * DIn, DIn).CopyTo(_pend.AsSpan(n * DIn, DIn));
+                n++;
+            }
+            _pendRows = n;
+        }
+        finally { if (!ReferenceEquals(x, act)) x.Dispose(); }
+        throw new StopForward();
+    }
+
+    public ActivationSourceState GetState() =>
+        new(new[] { _contexts.Epoch, _contexts.ContextInEpoch }, _pend.AsSpan(_pendStart * DIn, _pendRows * DIn).ToArray());
+
+    public void LoadState(ActivationSourceState state)
+    {
+        if (state.Position.Length != 2) throw new ArgumentException($"a model activation position is (epoch, context); got {state.Position.Length} numbers.");
+        if (state.Pending.Length % DIn != 0 || state.Pending.Length > _pend.Length)
+            throw new ArgumentException($"{state.Pending.Length} pending floats do not make whole rows of d_in = {DIn} within one model batch.");
+        _contexts.SkipTo(state.Position[0], state.Position[1]);
+        state.Pending.CopyTo(_pend, 0);
+        _pendStart = 0; _pendRows = state.Pending.Length / DIn;
+    }
+
+    public void Dispose() => _contexts.Dispose();
+
+    /// <summary>Ends a forward pass early once the hook's activation has been read.</summary>
+    private sealed class StopForward : Exception { }
+}
