@@ -1,0 +1,226 @@
+// Builds a latent cache: streams the corpus's contexts through the model and the SAE a batch at a time, stores only the
+// non-zero feature activations, and commits each batch together with its progress marker in one SQLite transaction,
+// so a build stopped at any point leaves a readable cache and a re-run resumes after the last committed batch.
+// Then finalizes (CacheFinalizer). Memory: one batch of activations [batch, context, d_sae] plus SQLite's page cache.
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Interp.Models;
+using Interp.Models.Tokenizers;
+using Interp.Tensors;
+using Microsoft.Data.Sqlite;
+
+namespace Interp.Dictionaries.Cache;
+
+/// <summary>Where a build stands: <see cref="BatchWritten"/> and <see cref="FeaturesWritten"/> are reported inside the
+/// open transaction (an exception thrown there rolls it back, as a kill would), the others after a commit.</summary>
+public enum CacheStage { BatchWritten, BatchCommitted, CorpusDone, IndexBuilt, FeaturesWritten, FeaturesCommitted, Finalized }
+
+/// <param name="Done">contexts stored so far (batch stages) or features finalized so far (feature stages)</param>
+/// <param name="Total">features in all (feature stages); -1 where not known in advance</param>
+public readonly record struct CacheProgressEvent(CacheStage Stage, long Done, long Total);
+
+public delegate void CacheProgress(CacheProgressEvent e);
+
+/// <summary>What the cache records about its inputs; the fingerprints (and hook, d_sae, corpus, context length) must
+/// match for a build to resume an existing file.</summary>
+public sealed record CacheInputs(string Model, string ModelFingerprint, string Sae, string SaeFingerprint)
+{
+    /// <summary>Model: SHA-256 of config.json plus each *.safetensors file's name, length and header (cheap for large
+    /// checkpoints); SAE: SHA-256 of cfg.json and sae_weights.safetensors.</summary>
+    public static CacheInputs FromDirectories(string modelDir, string saeDir)
+    {
+        using var m = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        AddFile(m, Path.Combine(modelDir, "config.json"), whole: true);
+        foreach (var f in Directory.EnumerateFiles(modelDir, "*.safetensors").Order(StringComparer.Ordinal)) AddFile(m, f, whole: false);
+        using var s = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var name in new[] { "cfg.json", "sae_weights.safetensors" }) AddFile(s, Path.Combine(saeDir, name), whole: true);
+        return new CacheInputs(Path.GetFullPath(modelDir), Convert.ToHexStringLower(m.GetHashAndReset()),
+            Path.GetFullPath(saeDir), Convert.ToHexStringLower(s.GetHashAndReset()));
+    }
+
+    private static void AddFile(IncrementalHash h, string path, bool whole)
+    {
+        if (!File.Exists(path)) return;
+        using var f = File.OpenRead(path);
+        h.AppendData(System.Text.Encoding.UTF8.GetBytes($"{Path.GetFileName(path)}:{f.Length}:"));
+        var buf = new byte[1 << 16];
+        long left = whole ? long.MaxValue : 1 << 20;       // a safetensors header (names, shapes, offsets) sits in its first bytes
+        int n;
+        while (left > 0 && (n = f.Read(buf, 0, (int)Math.Min(buf.Length, left))) > 0) { h.AppendData(buf, 0, n); left -= n; }
+    }
+}
+
+/// <param name="NewContexts">contexts run and stored by this call (0 when resuming a finished build)</param>
+/// <param name="TailTokens">corpus tokens after the last full context, not stored (known when this call read the corpus to its end)</param>
+/// <param name="BuildSeconds">time spent running batches and writing them in this call</param>
+public sealed record CacheBuildResult(long Contexts, long Tokens, long Activations, long NewContexts, long TailTokens,
+    double BuildSeconds, double FinalizeSeconds);
+
+public static class LatentCacheBuilder
+{
+    /// <summary>Builds or resumes the cache at <paramref name="path"/> and finalizes it. Throws ArgumentException for
+    /// inputs that do not fit together, InvalidDataException for a file that is not a matching cache.</summary>
+    public static CacheBuildResult Build(string path, HookedTransformer model, Sae sae, Corpus corpus, CacheInputs inputs,
+        LatentCacheOptions options, ITokenizer? tokenizer = null, CacheProgress? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(corpus);
+        options.Validate();
+        var (hook, layout) = SaeSplice.Resolve(model, sae);
+        if (sae.DType != DType.F32) throw new ArgumentException($"run the cache with an F32 SAE (the model's dtype), not {sae.DType}.");
+        if (options.ContextLength > model.Config.NCtx)
+            throw new ArgumentException($"--context {options.ContextLength} is longer than the model's context ({model.Config.NCtx}); pass --context {model.Config.NCtx} or less.");
+        var identity = new Dictionary<string, string>
+        {
+            ["model_fingerprint"] = inputs.ModelFingerprint, ["sae_fingerprint"] = inputs.SaeFingerprint, ["hook_name"] = hook,
+            ["d_sae"] = sae.DSae.ToString(System.Globalization.CultureInfo.InvariantCulture), ["corpus_kind"] = corpus.Kind,
+            ["corpus_fingerprint"] = corpus.Fingerprint(), ["context"] = options.ContextLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        using var conn = CacheDb.OpenForBuild(path, identity);
+        if (CacheDb.GetMeta(conn, "model") is null)
+        {
+            using var tx = conn.BeginTransaction();
+            CacheDb.SetMeta(conn, "model", inputs.Model);
+            CacheDb.SetMeta(conn, "sae", inputs.Sae);
+            CacheDb.SetMeta(conn, "architecture", sae.Cfg.Architecture);
+            CacheDb.SetMeta(conn, "corpus", Path.GetFullPath(corpus.Path));
+            CacheDb.SetMeta(conn, "tokenizer", tokenizer is null ? "" : "model folder");
+            tx.Commit();
+        }
+
+        var sw = Stopwatch.StartNew();
+        long newContexts = 0, tail = -1;
+        if (CacheDb.GetMetaLong(conn, "corpus_done") == 0)
+        {
+            var writer = new BatchWriter(conn, model, sae, hook, layout, tokenizer, progress);
+            long done = CacheDb.GetMetaLong(conn, "contexts_done"), seen = 0;
+            var batch = new List<int[]>(options.BatchSize);
+            foreach (var ctx in corpus.Contexts(options.ContextLength))
+            {
+                if (seen++ < done) continue;                       // stored by an earlier run
+                batch.Add(ctx);
+                if (batch.Count == options.BatchSize) { writer.Write(batch, done + newContexts); newContexts += batch.Count; batch.Clear(); }
+            }
+            if (batch.Count > 0) { writer.Write(batch, done + newContexts); newContexts += batch.Count; }
+            tail = corpus.TailTokens;
+            if (done + newContexts == 0)
+                throw new ArgumentException($"the corpus '{corpus.Path}' holds {tail} tokens, fewer than one context of {options.ContextLength}; " +
+                    "give a longer corpus or a smaller --context.");
+            using (var tx = conn.BeginTransaction())
+            {
+                CacheDb.SetMeta(conn, "corpus_done", 1);
+                CacheDb.SetMeta(conn, "tail_tokens", tail);
+                tx.Commit();
+            }
+            progress?.Invoke(new CacheProgressEvent(CacheStage.CorpusDone, done + newContexts, done + newContexts));
+        }
+        double buildSeconds = sw.Elapsed.TotalSeconds;
+        sw.Restart();
+        CacheFinalizer.Run(conn, options, progress);
+        return new CacheBuildResult(CacheDb.GetMetaLong(conn, "contexts_done"), CacheDb.GetMetaLong(conn, "tokens_done"),
+            CacheDb.GetMetaLong(conn, "activations"), newContexts, tail, buildSeconds, sw.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Runs one batch of contexts and writes it, with the progress marker, in one transaction.</summary>
+    private sealed class BatchWriter
+    {
+        private readonly SqliteConnection _conn;
+        private readonly HookedTransformer _model;
+        private readonly Sae _sae;
+        private readonly string _hook;
+        private readonly HookLayout _layout;
+        private readonly ITokenizer? _tokenizer;
+        private readonly CacheProgress? _progress;
+        private readonly HashSet<int> _vocabWritten = new();
+        private readonly List<long> _keys = new();      // feature << 32 | pos of one context's non-zero activations
+        private readonly List<float> _vals = new();
+
+        public BatchWriter(SqliteConnection conn, HookedTransformer model, Sae sae, string hook, HookLayout layout, ITokenizer? tokenizer, CacheProgress? progress)
+        {
+            (_conn, _model, _sae, _hook, _layout, _tokenizer, _progress) = (conn, model, sae, hook, layout, tokenizer, progress);
+        }
+
+        public void Write(List<int[]> contexts, long firstId)
+        {
+            int b = contexts.Count, t = contexts[0].Length, d = _sae.DSae;
+            using var acts = Encode(contexts);                                     // [b, t, d_sae]
+            var data = acts.Data<float>();
+            int off = acts.Offset;
+            using var tx = _conn.BeginTransaction();
+            using var ctxCmd = Prepare("INSERT INTO contexts(id, tokens) VALUES($id, $tokens)", "$id", "$tokens");
+            using var vocabCmd = Prepare("INSERT OR IGNORE INTO vocab(id, text) VALUES($id, $text)", "$id", "$text");
+            using var actCmd = Prepare("INSERT INTO acts(context, feature, pos, value) VALUES($c, $f, $p, $v)", "$c", "$f", "$p", "$v");
+            long rows = 0;
+            for (int c = 0; c < b; c++)
+            {
+                long id = firstId + c;
+                Run(ctxCmd, id, CacheDb.IntsToBlob(contexts[c]));
+                foreach (var tok in contexts[c])
+                    if (_vocabWritten.Add(tok)) Run(vocabCmd, tok, _tokenizer?.TokenToString(tok) ?? $"[{tok}]");
+                _keys.Clear(); _vals.Clear();
+                for (int p = 0; p < t; p++)
+                {
+                    var row = new ReadOnlySpan<float>(data, off + (c * t + p) * d, d);
+                    for (int f = 0; f < row.Length; f++)
+                        if (row[f] != 0) { _keys.Add(((long)f << 32) | (uint)p); _vals.Add(row[f]); }
+                }
+                var keys = _keys.ToArray(); var vals = _vals.ToArray();
+                Array.Sort(keys, vals);                                           // primary-key order: appends, not scattered inserts
+                actCmd.Parameters[0].Value = id;
+                for (int i = 0; i < keys.Length; i++)
+                {
+                    actCmd.Parameters[1].Value = (int)(keys[i] >> 32);
+                    actCmd.Parameters[2].Value = (int)(keys[i] & 0xffffffff);
+                    actCmd.Parameters[3].Value = (double)vals[i];
+                    actCmd.ExecuteNonQuery();
+                }
+                rows += keys.Length;
+            }
+            long done = firstId + b;
+            CacheDb.SetMeta(_conn, "contexts_done", done);
+            CacheDb.SetMeta(_conn, "tokens_done", done * t);
+            CacheDb.SetMeta(_conn, "activations", CacheDb.GetMetaLong(_conn, "activations") + rows);
+            _progress?.Invoke(new CacheProgressEvent(CacheStage.BatchWritten, done, -1));
+            tx.Commit();
+            _progress?.Invoke(new CacheProgressEvent(CacheStage.BatchCommitted, done, -1));
+        }
+
+        /// <summary>Feature activations of a batch of contexts: [b, t, d_sae], contiguous F32.</summary>
+        private Tensor Encode(List<int[]> contexts)
+        {
+            int b = contexts.Count, t = contexts[0].Length;
+            var flat = new long[b * t];
+            for (int c = 0; c < b; c++) for (int p = 0; p < t; p++) flat[c * t + p] = contexts[c][p];
+            using var _ = Tensor.NoGrad();
+            using var ids = Tensor.FromArray(flat, b, t);
+            var (logits, cache) = _model.RunWithCache(ids, n => n == _hook);
+            using (logits)
+            using (cache)
+            {
+                var act = cache[_hook];
+                var x = _layout.Read(act, _hook);
+                try
+                {
+                    var f = _sae.Encode(x);
+                    if (f.IsContiguous) return f;
+                    using (f) return TensorOps.Contiguous(f);
+                }
+                finally { if (!ReferenceEquals(x, act)) x.Dispose(); }
+            }
+        }
+
+        private SqliteCommand Prepare(string sql, params string[] names)
+        {
+            var cmd = _conn.CreateCommand();
+            cmd.CommandText = sql;
+            foreach (var n in names) cmd.Parameters.Add(new SqliteParameter { ParameterName = n });
+            cmd.Prepare();
+            return cmd;
+        }
+
+        private static void Run(SqliteCommand cmd, params object[] values)
+        {
+            for (int i = 0; i < values.Length; i++) cmd.Parameters[i].Value = values[i];
+            cmd.ExecuteNonQuery();
+        }
+    }
+}
