@@ -47,6 +47,9 @@ internal static class CacheDb
         var conn = Connect(path, SqliteOpenMode.ReadWriteCreate);
         try
         {
+            // while building: write-ahead log with fsync at checkpoints only; a kill or power cut loses at most the latest
+            // commits and never leaves a half-written batch. The finished file goes back to one file (EndBuild).
+            Exec(conn, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
             if (!exists)
             {
                 using var tx = conn.BeginTransaction();
@@ -74,6 +77,10 @@ internal static class CacheDb
             throw;
         }
     }
+
+    /// <summary>Checkpoints the write-ahead log into the file and leaves WAL mode, so a finished cache is one self-contained
+    /// file that read-only openers need no -wal/-shm files for.</summary>
+    public static void EndBuild(SqliteConnection conn) => Exec(conn, "PRAGMA journal_mode = DELETE");
 
     /// <summary>Opens an existing cache read-only after checking that it is one (format and version).</summary>
     public static SqliteConnection OpenExisting(string path)

@@ -4,14 +4,13 @@
 // Features are written in committed chunks with a marker, so finalize resumes; a change of its settings recomputes.
 using System.Globalization;
 using System.Text.Json;
+using Interp.Tensors;
 using Microsoft.Data.Sqlite;
 
 namespace Interp.Dictionaries.Cache;
 
 internal static class CacheFinalizer
 {
-    private const int FeaturesPerCommit = 256;
-
     public static void Run(SqliteConnection conn, LatentCacheOptions o, CacheProgress? progress)
     {
         string key = o.FinalizeKey();
@@ -33,7 +32,7 @@ internal static class CacheFinalizer
             (int)CacheDb.GetMetaLong(conn, "context"));
         for (int next = (int)CacheDb.GetMetaLong(conn, "finalize_next"); next < dSae;)
         {
-            int end = Math.Min(dSae, next + FeaturesPerCommit);
+            int end = Math.Min(dSae, next + o.FinalizeChunk);
             using (var tx = conn.BeginTransaction())
             {
                 for (int f = next; f < end; f++) ctx.Write(f);
@@ -116,7 +115,7 @@ internal static class CacheFinalizer
             {
                 long lo = b * n / q, hi = (b + 1) * n / q;               // ascending, [lo, hi)
                 highRank[b] = n - 1 - (hi - 1); lowRank[b] = n - 1 - lo;  // descending ranks of the bin's largest and smallest
-                var rng = new SplitMix64(o.Seed, (ulong)f, 1, (ulong)b);
+                var rng = SeededStreams.For(o.Seed, f, 1, b);
                 foreach (var r in rng.Distinct(hi - lo, o.PerQuantile)) want[n - 1 - (lo + r)] = b;
             }
             var topSeen = new HashSet<long>();
@@ -145,47 +144,19 @@ internal static class CacheFinalizer
             return bins;
         }
 
-        /// <summary>Up to R distinct random contexts where feature <paramref name="f"/> never fires: seeded draws, kept
-        /// when the primary key has no (context, f) row; after 20·R+100 draws (a feature that fires almost everywhere) a
-        /// seeded reservoir sample over all non-firing contexts.</summary>
         private void Negatives(int f, List<Pick> picks)
         {
-            int want = o.RandomNegatives;
-            if (want == 0 || contexts == 0) return;
+            if (o.RandomNegatives == 0 || contexts == 0) return;
             using var fires = conn.CreateCommand();
             fires.CommandText = "SELECT EXISTS(SELECT 1 FROM acts WHERE context = $c AND feature = $f)";
             var pc = fires.Parameters.Add(new SqliteParameter { ParameterName = "$c" });
             fires.Parameters.AddWithValue("$f", f);
-            bool Fires(long c) { pc.Value = c; return (long)fires.ExecuteScalar()! != 0; }
-
-            var rng = new SplitMix64(o.Seed, (ulong)f, 2, 0);
-            var chosen = new List<long>();
-            var tried = new HashSet<long>();
-            for (int draw = 0; draw < 20 * want + 100 && chosen.Count < want && tried.Count < contexts; draw++)
-            {
-                long c = rng.Below(contexts);
-                if (tried.Add(c) && !Fires(c)) chosen.Add(c);
-            }
-            if (chosen.Count < want && tried.Count < contexts)
-            {
-                chosen.Clear();
-                long seen = 0;
-                var res = new SplitMix64(o.Seed, (ulong)f, 3, 0);
-                for (long c = 0; c < contexts; c++)
-                {
-                    if (Fires(c)) continue;
-                    if (chosen.Count < want) chosen.Add(c);
-                    else if (res.Below(seen + 1) is var j && j < want) chosen[(int)j] = c;
-                    seen++;
-                }
-            }
-            var win = new SplitMix64(o.Seed, (ulong)f, 4, 0);
+            var chosen = SampleSilent(contexts, o.RandomNegatives, c => { pc.Value = c; return (long)fires.ExecuteScalar()! != 0; },
+                SeededStreams.For(o.Seed, f, 2, 0), SeededStreams.For(o.Seed, f, 3, 0));
+            var win = SeededStreams.For(o.Seed, f, 4, 0);
+            int w = Math.Min(o.Window, contextLength);
             for (int i = 0; i < chosen.Count; i++)
-            {
-                int w = Math.Min(o.Window, contextLength);
-                int start = (int)win.Below((ulong)(contextLength - w + 1));
-                picks.Add(new Pick(ExampleKind.RandomNegative, i, null, chosen[i], -1, 0, start));
-            }
+                picks.Add(new Pick(ExampleKind.RandomNegative, i, null, chosen[i], -1, 0, win.NextInt(contextLength - w + 1)));
         }
 
         private void Insert(int f, Pick p)
@@ -228,6 +199,31 @@ internal static class CacheFinalizer
         }
     }
 
+    /// <summary>Up to <paramref name="want"/> distinct contexts of [0, <paramref name="contexts"/>) where
+    /// <paramref name="fires"/> is false, uniformly: seeded draws kept when silent (a primary-key lookup each); after
+    /// 20·want+100 draws (a feature that fires almost everywhere) a seeded reservoir sample over all silent contexts.</summary>
+    internal static List<long> SampleSilent(long contexts, int want, Func<long, bool> fires, Rng draws, Rng reservoir)
+    {
+        var chosen = new List<long>();
+        var tried = new HashSet<long>();
+        for (int draw = 0; draw < 20 * want + 100 && chosen.Count < want && tried.Count < contexts; draw++)
+        {
+            long c = draws.NextInt64(0, contexts);
+            if (tried.Add(c) && !fires(c)) chosen.Add(c);
+        }
+        if (chosen.Count == want || tried.Count == contexts) return chosen;
+        chosen.Clear();
+        long seen = 0;
+        for (long c = 0; c < contexts; c++)
+        {
+            if (fires(c)) continue;
+            if (chosen.Count < want) chosen.Add(c);
+            else if (reservoir.NextInt64(0, seen + 1) is var j && j < want) chosen[(int)j] = c;
+            seen++;
+        }
+        return chosen;
+    }
+
     /// <summary>The first position of a <paramref name="w"/>-token window around <paramref name="pos"/>: the peak sits at
     /// index window-1-window/4 (11 of 16: more left context, which a causal model's feature reads), shifted to stay
     /// inside the context.</summary>
@@ -237,44 +233,24 @@ internal static class CacheFinalizer
     private sealed record Pick(ExampleKind Kind, int Rank, int? Bin, long Context, int Pos, double Value, int? Start = null);
 }
 
-/// <summary>SplitMix64 seeded from (seed, stream ids): the same numbers on every platform and run, so finalize is
-/// reproducible and a resumed finalize equals an uninterrupted one.</summary>
-internal sealed class SplitMix64
+/// <summary>Seeded random streams per (seed, feature, purpose, bin), so finalize gives the same choices on every
+/// platform and run, in any feature order: a resumed finalize equals an uninterrupted one.</summary>
+internal static class SeededStreams
 {
-    private ulong _s;
-
-    public SplitMix64(ulong seed, ulong a, ulong b, ulong c)
+    public static Rng For(ulong seed, long feature, int purpose, int bin)
     {
-        _s = seed;
-        foreach (var x in new[] { a, b, c }) { _s ^= x + 0x9E3779B97F4A7C15UL; Next(); }
-    }
-
-    public ulong Next()
-    {
-        ulong z = _s += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
-
-    /// <summary>Uniform in [0, n) (n &gt; 0), by rejection so there is no modulo bias.</summary>
-    public long Below(long n) => (long)Below((ulong)n);
-
-    public ulong Below(ulong n)
-    {
-        ulong limit = ulong.MaxValue - ulong.MaxValue % n;
-        ulong x;
-        do x = Next(); while (x >= limit);
-        return x % n;
+        ulong s = seed;
+        foreach (var x in new[] { (ulong)feature, (ulong)purpose, (ulong)bin }) { s ^= x; s = Rng.SplitMix64(ref s); }
+        return new Rng(s);
     }
 
     /// <summary>min(k, n) distinct values of [0, n), uniformly (Floyd's algorithm), in ascending order.</summary>
-    public IEnumerable<long> Distinct(long n, int k)
+    public static IEnumerable<long> Distinct(this Rng rng, long n, int k)
     {
         var set = new SortedSet<long>();
         for (long j = n - Math.Min(k, n); j < n; j++)
         {
-            long t = Below(j + 1);
+            long t = rng.NextInt64(0, j + 1);
             set.Add(set.Contains(t) ? j : t);
         }
         return set;

@@ -64,7 +64,7 @@ public abstract class Corpus
             using var reader = new StreamReader(Path);
             var buf = new char[1 << 16];
             var ids = new List<int>(1 << 14);
-            long value = -1, line = 1, col = 0;
+            long value = -1, line = 1, col = 0, numCol = 0;
             int read;
             while ((read = reader.Read(buf, 0, buf.Length)) > 0)
             {
@@ -75,10 +75,11 @@ public abstract class Corpus
                     col++;
                     if (c is >= '0' and <= '9')
                     {
+                        if (value < 0) numCol = col;
                         value = Math.Min((value < 0 ? 0 : value * 10) + (c - '0'), int.MaxValue + 1L);   // saturate: no overflow
                         continue;
                     }
-                    if (value >= 0) { ids.Add(Check(value, line, col)); value = -1; }
+                    if (value >= 0) { ids.Add(Check(value, line, numCol)); value = -1; }
                     if (c == '\n') { line++; col = 0; }
                     else if (!(char.IsWhiteSpace(c) || c is ',' or '[' or ']'))
                         throw new InvalidDataException($"{Path}:{line}:{col}: unexpected '{c}'; --ids expects token ids as JSON arrays " +
@@ -86,11 +87,11 @@ public abstract class Corpus
                 }
                 yield return ids;
             }
-            if (value >= 0) yield return new[] { Check(value, line, col + 1) };
+            if (value >= 0) yield return new[] { Check(value, line, numCol) };
         }
 
         private int Check(long id, long line, long col) => id < vocabSize ? (int)id
-            : throw new InvalidDataException($"{Path}:{line}:{col - 1}: token id {(id > int.MaxValue ? "> " + int.MaxValue : id)} is out of range; " +
+            : throw new InvalidDataException($"{Path}:{line}:{col}: token id {(id > int.MaxValue ? "> " + int.MaxValue : id)} is out of range; " +
                 $"ids must be in 0..{vocabSize - 1} (was the corpus tokenized with this model's tokenizer?).");
     }
 

@@ -116,6 +116,7 @@ public static class LatentCacheBuilder
         double buildSeconds = sw.Elapsed.TotalSeconds;
         sw.Restart();
         CacheFinalizer.Run(conn, options, progress);
+        CacheDb.EndBuild(conn);
         return new CacheBuildResult(CacheDb.GetMetaLong(conn, "contexts_done"), CacheDb.GetMetaLong(conn, "tokens_done"),
             CacheDb.GetMetaLong(conn, "activations"), newContexts, tail, buildSeconds, sw.Elapsed.TotalSeconds);
     }

@@ -14,9 +14,10 @@ namespace Interp.Dictionaries.Cache;
 /// <param name="Window">tokens stored around each example's peak (the whole context when it is shorter)</param>
 /// <param name="Seed">seed of every random choice (quantile samples, negatives, negative windows)</param>
 /// <param name="HistogramBins">linear bins over [0, max] of the feature's non-zero activations</param>
+/// <param name="FinalizeChunk">features finalized per committed transaction (no effect on the results)</param>
 public sealed record LatentCacheOptions(
     int ContextLength = 64, int BatchSize = 32, int TopK = 20, int Quantiles = 10, int PerQuantile = 5,
-    int RandomNegatives = 10, int Window = 16, ulong Seed = 0, int HistogramBins = 20)
+    int RandomNegatives = 10, int Window = 16, ulong Seed = 0, int HistogramBins = 20, int FinalizeChunk = 256)
 {
     /// <summary>Throws ArgumentException naming the first setting out of range.</summary>
     public void Validate()
@@ -29,6 +30,7 @@ public sealed record LatentCacheOptions(
         Check(RandomNegatives >= 0, $"random must be >= 0 (got {RandomNegatives})");
         Check(Window >= 1, $"window must be >= 1 token (got {Window})");
         Check(HistogramBins >= 1, $"histogram bins must be >= 1 (got {HistogramBins})");
+        Check(FinalizeChunk >= 1, $"finalize chunk must be >= 1 feature (got {FinalizeChunk})");
     }
 
     /// <summary>The settings finalize depends on, as stored in the cache's meta table (a change triggers a recompute).</summary>
