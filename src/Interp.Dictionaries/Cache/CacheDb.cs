@@ -47,9 +47,6 @@ internal static class CacheDb
         var conn = Connect(path, SqliteOpenMode.ReadWriteCreate);
         try
         {
-            // while building: write-ahead log with fsync at checkpoints only; a kill or power cut loses at most the latest
-            // commits and never leaves a half-written batch. The finished file goes back to one file (EndBuild).
-            Exec(conn, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
             if (!exists)
             {
                 using var tx = conn.BeginTransaction();
@@ -59,6 +56,7 @@ internal static class CacheDb
                 foreach (var (k, v) in identity) SetMeta(conn, k, v);
                 SetMeta(conn, "created_utc", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
                 tx.Commit();
+                BeginBuild(conn);
                 return conn;
             }
             CheckFormat(conn, path);
@@ -69,6 +67,7 @@ internal static class CacheDb
                     throw new InvalidDataException($"'{path}' is a latent cache built with a different {k} ('{had}', now '{v}'); " +
                         "resume with the same model, SAE, corpus and --context, or pass a new --out.");
             }
+            BeginBuild(conn);
             return conn;
         }
         catch
@@ -77,6 +76,10 @@ internal static class CacheDb
             throw;
         }
     }
+
+    /// <summary>While building: a write-ahead log with fsync at checkpoints only; a kill or power cut loses at most the
+    /// latest commits and never leaves a half-written batch. The finished file goes back to one file (EndBuild).</summary>
+    private static void BeginBuild(SqliteConnection conn) => Exec(conn, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
 
     /// <summary>Checkpoints the write-ahead log into the file and leaves WAL mode, so a finished cache is one self-contained
     /// file that read-only openers need no -wal/-shm files for.</summary>

@@ -50,10 +50,10 @@ public static class CacheCommand
     private static Command CreateShow()
     {
         var cache = new Option<string>("--cache") { Description = "Latent cache file made by `interp cache build`.", Required = true };
-        var feature = new Option<int?>("--feature") { Description = "Feature index (0..d_sae-1)." };
+        var feature = new Option<int>("--feature") { Description = "Feature index (0..d_sae-1).", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the feature record as JSON instead of text." };
         var cmd = new Command("show", "Print one feature's statistics, histogram and top / quantile / random-negative contexts.") { cache, feature, json };
-        cmd.Action = new ExitTwoOnParseErrors(r => Show(Need(r, cache), r.GetValue(feature) ?? throw new CliException("--feature N is required."),
+        cmd.Action = new ExitTwoOnParseErrors(r => Show(Need(r, cache), r.GetValue(feature),
             r.GetValue(json), Console.Out));
         return cmd;
     }

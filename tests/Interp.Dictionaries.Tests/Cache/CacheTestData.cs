@@ -29,7 +29,7 @@ public sealed class CacheTestData : IDisposable
         var b = Sae.BEnc.Data<float>();
         b[Sae.BEnc.Offset + DeadFeature] = -100;
         b[Sae.BEnc.Offset + DenseFeature] = 100;
-        for (int f = 12; f < DSae; f++) b[Sae.BEnc.Offset + f] -= 1.2f;   // sparser features, so contexts without them exist
+        for (int f = 12; f < DSae; f++) b[Sae.BEnc.Offset + f] -= 0.4f;   // sparser features, so contexts without them exist
         SaeDir = Tmp.Sub("sae");
         Sae.Save(SaeDir);
         var rng = new Rng(seed + 1);
