@@ -1,9 +1,11 @@
 // A small latent-cache setting for tests: gpt2-tiny, a seeded standard SAE whose biases make some features dead, some
 // fire everywhere and the rest in between, seeded random-id contexts written as an --ids file, and a brute-force scan
 // (the model and SAE run over every context in memory) that the cache is checked against.
+using System.Globalization;
 using Interp.Dictionaries.Cache;
 using Interp.Models;
 using Interp.Tensors;
+using Microsoft.Data.Sqlite;
 using static Interp.Dictionaries.Tests.TestSupport;
 
 namespace Interp.Dictionaries.Tests.Cache;
@@ -74,6 +76,29 @@ public sealed class CacheTestData : IDisposable
             }
         }
         return acts;
+    }
+
+    /// <summary>Every row of every table in a fixed order (meta without the creation time and the input paths).</summary>
+    public static List<string> Dump(string path)
+    {
+        var rows = new List<string>();
+        using var conn = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        conn.Open();
+        foreach (var (table, order) in new[] { ("meta", "key"), ("contexts", "id"), ("vocab", "id"), ("acts", "context, feature, pos"),
+                     ("features", "feature"), ("examples", "feature, kind, rank") })
+        {
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = $"SELECT * FROM {table} ORDER BY {order}";
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                var cells = Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "null"
+                    : r.GetValue(i) is byte[] b ? Convert.ToHexString(b) : Convert.ToString(r.GetValue(i), CultureInfo.InvariantCulture)).ToArray();
+                if (table == "meta" && cells[0] == "created_utc") continue;
+                rows.Add(table + "|" + string.Join("|", cells));
+            }
+        }
+        return rows;
     }
 
     public void Dispose()

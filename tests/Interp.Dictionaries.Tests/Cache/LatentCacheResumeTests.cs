@@ -1,9 +1,7 @@
 // Interrupting a build at any stage (inside a batch's transaction, after a commit, while finalizing) leaves a readable
 // cache, and re-running resumes it into exactly the rows of an uninterrupted build, with no duplicates; re-running a
 // finished build changes nothing; other finalize settings recompute; other inputs are refused.
-using System.Globalization;
 using Interp.Dictionaries.Cache;
-using Microsoft.Data.Sqlite;
 
 namespace Interp.Dictionaries.Tests.Cache;
 
@@ -19,7 +17,7 @@ public sealed class LatentCacheResumeTests : IClassFixture<LatentCacheResumeTest
         {
             var path = Data.Tmp.File("full.db");
             Data.Build(path);
-            Rows = Dump(path);
+            Rows = CacheTestData.Dump(path);
         }
 
         public void Dispose() => Data.Dispose();
@@ -39,29 +37,6 @@ public sealed class LatentCacheResumeTests : IClassFixture<LatentCacheResumeTest
     {
         int seen = 0;
         return e => { if (e.Stage == stage && ++seen == nth) throw new Interrupted($"{stage} #{nth}"); };
-    }
-
-    /// <summary>Every row of every table in a fixed order (meta without the creation time and the input paths).</summary>
-    private static List<string> Dump(string path)
-    {
-        var rows = new List<string>();
-        using var conn = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        conn.Open();
-        foreach (var (table, order) in new[] { ("meta", "key"), ("contexts", "id"), ("vocab", "id"), ("acts", "context, feature, pos"),
-                     ("features", "feature"), ("examples", "feature, kind, rank") })
-        {
-            using var cmd = conn.CreateCommand();
-            cmd.CommandText = $"SELECT * FROM {table} ORDER BY {order}";
-            using var r = cmd.ExecuteReader();
-            while (r.Read())
-            {
-                var cells = Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "null"
-                    : r.GetValue(i) is byte[] b ? Convert.ToHexString(b) : Convert.ToString(r.GetValue(i), CultureInfo.InvariantCulture)).ToArray();
-                if (table == "meta" && cells[0] == "created_utc") continue;
-                rows.Add(table + "|" + string.Join("|", cells));
-            }
-        }
-        return rows;
     }
 
     private static long ContextsStored(string path)
@@ -101,7 +76,7 @@ public sealed class LatentCacheResumeTests : IClassFixture<LatentCacheResumeTest
 
         var resumed = _d.Build(cut);
         Assert.Equal(CacheTestData.Contexts - stored, resumed.NewContexts);
-        Assert.Equal(_full, Dump(cut));
+        Assert.Equal(_full, CacheTestData.Dump(cut));
     }
 
     [Fact]
@@ -114,7 +89,7 @@ public sealed class LatentCacheResumeTests : IClassFixture<LatentCacheResumeTest
         Assert.Throws<Interrupted>(() => _d.Build(cut, progress: StopAt(CacheStage.FeaturesCommitted, 1)));
         Assert.Throws<Interrupted>(() => _d.Build(cut, progress: StopAt(CacheStage.FeaturesWritten, 1)));
         _d.Build(cut);
-        Assert.Equal(_full, Dump(cut));
+        Assert.Equal(_full, CacheTestData.Dump(cut));
     }
 
     [Fact]
@@ -124,7 +99,7 @@ public sealed class LatentCacheResumeTests : IClassFixture<LatentCacheResumeTest
         _d.Build(path);
         var again = _d.Build(path);
         Assert.Equal(0, again.NewContexts);
-        Assert.Equal(_full, Dump(path));
+        Assert.Equal(_full, CacheTestData.Dump(path));
     }
 
     [Fact]
@@ -134,7 +109,7 @@ public sealed class LatentCacheResumeTests : IClassFixture<LatentCacheResumeTest
         _d.Build(full, CacheTestData.Options(batch: 5));
         Assert.Throws<Interrupted>(() => _d.Build(cut, CacheTestData.Options(batch: 5), StopAt(CacheStage.BatchCommitted, 3)));
         _d.Build(cut, CacheTestData.Options(batch: 5));
-        Assert.Equal(_full, Dump(cut));
+        Assert.Equal(_full, CacheTestData.Dump(cut));
     }
 
     [Fact]
@@ -145,7 +120,7 @@ public sealed class LatentCacheResumeTests : IClassFixture<LatentCacheResumeTest
         var other = CacheTestData.Options() with { TopK = 2, Window = 3, Seed = 9 };
         _d.Build(path, other);
         _d.Build(direct, other);
-        Assert.Equal(Dump(direct), Dump(path));
+        Assert.Equal(CacheTestData.Dump(direct), CacheTestData.Dump(path));
         using var cache = LatentCache.Open(path);
         Assert.All(Enumerable.Range(0, CacheTestData.DSae), f => Assert.True(cache.Feature(f).TopExamples.Count <= 2));
     }
