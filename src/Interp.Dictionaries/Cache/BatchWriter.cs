@@ -93,7 +93,7 @@ internal sealed class BatchWriter
     /// <summary>The activation at the SAE's hook, stopping the forward pass there (as TransformerLens's stop_at_layer):
     /// the hook keeps a view of the value (which holds its storage) and throws, so the later layers and the
     /// unembedding — often most of the compute — never run.</summary>
-    private Tensor ReadHook(Tensor ids)
+    private Tensor ReadHook(Tensor ids /* [b, t] */)     // the hook's activation [b, t, ..]
     {
         Tensor? captured = null;
         try

@@ -83,7 +83,11 @@ internal static class CacheDb
 
     /// <summary>Checkpoints the write-ahead log into the file and leaves WAL mode, so a finished cache is one self-contained
     /// file that read-only openers need no -wal/-shm files for.</summary>
-    public static void EndBuild(SqliteConnection conn) => Exec(conn, "PRAGMA journal_mode = DELETE");
+    public static void EndBuild(SqliteConnection conn)
+    {
+        try { Exec(conn, "PRAGMA journal_mode = DELETE"); }
+        catch (SqliteException) { }    // a reader has the file open: it stays in WAL mode, an equally valid cache
+    }
 
     /// <summary>Opens an existing cache read-only after checking that it is one (format and version).</summary>
     public static SqliteConnection OpenExisting(string path)

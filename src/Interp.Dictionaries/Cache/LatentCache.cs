@@ -1,6 +1,6 @@
 // Reads a finalized latent cache: what it was built from (Info) and, per feature, its statistics and example windows
-// with token strings (Feature). Read-only; opening checks that the file is a cache and says clearly when it is not.
-// Building is LatentCacheBuilder; the file layout is CacheDb.
+// with token strings (Feature). Read-only; one SQLite connection per instance, so not for concurrent use from several
+// threads (open one per thread). Building is LatentCacheBuilder; the file layout is CacheDb.
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;

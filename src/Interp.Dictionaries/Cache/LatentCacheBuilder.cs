@@ -83,7 +83,7 @@ public static class LatentCacheBuilder
             CacheDb.SetMeta(conn, "sae", inputs.Sae);
             CacheDb.SetMeta(conn, "architecture", sae.Cfg.Architecture);
             CacheDb.SetMeta(conn, "corpus", Path.GetFullPath(corpus.Path));
-            CacheDb.SetMeta(conn, "tokenizer", tokenizer is null ? "" : "model folder");
+            CacheDb.SetMeta(conn, "token_text", tokenizer is null ? "[id] (no tokenizer)" : "tokenizer of the model folder");
             tx.Commit();
         }
 

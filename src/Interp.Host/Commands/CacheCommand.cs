@@ -76,7 +76,12 @@ public static class CacheCommand
         else corpus = Corpus.Ids(idsPath!, m.Config.DVocab);
 
         var progress = new ProgressPrinter(options.ContextLength);
-        var r = LatentCacheBuilder.Build(outPath, m, s, corpus, CacheInputs.FromDirectories(modelDir, saeDir), options, tokenizer, progress.On);
+        CacheBuildResult r;
+        try { r = LatentCacheBuilder.Build(outPath, m, s, corpus, CacheInputs.FromDirectories(modelDir, saeDir), options, tokenizer, progress.On); }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw new CliException($"writing the cache '{outPath}' failed: {e.Message} (what is committed so far is kept; re-run to resume).");
+        }
         long newTokens = r.NewContexts * options.ContextLength;
         Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
         {
