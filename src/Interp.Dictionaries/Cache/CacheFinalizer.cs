@@ -1,8 +1,7 @@
 // Finalize: from the stored non-zero activations, per feature: count, density, max, mean and a histogram (SQL aggregates
 // over the acts_by_value index), top-K contexts by peak and quantile samples (one pass over the feature's rows in that
-// index's order; memory does not grow with the corpus), and random contexts where the feature never fires (seeded rejection sampling on the primary key).
-// Features are written in committed chunks with a marker, so finalize resumes; a change of its settings recomputes.
-using System.Globalization;
+// index's order; memory does not grow with the corpus), and random contexts where it never fires (seeded sampling with
+// primary-key lookups). Features are committed in chunks with a marker, so finalize resumes; new settings recompute.
 using System.Text.Json;
 using Interp.Tensors;
 using Microsoft.Data.Sqlite;
