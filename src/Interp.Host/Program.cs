@@ -8,6 +8,7 @@ foreach (var c in new[]
     InfoCommand.Create(),
     TokenizeCommand.Create(),
     SaeCommand.Create(),
+    CacheCommand.Create(),
     RunCommand.Create(),
     InspectCommand.Create(),
     BenchCommand.Create(),

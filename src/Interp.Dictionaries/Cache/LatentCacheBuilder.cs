@@ -1,0 +1,123 @@
+// Builds a latent cache: streams the corpus's contexts through the model and the SAE a batch at a time, stores only the
+// non-zero feature activations, and commits each batch together with its progress marker in one SQLite transaction,
+// so a build stopped at any point leaves a readable cache and a re-run resumes after the last committed batch.
+// Then finalizes (CacheFinalizer). Memory: one batch of activations [batch, context, d_sae] plus SQLite's page cache.
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Interp.Models;
+using Interp.Models.Tokenizers;
+using Interp.Tensors;
+using Microsoft.Data.Sqlite;
+
+namespace Interp.Dictionaries.Cache;
+
+/// <summary>Where a build stands: <see cref="BatchWritten"/> and <see cref="FeaturesWritten"/> are reported inside the
+/// open transaction (an exception thrown there rolls it back, as a kill would), the others after a commit.</summary>
+public enum CacheStage { BatchWritten, BatchCommitted, CorpusDone, IndexBuilt, FeaturesWritten, FeaturesCommitted, Finalized }
+
+/// <param name="Done">contexts stored so far (batch stages) or features finalized so far (feature stages)</param>
+/// <param name="Total">features in all (feature stages); -1 where not known in advance</param>
+public readonly record struct CacheProgressEvent(CacheStage Stage, long Done, long Total);
+
+public delegate void CacheProgress(CacheProgressEvent e);
+
+/// <summary>What the cache records about its inputs; the fingerprints (and hook, d_sae, corpus, context length) must
+/// match for a build to resume an existing file.</summary>
+public sealed record CacheInputs(string Model, string ModelFingerprint, string Sae, string SaeFingerprint)
+{
+    /// <summary>Model: SHA-256 of config.json plus each *.safetensors file's name, length and header (cheap for large
+    /// checkpoints); SAE: SHA-256 of cfg.json and sae_weights.safetensors.</summary>
+    public static CacheInputs FromDirectories(string modelDir, string saeDir)
+    {
+        using var m = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        AddFile(m, Path.Combine(modelDir, "config.json"), whole: true);
+        foreach (var f in Directory.EnumerateFiles(modelDir, "*.safetensors").Order(StringComparer.Ordinal)) AddFile(m, f, whole: false);
+        using var s = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var name in new[] { "cfg.json", "sae_weights.safetensors" }) AddFile(s, Path.Combine(saeDir, name), whole: true);
+        return new CacheInputs(Path.GetFullPath(modelDir), Convert.ToHexStringLower(m.GetHashAndReset()),
+            Path.GetFullPath(saeDir), Convert.ToHexStringLower(s.GetHashAndReset()));
+    }
+
+    private static void AddFile(IncrementalHash h, string path, bool whole)
+    {
+        if (!File.Exists(path)) return;
+        using var f = File.OpenRead(path);
+        h.AppendData(System.Text.Encoding.UTF8.GetBytes($"{Path.GetFileName(path)}:{f.Length}:"));
+        var buf = new byte[1 << 16];
+        long left = whole ? long.MaxValue : 1 << 20;       // a safetensors header (names, shapes, offsets) sits in its first bytes
+        int n;
+        while (left > 0 && (n = f.Read(buf, 0, (int)Math.Min(buf.Length, left))) > 0) { h.AppendData(buf, 0, n); left -= n; }
+    }
+}
+
+/// <param name="NewContexts">contexts run and stored by this call (0 when resuming a finished build)</param>
+/// <param name="TailTokens">corpus tokens after the last full context, not stored (known when this call read the corpus to its end)</param>
+/// <param name="BuildSeconds">time spent running batches and writing them in this call</param>
+public sealed record CacheBuildResult(long Contexts, long Tokens, long Activations, long NewContexts, long TailTokens,
+    double BuildSeconds, double FinalizeSeconds);
+
+public static class LatentCacheBuilder
+{
+    /// <summary>Builds or resumes the cache at <paramref name="path"/> and finalizes it. Throws ArgumentException for
+    /// inputs that do not fit together, InvalidDataException for a file that is not a matching cache.</summary>
+    public static CacheBuildResult Build(string path, HookedTransformer model, Sae sae, Corpus corpus, CacheInputs inputs,
+        LatentCacheOptions options, ITokenizer? tokenizer = null, CacheProgress? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(corpus);
+        options.Validate();
+        var (hook, layout) = SaeSplice.Resolve(model, sae);
+        if (sae.DType != DType.F32) throw new ArgumentException($"run the cache with an F32 SAE (the model's dtype), not {sae.DType}.");
+        if (options.ContextLength > model.Config.NCtx)
+            throw new ArgumentException($"--context {options.ContextLength} is longer than the model's context ({model.Config.NCtx}); pass --context {model.Config.NCtx} or less.");
+        var identity = new Dictionary<string, string>
+        {
+            ["model_fingerprint"] = inputs.ModelFingerprint, ["sae_fingerprint"] = inputs.SaeFingerprint, ["hook_name"] = hook,
+            ["d_sae"] = sae.DSae.ToString(System.Globalization.CultureInfo.InvariantCulture), ["corpus_kind"] = corpus.Kind,
+            ["corpus_fingerprint"] = corpus.Fingerprint(), ["context"] = options.ContextLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        using var conn = CacheDb.OpenForBuild(path, identity);
+        if (CacheDb.GetMeta(conn, "model") is null)
+        {
+            using var tx = conn.BeginTransaction();
+            CacheDb.SetMeta(conn, "model", inputs.Model);
+            CacheDb.SetMeta(conn, "sae", inputs.Sae);
+            CacheDb.SetMeta(conn, "architecture", sae.Cfg.Architecture);
+            CacheDb.SetMeta(conn, "corpus", Path.GetFullPath(corpus.Path));
+            CacheDb.SetMeta(conn, "token_text", tokenizer is null ? "[id] (no tokenizer)" : "tokenizer of the model folder");
+            tx.Commit();
+        }
+
+        var sw = Stopwatch.StartNew();
+        long newContexts = 0, tail = -1;
+        if (CacheDb.GetMetaLong(conn, "corpus_done") == 0)
+        {
+            var writer = new BatchWriter(conn, model, sae, hook, layout, tokenizer, progress);
+            long done = CacheDb.GetMetaLong(conn, "contexts_done"), seen = 0;
+            var batch = new List<int[]>(options.BatchSize);
+            foreach (var ctx in corpus.Contexts(options.ContextLength))
+            {
+                if (seen++ < done) continue;                       // stored by an earlier run
+                batch.Add(ctx);
+                if (batch.Count == options.BatchSize) { writer.Write(batch, done + newContexts); newContexts += batch.Count; batch.Clear(); }
+            }
+            if (batch.Count > 0) { writer.Write(batch, done + newContexts); newContexts += batch.Count; }
+            tail = corpus.TailTokens;
+            if (done + newContexts == 0)
+                throw new ArgumentException($"the corpus '{corpus.Path}' holds {tail} tokens, fewer than one context of {options.ContextLength}; " +
+                    "give a longer corpus or a smaller --context.");
+            using (var tx = conn.BeginTransaction())
+            {
+                CacheDb.SetMeta(conn, "corpus_done", 1);
+                CacheDb.SetMeta(conn, "tail_tokens", tail);
+                tx.Commit();
+            }
+            progress?.Invoke(new CacheProgressEvent(CacheStage.CorpusDone, done + newContexts, done + newContexts));
+        }
+        double buildSeconds = sw.Elapsed.TotalSeconds;
+        sw.Restart();
+        CacheFinalizer.Run(conn, options, progress);
+        CacheDb.EndBuild(conn);
+        return new CacheBuildResult(CacheDb.GetMetaLong(conn, "contexts_done"), CacheDb.GetMetaLong(conn, "tokens_done"),
+            CacheDb.GetMetaLong(conn, "activations"), newContexts, tail, buildSeconds, sw.Elapsed.TotalSeconds);
+    }
+}
