@@ -11,6 +11,7 @@ namespace Interp.Host.Commands;
 public static class InspectCommand
 {
     public const string DefaultModel = "evals/models/english-small";
+    public const string DefaultSae = "evals/saes/english-small-resid2-topk";
 
     public static Command Create()
     {
@@ -19,19 +20,24 @@ public static class InspectCommand
         var text = new Option<string>("--text") { Description = "The text to inspect.", Required = true };
         var top = new Option<int>("--top") { Description = "How many predictions / neurons / heads to show per token.", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of the text report." };
-        var cmd = new Command("inspect", "Show per-token predictions, most active neurons and heads for a sentence.") { model, tok, text, top, json };
-        cmd.SetAction(r => CliErrors.Guard(() => Execute(r.GetValue(model)!, r.GetValue(tok), r.GetValue(text)!, r.GetValue(top), r.GetValue(json))));
+        var sae = new Option<string?>("--sae") { Description = $"SAE folder whose top features to show per token (default: {DefaultSae} with the default model; 'none' to skip)." };
+        var cmd = new Command("inspect", "Show per-token predictions, most active neurons, heads and SAE features for a sentence.") { model, tok, text, top, json, sae };
+        cmd.SetAction(r => CliErrors.Guard(() => Execute(r.GetValue(model)!, r.GetValue(tok), r.GetValue(text)!, r.GetValue(top), r.GetValue(json), r.GetValue(sae))));
         return cmd;
     }
 
-    public static int Execute(string modelDir, string? tokenizerPath, string text, int top, bool json)
+    public static int Execute(string modelDir, string? tokenizerPath, string text, int top, bool json, string? saeDir = null)
     {
+        saeDir ??= modelDir == DefaultModel && Directory.Exists(DefaultSae) ? DefaultSae : null;
+        if (saeDir == "none") saeDir = null;
         if (top < 1 || top > 50) throw new CliException($"--top must be between 1 and 50 (got {top}).");
         var m = ModelLoader.Load(modelDir);
         ITokenizer t;
         try { t = TokenizerLoader.Load(tokenizerPath ?? modelDir); }
         catch (Exception e) when (e is not OutOfMemoryException) { throw new CliException($"cannot load a tokenizer from '{tokenizerPath ?? modelDir}' ({e.Message}); pass --tokenizer."); }
-        var reports = Inspection.Run(m, t, text, top, Math.Min(top, 3), Math.Min(top, 3));
+        using var dict = saeDir is null ? null : Interp.Dictionaries.Sae.Load(saeDir);
+        var reader = dict is null ? null : new FeatureReader(dict.Cfg.HookName, dict.Encode);
+        var reports = Inspection.Run(m, t, text, top, Math.Min(top, 3), Math.Min(top, 3), reader, Math.Min(top, 5));
         if (json) { Console.WriteLine(JsonSerializer.Serialize(reports, new JsonSerializerOptions { WriteIndented = true })); return 0; }
         Render(m, reports);
         return 0;
@@ -51,6 +57,8 @@ public static class InspectCommand
             Console.WriteLine($"      {D("next   ")} " + string.Join("  ", r.Predictions.Select(p => $"{Quote(p.Token)} {p.Probability * 100,4:F1}%")));
             Console.WriteLine($"      {D("neurons")} " + string.Join("  ", r.Neurons.Select(n => $"L{n.Layer}.N{n.Neuron} {n.Value,6:+0.00;-0.00}")));
             Console.WriteLine($"      {D("heads  ")} " + string.Join("  ", r.Heads.Select(h => $"L{h.Layer}.H{h.Head} |z| {h.ZNorm:F2} → {Quote(reports[h.AttendsTo].Token)} {h.Weight:F2}")));
+            if (r.Features.Count > 0)
+                Console.WriteLine($"      {D("features")}" + string.Join("  ", r.Features.Select(f => $"#{f.Feature} {f.Value:F2}")));
         }
     }
 

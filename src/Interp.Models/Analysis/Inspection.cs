@@ -9,13 +9,20 @@ namespace Interp.Models.Analysis;
 public sealed record Prediction(int TokenId, string Token, double Probability);
 public sealed record NeuronActivation(int Layer, int Neuron, double Value);
 public sealed record HeadActivation(int Layer, int Head, double ZNorm, int AttendsTo, double Weight);
+public sealed record FeatureActivation(int Feature, double Value);
 public sealed record PositionReport(int Position, int TokenId, string Token, IReadOnlyList<Prediction> Predictions,
-    IReadOnlyList<NeuronActivation> Neurons, IReadOnlyList<HeadActivation> Heads);
+    IReadOnlyList<NeuronActivation> Neurons, IReadOnlyList<HeadActivation> Heads, IReadOnlyList<FeatureActivation> Features);
+
+/// <summary>A dictionary to read features with: the hook it reads and its encoder ([.., d_in] -> [.., d_sae]).
+/// Supplied by the caller, so this assembly needs no dependency on Interp.Dictionaries.</summary>
+public sealed record FeatureReader(string HookName, Func<Tensor, Tensor> Encode);
 
 public static class Inspection
 {
-    public static IReadOnlyList<PositionReport> Run(HookedTransformer model, ITokenizer tokenizer, string text, int topPredictions = 5, int topNeurons = 3, int topHeads = 3)
+    public static IReadOnlyList<PositionReport> Run(HookedTransformer model, ITokenizer tokenizer, string text, int topPredictions = 5, int topNeurons = 3, int topHeads = 3,
+        FeatureReader? features = null, int topFeatures = 3)
     {
+        if (features is not null) model.ValidateHookName(features.HookName);
         if (string.IsNullOrEmpty(text)) throw new ArgumentException("nothing to inspect: the text is empty.");
         var ids = tokenizer.Encode(text, addSpecialTokens: true);
         if (ids.Length == 0) throw new ArgumentException("the text produced no tokens.");
@@ -23,7 +30,8 @@ public static class Inspection
         using var tokens = Tensor.FromArray(ids.Select(i => (long)i).ToArray(), 1, ids.Length);
         using var noGrad = Tensor.NoGrad();
         var (logits, cache) = model.RunWithCache(tokens, n => n.EndsWith(".mlp.hook_post", StringComparison.Ordinal)
-            || n.EndsWith(".attn.hook_z", StringComparison.Ordinal) || n.EndsWith(".attn.hook_pattern", StringComparison.Ordinal));
+            || n.EndsWith(".attn.hook_z", StringComparison.Ordinal) || n.EndsWith(".attn.hook_pattern", StringComparison.Ordinal)
+            || n == features?.HookName);
         using (logits) using (cache)
         {
             int t = ids.Length, v = logits.Shape[2], layers = model.Config.NLayers, heads = model.Config.NHeads, dh = model.Config.DHead;
@@ -32,6 +40,13 @@ public static class Inspection
             var z = Enumerable.Range(0, layers).Select(l => cache[$"blocks.{l}.attn.hook_z"].ToArray()).ToArray();         // [1, pos, head, d_head]
             var pat = Enumerable.Range(0, layers).Select(l => cache[$"blocks.{l}.attn.hook_pattern"].ToArray()).ToArray(); // [1, head, q, k]
             int dMlp = model.Config.DMlp;
+            float[]? feats = null; int dSae = 0;
+            if (features is not null)
+            {
+                using var f = features.Encode(cache[features.HookName]);   // [1, pos, d_sae]
+                dSae = f.Shape[^1];
+                feats = f.ToArray();
+            }
             var reports = new List<PositionReport>(t);
             for (int p = 0; p < t; p++)
             {
@@ -54,7 +69,10 @@ public static class Inspection
                         for (int k = 0; k <= p; k++) { double a = pat[l][(h * t + p) * t + k]; if (a > w) { w = a; best = k; } }
                         hs.Add(new HeadActivation(l, h, Math.Sqrt(norm), best, w));
                     }
-                reports.Add(new PositionReport(p, ids[p], tokenizer.TokenToString(ids[p]), preds, topN, hs.OrderByDescending(h => h.ZNorm).Take(topHeads).ToList()));
+                var fs = feats is null ? new List<FeatureActivation>()
+                    : Enumerable.Range(0, dSae).Where(j => feats[p * dSae + j] > 0).OrderByDescending(j => feats[p * dSae + j]).Take(topFeatures)
+                        .Select(j => new FeatureActivation(j, feats[p * dSae + j])).ToList();
+                reports.Add(new PositionReport(p, ids[p], tokenizer.TokenToString(ids[p]), preds, topN, hs.OrderByDescending(h => h.ZNorm).Take(topHeads).ToList(), fs));
             }
             return reports;
         }

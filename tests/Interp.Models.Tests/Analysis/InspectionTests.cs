@@ -47,6 +47,24 @@ public class InspectionTests
     }
 
     [Fact]
+    public void Run_WithFeatureReader_ReportsLargestPositiveFeaturesPerToken()
+    {
+        var model = ModelLoader.Load(Fixture.Dir("gpt2-tiny"));
+        const string hook = "blocks.1.hook_resid_post";
+        // An identity "dictionary": features are the residual dimensions themselves.
+        var reports = Inspection.Run(model, Words(model.Config.DVocab), "w1 w2 w3", features: new FeatureReader(hook, x => x.Contiguous()), topFeatures: 4);
+        using var ids = Tensor.FromArray(new long[] { 1, 2, 3 }, 1, 3);
+        var (_, cache) = model.RunWithCache(ids, n => n == hook);
+        var act = cache[hook].ToArray(); int d = model.Config.DModel;
+        for (int p = 0; p < 3; p++)
+        {
+            var expected = Enumerable.Range(0, d).Where(j => act[p * d + j] > 0).OrderByDescending(j => act[p * d + j]).Take(4).ToArray();
+            Assert.Equal(expected, reports[p].Features.Select(f => f.Feature));
+        }
+        Assert.Throws<ArgumentException>(() => Inspection.Run(model, Words(model.Config.DVocab), "w1", features: new FeatureReader("blocks.9.nope", x => x)));
+    }
+
+    [Fact]
     public void Run_EmptyText_Throws()
     {
         var model = ModelLoader.Load(Fixture.Dir("gpt2-tiny"));
