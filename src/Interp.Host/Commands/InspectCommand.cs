@@ -58,7 +58,7 @@ public static class InspectCommand
             Console.WriteLine($"      {D("neurons")} " + string.Join("  ", r.Neurons.Select(n => $"L{n.Layer}.N{n.Neuron} {n.Value,6:+0.00;-0.00}")));
             Console.WriteLine($"      {D("heads  ")} " + string.Join("  ", r.Heads.Select(h => $"L{h.Layer}.H{h.Head} |z| {h.ZNorm:F2} → {Quote(reports[h.AttendsTo].Token)} {h.Weight:F2}")));
             if (r.Features.Count > 0)
-                Console.WriteLine($"      {D("features")}" + string.Join("  ", r.Features.Select(f => $"#{f.Feature} {f.Value:F2}")));
+                Console.WriteLine($"      {D("feature")} " + string.Join("  ", r.Features.Select(f => $"#{f.Feature} {f.Value:F2}")));
         }
     }
 
