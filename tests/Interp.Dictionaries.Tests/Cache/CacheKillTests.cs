@@ -9,7 +9,7 @@ namespace Interp.Dictionaries.Tests.Cache;
 
 public sealed class CacheKillTests : IDisposable
 {
-    private const int Contexts = 100, Batch = 4;
+    private const int Contexts = 600, Batch = 4;   // long enough that the kill lands before finalize even on an idle machine
     private readonly CacheTestData _d = new();
 
     public void Dispose() => _d.Dispose();
@@ -41,11 +41,13 @@ public sealed class CacheKillTests : IDisposable
         {
             Assert.False(cache.Info.Finalized, "the build finished before the kill; make the corpus longer");
             Assert.Equal(0, cache.Info.Contexts % Batch);
-            Assert.InRange(cache.Info.Contexts, Batch, Contexts - 1);
+            // The kill follows the first progress line, but on an idle machine the child may store every batch before it
+            // lands; what must hold is that the cache is readable, unfinished and resumes to the uninterrupted rows.
+            Assert.InRange(cache.Info.Contexts, Batch, Contexts);
             Assert.Throws<InvalidDataException>(() => cache.Feature(0));
         }
         var resumed = LatentCacheBuilder.Build(killed, _d.Model, _d.Sae, Corpus.Ids(ids, 101), _d.Inputs, o);
-        Assert.True(resumed.NewContexts < Contexts);
+        Assert.True(resumed.NewContexts <= Contexts - Batch);
         LatentCacheBuilder.Build(full, _d.Model, _d.Sae, Corpus.Ids(ids, 101), _d.Inputs, o);
         Assert.Equal(CacheTestData.Dump(full), CacheTestData.Dump(killed));
     }
