@@ -132,7 +132,7 @@ public sealed class HookedTransformer
     public void ValidateHookName(string name)
     {
         if (_hookSet.Contains(name)) return;
-        var near = HookNames.OrderBy(h => Levenshtein(h, name)).Take(3);
+        var near = NameSuggestions.Nearest(HookNames, name);
         throw new ArgumentException($"unknown hook '{name}' for this {Config.ModelType} model; nearest valid names: {string.Join(", ", near)}.");
     }
 
@@ -150,22 +150,5 @@ public sealed class HookedTransformer
         else { var s = c.Span<int>(); for (int i = 0; i < s.Length; i++) { if (s[i] < min) min = s[i]; if (s[i] > max) max = s[i]; if ((s[i] < 0 || s[i] >= Config.DVocab) && at < 0) at = i; } }
         if (at >= 0)
             throw new ArgumentException($"token id out of range at [{at / tokens.Shape[1]}, {at % tokens.Shape[1]}]: ids must be in 0..{Config.DVocab - 1} (found min {min}, max {max}); was the text tokenized with this model's tokenizer?");
-    }
-
-    private static int Levenshtein(string a, string b)
-    {
-        var d = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) d[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            int prev = d[0]; d[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int tmp = d[j];
-                d[j] = Math.Min(Math.Min(d[j] + 1, d[j - 1] + 1), prev + (a[i - 1] == b[j - 1] ? 0 : 1));
-                prev = tmp;
-            }
-        }
-        return d[b.Length];
     }
 }

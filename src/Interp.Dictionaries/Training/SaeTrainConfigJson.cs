@@ -49,7 +49,7 @@ public static class SaeTrainConfigJson
         catch (ArgumentException) { throw new ArgumentException($"{source} gives a key twice; keep one of each."); }
         foreach (var key in keys)
             if (!Known.Contains(key) && !IgnoredKeys.Contains(key))
-                throw new ArgumentException($"{source}: unknown key '{key}'; did you mean '{Known.OrderBy(k => Distance(k, key)).First()}'? " +
+                throw new ArgumentException($"{source}: unknown key '{key}'; did you mean '{Known.OrderBy(k => Interp.Models.NameSuggestions.Distance(k, key)).First()}'? " +
                     "(the keys are listed in docs/sae-training.md).");
         var r = new Reader(o, source);
         string? dtype = r.Str("dtype");
@@ -132,22 +132,5 @@ public static class SaeTrainConfigJson
         }
 
         private ArgumentException Bad(string key, JsonNode? n, string what) => new($"{source}: {key} = {n?.ToJsonString() ?? "null"}; expected {what}.");
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) d[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            int prev = d[0]; d[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int tmp = d[j];
-                d[j] = Math.Min(Math.Min(d[j] + 1, d[j - 1] + 1), prev + (a[i - 1] == b[j - 1] ? 0 : 1));
-                prev = tmp;
-            }
-        }
-        return d[b.Length];
     }
 }
