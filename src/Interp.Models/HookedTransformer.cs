@@ -45,6 +45,21 @@ public sealed class HookedTransformer
         return (logits, run.TakeCache());
     }
 
+    /// <summary>Runs the forward pass only as far as <paramref name="hookName"/> and returns its activation (after any
+    /// hooks there; the caller owns it). Later layers and the unembedding never run, like TransformerLens's
+    /// stop_at_layer: the pass is cut by an exception private to this method.</summary>
+    public Tensor RunToHook(Tensor tokens, string hookName, params (string name, HookFn fn)[] hooks)
+    {
+        ValidateHookName(hookName);
+        Tensor? captured = null;
+        HookFn stop = (x, _) => { captured = x.Detach(); throw new StopForward(); };
+        try { Forward(tokens, null, false, hooks.Append((hookName, stop)).ToArray(), 0, null).logits.Dispose(); }
+        catch (StopForward) { }
+        return captured ?? throw new InvalidOperationException($"the forward pass never reached hook '{hookName}'.");
+    }
+
+    private sealed class StopForward : Exception;
+
     /// <summary>Adds hooks until the returned scope is disposed.</summary>
     public IDisposable Hooks(params (string name, HookFn fn)[] hooks)
     {

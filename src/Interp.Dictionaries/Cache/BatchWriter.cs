@@ -90,21 +90,8 @@ internal sealed class BatchWriter
         finally { if (!ReferenceEquals(x, act)) x.Dispose(); }
     }
 
-    /// <summary>The activation at the SAE's hook, stopping the forward pass there (as TransformerLens's stop_at_layer):
-    /// the hook keeps a view of the value (which holds its storage) and throws, so the later layers and the
-    /// unembedding — often most of the compute — never run.</summary>
-    private Tensor ReadHook(Tensor ids /* [b, t] */)     // the hook's activation [b, t, ..]
-    {
-        Tensor? captured = null;
-        try
-        {
-            _model.RunWithHooks(ids, (_hook, (x, _) => { captured = x.Detach(); throw new StopAtHook(); })).Dispose();
-        }
-        catch (StopAtHook) { }
-        return captured ?? throw new InvalidOperationException($"the model never reached the hook '{_hook}'.");
-    }
-
-    private sealed class StopAtHook : Exception;
+    /// <summary>The activation at the SAE's hook; the forward pass stops there (HookedTransformer.RunToHook).</summary>
+    private Tensor ReadHook(Tensor ids /* [b, t] */) => _model.RunToHook(ids, _hook);   // the hook's activation [b, t, ..]
 
     /// <summary>Appends one context's rows through SQLite's C API: bind by index and step, without the per-row
     /// parameter-name lookups and boxing of SqliteCommand (the insert is most of a batch's database time).</summary>

@@ -33,17 +33,14 @@ public static class SaeEvaluator
         if (sae.DType != DType.F32) throw new ArgumentException($"evaluate an SAE in the model's dtype (F32), not {sae.DType}; load it without DType.F64.");
         using var _ = Tensor.NoGrad();
 
-        // pass 1: statistics at the hook, the hook's mean for mean ablation, the clean loss
+        // pass 1 (stopped at the hook): statistics there and the hook's mean for mean ablation
         var stats = new SaeStats(sae.DIn, sae.DSae);
         double[]? meanSum = null; int[]? meanShape = null; long meanCount = 0;
         foreach (var ids in Batches(tokens, o.BatchRows))
             using (ids)
             {
-                var (logits, cache) = model.RunWithCache(ids, n => n == hook);
-                using (logits)
-                using (cache)
+                using (var act = model.RunToHook(ids, hook))                          // [b, pos, ...]
                 {
-                    var act = cache[hook];                                           // [b, pos, ...]
                     var x = layout.Read(act, hook);
                     try
                     {

@@ -39,31 +39,15 @@ public sealed class ModelActivationSource : IActivationSource
             : throw new ArgumentException($"store_batch_size_prompts × context_size × d_in = {(long)batchPrompts * contexts.ContextSize * DIn} floats is too large; lower store_batch_size_prompts.")];
     }
 
-    /// <summary>The width of <paramref name="hookName"/> as an SAE reads it, found by running the model once on a
-    /// two-token input (after checking the name, with the nearest valid names in the error).</summary>
+    /// <summary>The width of <paramref name="hookName"/> as an SAE reads it (after checking the name, with the nearest
+    /// valid names in the error); derived from the model's config, no forward pass.</summary>
     public static int HookWidth(HookedTransformer model, string hookName, int? hookHeadIndex) => HookWidth(model, hookName, hookHeadIndex, out _);
 
     private static int HookWidth(HookedTransformer model, string hookName, int? hookHeadIndex, out HookLayout layout)
     {
         model.ValidateHookName(hookName);
         layout = HookLayout.Describe(model.Config, hookName, hookHeadIndex);
-        using var _ = Tensor.NoGrad();
-        using var ids = Tensor.Zeros(DType.I64, 1, Math.Min(2, model.Config.NCtx));
-        int width = -1;
-        var lay = layout;
-        try
-        {
-            using var logits = model.RunWithHooks(ids, (hookName, (act, name) =>
-            {
-                var x = lay.Read(act, name);
-                width = x.Shape[^1];
-                if (!ReferenceEquals(x, act)) x.Dispose();
-                throw new StopForward();
-            }));
-        }
-        catch (StopForward) { }
-        if (width < 0) throw new InvalidOperationException($"the model never reached hook '{hookName}' in a forward pass.");
-        return width;
+        return layout.Width;
     }
 
     public void Read(Span<float> dst)
@@ -87,21 +71,17 @@ public sealed class ModelActivationSource : IActivationSource
         using var _ = Tensor.NoGrad();
         using var ids = Tensor.FromArray(_ids, _batchPrompts, t);
         _pendStart = 0; _pendRows = 0;
-        try
-        {
-            using var logits = _model.RunWithHooks(ids, (_hook, Capture));
-        }
-        catch (StopForward) { }
+        using (var act = _model.RunToHook(ids, _hook)) Capture(act);
         ForwardPasses++;
         if (_pendRows == 0 && _exclude.Count == 0) throw new InvalidOperationException($"the forward pass never reached hook '{_hook}'.");
     }
 
-    private Tensor? Capture(Tensor act, string name)
+    private void Capture(Tensor act)
     {
-        var x = _layout.Read(act, name);                 // [batch, pos, d_in]
+        var x = _layout.Read(act, _hook);                // [batch, pos, d_in]
         try
         {
-            using var c = TensorOps.Contiguous(x.Detach());
+            using var c = TensorOps.Contiguous(x);
             var src = c.Span<float>();
             int rows = src.Length / DIn, n = 0;
             for (int r = 0; r < rows; r++)
@@ -113,7 +93,6 @@ public sealed class ModelActivationSource : IActivationSource
             _pendRows = n;
         }
         finally { if (!ReferenceEquals(x, act)) x.Dispose(); }
-        throw new StopForward();
     }
 
     public ActivationSourceState GetState() =>
@@ -130,7 +109,4 @@ public sealed class ModelActivationSource : IActivationSource
     }
 
     public void Dispose() => _contexts.Dispose();
-
-    /// <summary>Ends a forward pass early once the hook's activation has been read.</summary>
-    private sealed class StopForward : Exception { }
 }

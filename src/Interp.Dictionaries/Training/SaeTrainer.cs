@@ -198,7 +198,7 @@ public sealed class SaeTrainer : IDisposable
         if (Method.NormalizesDecoder) Parameters.ProjectDecoderGradient();
         if (Config.MaxGradNorm > 0) GradClip.ClipGlobalNorm(Parameters.All, Config.MaxGradNorm);
         _opt.Step();
-        foreach (var p in Parameters.All) { p.Grad?.Dispose(); p.ZeroGrad(); }
+        foreach (var p in Parameters.All) p.ZeroGrad();
         if (Method.NormalizesDecoder) Parameters.NormalizeDecoderRows();
         Method.AfterStep(o);
 

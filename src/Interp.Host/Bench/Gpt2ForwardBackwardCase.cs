@@ -35,5 +35,9 @@ public sealed class Gpt2ForwardBackwardCase(bool inQuickRun) : IBenchCase
 
     public void AddMetrics(double s, BenchRecord r) => r.Add("tokens_per_s", Math.Round(128 / s, 1)).Add("layers", _layers);
 
-    public void Dispose() => _tokens?.Dispose();
+    public void Dispose()
+    {
+        _tokens?.Dispose();
+        if (_model is not null) foreach (var p in _model.Parameters.Values) p.Dispose();   // ~500 MB per case
+    }
 }

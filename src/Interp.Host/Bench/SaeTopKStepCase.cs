@@ -52,5 +52,5 @@ public sealed class SaeTopKStepCase(bool inQuickRun) : IBenchCase
 
     public void AddMetrics(double s, BenchRecord r) => r.Add("tokens_per_s", Math.Round(_n / s, 1)).Add("steps_per_s", Math.Round(1 / s, 3));
 
-    public void Dispose() { _x?.Dispose(); }
+    public void Dispose() { _x?.Dispose(); _wEnc?.Dispose(); _bEnc?.Dispose(); _wDec?.Dispose(); _bDec?.Dispose(); }
 }

@@ -38,13 +38,13 @@ public static class BenchCommand
             int ran = 0;
             foreach (var make in BenchCases.All)
             {
-                using var bench = make();
+                using var bench = make(ctx.Quick);
                 if (ctx.Quick && !bench.InQuickRun) continue;
                 if (filter is not null && !filter.IsMatch(bench.Name)) continue;
                 Console.WriteLine(BenchRunner.Measure(bench, ctx).ToJson());
                 ran++;
             }
-            if (ran == 0) Console.Error.WriteLine("No benchmark case matched; case names: " + string.Join(", ", BenchCases.All.Select(f => { using var b = f(); return b.Name; })));
+            if (ran == 0) Console.Error.WriteLine("No benchmark case matched; case names: " + string.Join(", ", BenchCases.All.Select(f => { using var b = f(ctx.Quick); return b.Name; })));
             return ran == 0 ? 1 : 0;
         });
         return cmd;

@@ -71,11 +71,12 @@ public static class RunCommand
                 filter = set.Contains;
             }
         }
-        bool withGrad = grad == "loss" && filter is not null;
+        if (grad == "loss" && filter is null) throw new CliException("--grad loss writes grad.<hook> for the saved hooks; pass --hooks all or --hooks NAME,NAME too.");
+        if (grad == "loss" && tokens.Shape[1] < 2) throw new CliException("--grad loss needs sequences of at least 2 tokens.");
+        bool withGrad = grad == "loss";
         Tensor logits; ActivationCache? cache = null;
-        if (filter is null) logits = grad == "loss" ? model.Run(tokens) : RunNoGrad(model, tokens);
+        if (filter is null) logits = RunNoGrad(model, tokens);
         else (logits, cache) = model.RunWithCache(tokens, filter, withGrad);
-        if (tokens.Shape[1] < 2 && grad == "loss") throw new CliException("--grad loss needs sequences of at least 2 tokens.");
         Tensor loss = tokens.Shape[1] >= 2 ? NextTokenLoss.Compute(logits, tokens) : Tensor.ScalarOf(float.NaN);
         if (withGrad) loss.Backward();
 

@@ -83,6 +83,7 @@ public sealed class GptNeoX : TransformerArchitecture
     /// <summary>Parallel residual: resid_post = resid_pre + attn(ln1 resid_pre) + mlp(ln2 resid_pre).</summary>
     internal override Tensor Block(int l, Tensor resid, HookRun run, int posOffset, KvCache.Layer? kv)
     {
+        if (!Config.ParallelResidual) return base.Block(l, resid, run, posOffset, kv);   // use_parallel_residual: false
         var h = Hooks[l];
         resid = run.At(h.ResidPre, resid);
         var attn = run.At(h.AttnOut, AttentionSublayer(l, resid, run, posOffset, kv));

@@ -21,7 +21,7 @@ internal static class Attention
         }
         if (kv is not null) { var (kk, vv) = kv.Append(k, v); k.Dispose(); v.Dispose(); k = kk; v = vv; }
 
-        int batch = q.Shape[0], nq = q.Shape[1], nh = q.Shape[2], dh = q.Shape[3];
+        int nq = q.Shape[1], nh = q.Shape[2], dh = q.Shape[3];
         int nk = k.Shape[1], nkv = k.Shape[2];
         if (nkv != nh)
         {
@@ -48,7 +48,6 @@ internal static class Attention
         q.Dispose(); k.Dispose(); v.Dispose();
         using var zv = zh.Permute(0, 2, 1, 3);      // [batch, q, head, d_head] view
         var z = run.At(h.Z, TensorOps.Contiguous(zv));
-        _ = batch;
         return z;
     }
 

@@ -19,7 +19,7 @@ public sealed record Selection(int[]? Positions = null, int[]? Heads = null, int
         var fSel = Resolve(Features, last, "feature");
         var mask = Tensor.Zeros(x.DType, x.Shape);
         int inner = ShapeUtil.Numel(x.Shape.AsSpan(2));   // elements per (batch, pos)
-        int heads = x.Rank == 4 ? x.Shape[2] : 1, perHead = x.Rank == 4 ? x.Shape[3] : inner;
+        int perHead = x.Rank == 4 ? x.Shape[3] : inner;
         for (int b = 0; b < x.Shape[0]; b++)
             for (int p = 0; p < pos; p++)
             {
@@ -33,7 +33,6 @@ public sealed record Selection(int[]? Positions = null, int[]? Heads = null, int
                     Set(mask, baseOff + i);
                 }
             }
-        _ = heads;
         return mask;
     }
 

@@ -42,7 +42,7 @@ public static class ModelLoader
             var t = store.Load(byCanon[name]);
             if (!ShapeUtil.SameShape(t.Shape, shape))
                 throw new InvalidDataException($"{dir}: tensor '{byCanon[name]}' has shape [{ShapeUtil.Str(t.Shape)}] but config.json implies [{ShapeUtil.Str(shape)}].");
-            if (t.DType != DType.F32) t = TensorOps.To(t, DType.F32);
+            if (t.DType != DType.F32) { var f = TensorOps.To(t, DType.F32); t.Dispose(); t = f; }
             weights[name] = t;
         }
         var arch = Create(cfg, weights);

@@ -139,12 +139,12 @@ public sealed partial class Tensor
         using (GradMode.NoGrad())
         {
             // Grad is its own handle (a view of g when g is already laid out contiguously), never g itself.
-            var gc = g.IsContiguous && ShapeUtil.SameShape(g.Shape, Shape) ? g.Detach() : TensorOps.Contiguous(g);
+            var gc = TensorOps.ContiguousNoGrad(g);
             if (Grad is null) Grad = gc;
-            else { Grad = TensorOps.Add(Grad, gc); gc.Dispose(); }
+            else { var old = Grad; Grad = TensorOps.Add(old, gc); old.Dispose(); gc.Dispose(); }
         }
     }
 
     /// <summary>Clears Grad (optimizers call this between steps).</summary>
-    public void ZeroGrad() { Grad = null; }
+    public void ZeroGrad() { Grad?.Dispose(); Grad = null; }
 }

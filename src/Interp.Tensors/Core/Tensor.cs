@@ -111,7 +111,7 @@ public sealed partial class Tensor : IDisposable
     /// <summary>Copies the elements out in row-major order as float (any float dtype).</summary>
     public float[] ToArray()
     {
-        using var c = Contiguous().DetachedNoRef();
+        using var c = TensorOps.ContiguousNoGrad(this);
         return DType switch
         {
             DType.F32 => c.Span<float>().ToArray(),
@@ -124,7 +124,7 @@ public sealed partial class Tensor : IDisposable
 
     public T[] ToArray<T>() where T : unmanaged
     {
-        using var c = Contiguous().DetachedNoRef();
+        using var c = TensorOps.ContiguousNoGrad(this);
         return c.Span<T>().ToArray();
     }
 
@@ -159,8 +159,6 @@ public sealed partial class Tensor : IDisposable
         return new Tensor(Storage, shape, strides, offset);
     }
 
-    // Contiguous() returns `this` when already contiguous; this helper makes "using var" on the result safe.
-    private Tensor DetachedNoRef() => ViewOf(Shape, Strides, Offset);
 
     /// <summary>Returns the storage to the pool once no view or graph node still holds it.</summary>
     public void Dispose()

@@ -20,7 +20,7 @@ public static partial class TensorOps
     {
         var y = Binary(a, b, BinOp.Sub);
         var sa = a.Shape; var sb = b.Shape;
-        return Tensor.Record(y, "sub", new[] { a, b }, g => new[] { a.RequiresGrad ? SumTo(g, sa) : null, b.RequiresGrad ? Neg(SumTo(g, sb)) : null });
+        return Tensor.Record(y, "sub", new[] { a, b }, g => new[] { a.RequiresGrad ? SumTo(g, sa) : null, b.RequiresGrad ? NegOwned(SumTo(g, sb)) : null });
     }
 
     public static Tensor Mul(Tensor a, Tensor b)
@@ -47,7 +47,7 @@ public static partial class TensorOps
                 // d(a/b)/db = -a / b^2 = -y / b
                 using var yb = Binary(y, b, BinOp.Div);
                 using var gyb = Binary(g, yb, BinOp.Mul);
-                gb = Neg(SumTo(gyb, sb));
+                gb = NegOwned(SumTo(gyb, sb));
             }
             return new[] { ga, gb };
         }, a, b, y);
@@ -77,6 +77,9 @@ public static partial class TensorOps
         var y = Binary(a, t, BinOp.Mul);
         return Tensor.Record(y, "neg", new[] { a }, g => new[] { Neg(g) });
     }
+
+    /// <summary>−t, disposing t (for intermediate gradients).</summary>
+    private static Tensor NegOwned(Tensor t) { using (t) return Neg(t); }
 
     internal static Tensor ScalarLike(Tensor like, double s) => like.DType switch
     {

@@ -77,7 +77,7 @@ public static partial class TensorOps
         var offB = batch.Length == 0 ? new[] { b.Offset } : BatchOffsets(batch, sb, b.Offset);
         // Small matrices (attention heads): spread the batch over the cores; large ones: GEMM threads itself.
         long work = (long)m * n * k;
-        if (nb > 1 && work < 4_000_000)
+        if (nb > 1 && work < ManagedGemm.ParallelMinMacs)   // below this the GEMM itself runs single-threaded
             Par.For(nb, work / 8, (s, e) => { for (int i = s; i < e; i++) GemmOne(a, offA[i], m, k, a.Strides[^2], a.Strides[^1], b, offB[i], b.Strides[^2], b.Strides[^1], yb, i * m * n, n); });
         else
             for (int i = 0; i < nb; i++) GemmOne(a, offA[i], m, k, a.Strides[^2], a.Strides[^1], b, offB[i], b.Strides[^2], b.Strides[^1], yb, i * m * n, n);

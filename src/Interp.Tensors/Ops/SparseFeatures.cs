@@ -25,7 +25,7 @@ public static partial class TensorOps
         using (GradMode.NoGrad())
         {
             using var pre = MatMulNoGrad(x, w);                    // [N, d_sae]
-            var ps = pre.Span<float>(); var bs = ContiguousSpan(b, out var bh);
+            var bs = ContiguousSpan(b, out var bh);
             var pa = pre.Data<float>();
             Par.For(n, dSae, (s, e) => { for (int r = s; r < e; r++) TensorPrimitives.Add(pa.AsSpan(r * dSae, dSae), bs.Span, pa.AsSpan(r * dSae, dSae)); });
             bh?.Dispose();
@@ -39,7 +39,8 @@ public static partial class TensorOps
             var gs = ContiguousSpan(g, out var gh);
             var a = acts.Data<float>(); var ix = ids.Data<long>();
             var dp = new float[n * k];                               // d pre at the kept positions (ReLU mask)
-            for (int i = 0; i < dp.Length; i++) dp[i] = a[i] > 0 ? gs.Span[i] : 0f;
+            var gspan = gs.Span;
+            for (int i = 0; i < dp.Length; i++) dp[i] = a[i] > 0 ? gspan[i] : 0f;
             gh?.Dispose();
             Tensor? gx = null, gw = null, gb = null;
             if (b.RequiresGrad)
@@ -77,7 +78,8 @@ public static partial class TensorOps
             {
                 gx = Tensor.Zeros(n, dIn);
                 var gxs = gx.Data<float>();
-                using var wt = ContiguousNoGrad(w.T);              // [d_sae, d_in]: row f is feature f's encoder direction
+                using var wView = w.T;
+                using var wt = ContiguousNoGrad(wView);              // [d_sae, d_in]: row f is feature f's encoder direction
                 var ws = wt.Data<float>(); int wo = wt.Offset;
                 Par.For(n, (long)k * dIn, (s, e) =>
                 {

@@ -156,6 +156,9 @@ public sealed class RunCommandTests : IDisposable
         (code, _, stderr) = Interp("--model", Fixture.Dir("gpt2-tiny"), "--input-ids", ids, "--grad", "logits", "--out", Path.Combine(_tmp, "o.safetensors"));
         Assert.Equal(2, code);
         Assert.Contains("--grad accepts only 'loss'", stderr);
+        (code, _, stderr) = Interp("--model", Fixture.Dir("gpt2-tiny"), "--input-ids", ids, "--grad", "loss", "--out", Path.Combine(_tmp, "o.safetensors"));
+        Assert.Equal(2, code);
+        Assert.Contains("pass --hooks", stderr);
     }
 
     [Fact]
