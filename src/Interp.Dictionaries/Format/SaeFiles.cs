@@ -130,7 +130,7 @@ public static class SaeFiles
         {
             if (!ShapeUtil.SameShape(sf!.Shape, new[] { cfg.DSae })) throw new SaeFormatException($"{path}: {name} has shape [{ShapeUtil.Str(sf.Shape)}]; expected [{cfg.DSae}].");
             using var s = sf.DType == dtype ? sf.Detach() : sf.To(dtype);
-            if (Doubles(s).All(v => v == 1)) return;
+            if (s.ToDoubleArray().All(v => v == 1)) return;
             if (!flags.FinetuningScalingFactor) throw new SaeFormatException($"{path}: holds a {name} that is not all ones, but cfg.json does not set finetuning_scaling_factor.");
             using var col = s.Unsqueeze(1);
             var w = tensors[Sae.WDecName];
@@ -178,6 +178,4 @@ public static class SaeFiles
         return t;
     }
 
-    private static double[] Doubles(Tensor t) =>
-        t.DType == DType.F64 ? t.ToArray<double>() : Array.ConvertAll(t.ToArray<float>(), v => (double)v);
 }

@@ -25,7 +25,7 @@ public static class DownstreamMetrics
         if (!ShapeUtil.SameShape(logitsP.Shape, logitsQ.Shape) || logitsP.Rank == 0)
             throw new ArgumentException($"KL needs two logit tensors of one shape [.., vocab]; got [{ShapeUtil.Str(logitsP.Shape)}] and [{ShapeUtil.Str(logitsQ.Shape)}].");
         int v = logitsP.Shape[^1], rows = logitsP.Numel / v;
-        var p = Doubles(logitsP); var q = Doubles(logitsQ);
+        var p = logitsP.ToDoubleArray(); var q = logitsQ.ToDoubleArray();
         double sum = 0;
         var lp = new double[v]; var lq = new double[v];
         for (int r = 0; r < rows; r++)
@@ -53,9 +53,4 @@ public static class DownstreamMetrics
         for (int i = 0; i < x.Length; i++) dst[i] = x[i] - lse;
     }
 
-    private static double[] Doubles(Tensor t)
-    {
-        using var d = t.Detach();
-        return t.DType == DType.F64 ? d.ToArray<double>() : Array.ConvertAll(d.ToArray(), a => (double)a);
-    }
 }

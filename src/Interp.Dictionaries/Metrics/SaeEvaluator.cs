@@ -50,7 +50,7 @@ public static class SaeEvaluator
                     }
                     finally { if (!ReferenceEquals(x, act)) x.Dispose(); }
                     using var sum = TensorOps.Sum(act, new[] { 0, 1 });                // [...]
-                    var s = Doubles(sum);
+                    var s = sum.ToDoubleArray();
                     meanSum ??= new double[s.Length];
                     meanShape ??= sum.Shape;
                     for (int i = 0; i < s.Length; i++) meanSum[i] += s[i];
@@ -101,6 +101,4 @@ public static class SaeEvaluator
             yield return tokens.Narrow(0, start, Math.Min(rows, tokens.Shape[0] - start));
     }
 
-    private static double[] Doubles(Tensor t) =>
-        t.DType == DType.F64 ? t.ToArray<double>() : Array.ConvertAll(t.ToArray(), v => (double)v);
 }

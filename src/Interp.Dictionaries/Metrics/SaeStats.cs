@@ -47,7 +47,7 @@ public sealed class SaeStats
         if (acts.Rank == 0 || acts.Shape[^1] != _dSae || acts.Numel / _dSae != rows)
             throw new ArgumentException($"acts [{ShapeUtil.Str(acts.Shape)}] must be [.., {_dSae}] with the {rows} rows of x.");
         if (rows == 0) return;
-        var xs = Doubles(x); var hs = Doubles(xhat); var fs = Doubles(acts);
+        var xs = x.ToDoubleArray(); var hs = xhat.ToDoubleArray(); var fs = acts.ToDoubleArray();
 
         var bMean = new double[_dIn];
         for (int r = 0; r < rows; r++)
@@ -105,10 +105,4 @@ public sealed class SaeStats
             FiringRates: rates);
     }
 
-    private static double[] Doubles(Tensor t)
-    {
-        using var _ = Tensor.NoGrad();
-        using var d = t.Detach();
-        return t.DType == DType.F64 ? d.ToArray<double>() : Array.ConvertAll(d.ToArray(), v => (double)v);
-    }
 }

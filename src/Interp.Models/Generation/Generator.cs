@@ -31,11 +31,12 @@ public static class Generator
             using (logits)
             {
                 int v = logits.Shape[2], last = logits.Shape[1] - 1;
-                var data = logits.ToArray();
+                using var lastPos = logits.Narrow(1, last, 1);                // [batch, 1, vocab]: only the last position is sampled
+                var data = lastPos.ToArray();
                 var next = new long[b];
                 for (int i = 0; i < b; i++)
                 {
-                    var row = data.AsSpan((i * logits.Shape[1] + last) * v, v);
+                    var row = data.AsSpan(i * v, v);
                     next[i] = done[i] ? (options.StopToken ?? 0) : Sampler.Pick(row, options, rng);
                     if (!done[i]) rows[i].Add(next[i]);
                     if (options.StopToken is { } s && next[i] == s) done[i] = true;

@@ -54,8 +54,9 @@ public static class Interventions
     {
         if (vector.Rank != 1 || vector.Shape[0] != x.Shape[^1])
             throw new ArgumentException($"steering vector must have shape [{x.Shape[^1]}] for '{name}', got [{ShapeUtil.Str(vector.Shape)}].");
-        using var mask = new Selection(positions).Mask(x);
         using var scaled = vector * coefficient;
+        if (positions is null) return x + scaled;                      // every position: a broadcast add, no mask
+        using var mask = new Selection(positions).Mask(x);
         using var add = mask * scaled;
         return x + add;
     };

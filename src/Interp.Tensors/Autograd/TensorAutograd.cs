@@ -43,10 +43,7 @@ public sealed partial class Tensor
     /// <summary>Records the op that produced <paramref name="output"/> if any input requires grad.</summary>
     internal static Tensor Record(Tensor output, string op, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, params Tensor[] saved)
     {
-        if (!GradMode.IsEnabled) return output;
-        bool any = false;
-        foreach (var i in inputs) if (i.RequiresGrad) { any = true; break; }
-        if (!any) return output;
+        if (!NeedsGrad(inputs)) return output;
         output._requiresGrad = true;
         output.GradFn = new Node(op, inputs, backward, saved);
         return output;

@@ -122,6 +122,20 @@ public sealed partial class Tensor : IDisposable
         };
     }
 
+    /// <summary>Copies the elements out in row-major order as double (exact for F64, F32, I32; I64 as (double)).</summary>
+    public double[] ToDoubleArray()
+    {
+        using var c = TensorOps.ContiguousNoGrad(this);
+        return DType switch
+        {
+            DType.F64 => c.Span<double>().ToArray(),
+            DType.F32 => Array.ConvertAll(c.Span<float>().ToArray(), x => (double)x),
+            DType.I64 => Array.ConvertAll(c.Span<long>().ToArray(), x => (double)x),
+            DType.I32 => Array.ConvertAll(c.Span<int>().ToArray(), x => (double)x),
+            _ => throw new NotSupportedException(DType.ToString()),
+        };
+    }
+
     public T[] ToArray<T>() where T : unmanaged
     {
         using var c = TensorOps.ContiguousNoGrad(this);
