@@ -47,7 +47,7 @@ public sealed class LatentCache : IDisposable
 
     /// <summary>Everything the cache holds on feature <paramref name="id"/> (0..FeatureCount-1). Throws
     /// ArgumentOutOfRangeException for an id outside the SAE, InvalidDataException for a cache not finalized yet.</summary>
-    public FeatureRecord Feature(int id)
+    public CachedFeature Feature(int id)
     {
         if (id < 0 || id >= FeatureCount)
             throw new ArgumentOutOfRangeException(nameof(id), $"feature {id} is outside this SAE's features 0..{FeatureCount - 1}.");
@@ -57,7 +57,7 @@ public sealed class LatentCache : IDisposable
         return Guard(Info.Path, () => Read(id));
     }
 
-    private FeatureRecord Read(int id)
+    private CachedFeature Read(int id)
     {
         long count; double density, max, mean; long[] hist; List<QuantileBin> bins;
         using (var cmd = _conn.CreateCommand())
@@ -87,7 +87,7 @@ public sealed class LatentCache : IDisposable
                     pos < 0 ? -1 : pos - start, pos, r.GetDouble(5), ids, ids.Select(TokenText).ToArray(), CacheDb.BlobToFloats((byte[])r[8])));
             }
         }
-        return new FeatureRecord(id, count, Info.Tokens, density, max, mean, new FeatureHistogram(max, hist), bins,
+        return new CachedFeature(id, count, Info.Tokens, density, max, mean, new FeatureHistogram(max, hist), bins,
             examples.Where(e => e.Kind == ExampleKind.Top).ToList(), examples.Where(e => e.Kind == ExampleKind.Quantile).ToList(),
             examples.Where(e => e.Kind == ExampleKind.RandomNegative).ToList());
     }

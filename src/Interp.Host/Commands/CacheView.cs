@@ -19,8 +19,8 @@ public static class CacheView
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    /// <summary>{"cache": {...}, "feature": FeatureRecord in snake_case, "histogram_edges": [B+1 values]}.</summary>
-    public static string Json(CacheInfo info, FeatureRecord f)
+    /// <summary>{"cache": {...}, "feature": CachedFeature in snake_case, "histogram_edges": [B+1 values]}.</summary>
+    public static string Json(CacheInfo info, CachedFeature f)
     {
         var h = f.Histogram;
         var edges = Enumerable.Range(0, h.Counts.Count + 1).Select(i => i == h.Counts.Count ? h.Max : h.Lower(i)).ToArray();
@@ -44,7 +44,7 @@ public static class CacheView
         }, JsonOptions);
     }
 
-    public static void Text(CacheInfo info, FeatureRecord f, TextWriter w, bool color)
+    public static void Text(CacheInfo info, CachedFeature f, TextWriter w, bool color)
     {
         w.WriteLine($"feature {f.Id} of {info.DSae} · {info.HookName} · {info.Contexts:N0} contexts × {info.ContextLength} tokens");
         w.WriteLine(f.Count == 0

@@ -15,7 +15,7 @@ public sealed class LatentCacheBuildTests : IClassFixture<LatentCacheBuildTests.
         public string Path { get; }
         public CacheBuildResult Result { get; }
         public float[][][] Acts { get; }
-        public FeatureRecord[] Features { get; }
+        public CachedFeature[] Features { get; }
 
         public Built()
         {

@@ -36,7 +36,7 @@ public sealed record QuantileBin(int Bin, long Count, double Low, double High);
 /// <param name="Density">Count / all tokens in the cache</param>
 /// <param name="Max">largest activation (0 for a feature that never fires)</param>
 /// <param name="Mean">mean of the non-zero activations (0 for a feature that never fires)</param>
-public sealed record FeatureRecord(int Id, long Count, long Tokens, double Density, double Max, double Mean,
+public sealed record CachedFeature(int Id, long Count, long Tokens, double Density, double Max, double Mean,
     FeatureHistogram Histogram, IReadOnlyList<QuantileBin> QuantileBins,
     IReadOnlyList<CacheExample> TopExamples, IReadOnlyList<CacheExample> QuantileExamples, IReadOnlyList<CacheExample> RandomNegatives);
 
