@@ -57,6 +57,54 @@ public sealed class LatentCache : IDisposable
         return Guard(Info.Path, () => Read(id));
     }
 
+    /// <summary>The token ids of context <paramref name="contextId"/> (0..Info.Contexts-1), [context length].</summary>
+    public int[] ContextTokens(long contextId)
+    {
+        CheckContext(contextId);
+        return Guard(Info.Path, () =>
+        {
+            using var cmd = _conn.CreateCommand();
+            cmd.CommandText = "SELECT tokens FROM contexts WHERE id = $c";
+            cmd.Parameters.AddWithValue("$c", contextId);
+            return cmd.ExecuteScalar() is byte[] b ? CacheDb.BlobToInts(b)
+                : throw new InvalidDataException($"the latent cache '{Info.Path}' has no tokens for context {contextId}; rebuild it.");
+        });
+    }
+
+    /// <summary>Feature <paramref name="feature"/>'s activation at every position of context <paramref name="contextId"/>,
+    /// [context length], 0 where it does not fire.</summary>
+    public float[] FeatureActivations(int feature, long contextId)
+    {
+        if (feature < 0 || feature >= FeatureCount)
+            throw new ArgumentOutOfRangeException(nameof(feature), $"feature {feature} is outside this SAE's features 0..{FeatureCount - 1}.");
+        CheckContext(contextId);
+        return Guard(Info.Path, () =>
+        {
+            var acts = new float[Info.ContextLength];
+            using var cmd = _conn.CreateCommand();
+            cmd.CommandText = "SELECT pos, value FROM acts WHERE context = $c AND feature = $f";
+            cmd.Parameters.AddWithValue("$c", contextId);
+            cmd.Parameters.AddWithValue("$f", feature);
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                int pos = r.GetInt32(0);
+                if (pos < 0 || pos >= acts.Length) throw new InvalidDataException($"the latent cache '{Info.Path}' holds position {pos} outside context length {acts.Length}; rebuild it.");
+                acts[pos] = (float)r.GetDouble(1);
+            }
+            return acts;
+        });
+    }
+
+    /// <summary>The display string of token <paramref name="tokenId"/> (`[id]` when the cache was built without a tokenizer).</summary>
+    public string TokenString(int tokenId) => Guard(Info.Path, () => TokenText(tokenId));
+
+    private void CheckContext(long contextId)
+    {
+        if (contextId < 0 || contextId >= Info.Contexts)
+            throw new ArgumentOutOfRangeException(nameof(contextId), $"context {contextId} is outside this cache's contexts 0..{Info.Contexts - 1}.");
+    }
+
     private CachedFeature Read(int id)
     {
         long count; double density, max, mean; long[] hist; List<QuantileBin> bins;

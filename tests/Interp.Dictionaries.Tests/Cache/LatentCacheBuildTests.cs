@@ -149,6 +149,21 @@ public sealed class LatentCacheBuildTests : IClassFixture<LatentCacheBuildTests.
         Assert.Equal(_b.Options.RandomNegatives, _b.Features[CacheTestData.DeadFeature].RandomNegatives.Count);
     }
 
+    [Fact]
+    public void ContextReads_EqualBruteForce()
+    {
+        using var cache = LatentCache.Open(_b.Path);
+        for (int c = 0; c < N; c++)
+        {
+            Assert.Equal(_b.Data.ContextIds[c].Select(x => (int)x), cache.ContextTokens(c));
+            for (int f = 0; f < CacheTestData.DSae; f++)
+                Assert.Equal(Enumerable.Range(0, T).Select(p => _b.Acts[c][p][f]), cache.FeatureActivations(f, c));
+        }
+        Assert.Equal("[7]", cache.TokenString(7));
+        Assert.Throws<ArgumentOutOfRangeException>(() => cache.ContextTokens(N));
+        Assert.Throws<ArgumentOutOfRangeException>(() => cache.FeatureActivations(CacheTestData.DSae, 0));
+    }
+
     /// <summary>The window holds the context's ids and the feature's activations from its start, with the peak where the
     /// window rule puts it (three quarters in, shifted at the context's edges).</summary>
     private void CheckWindow(int f, CacheExample e)
