@@ -95,10 +95,12 @@ internal sealed class RoleHandler(
 
         string text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         LlmUsage used;
+        bool refused;
         try
         {
             using var doc = JsonDocument.Parse(text);
             used = OpenAiWire.ParseUsage(doc.RootElement) is { } u ? Usage(u.Prompt, u.Completion, false) : Usage(estimate, 0, true);
+            refused = OpenAiWire.IsRefusal(doc.RootElement);
         }
         catch (JsonException e)
         {
@@ -109,7 +111,7 @@ internal sealed class RoleHandler(
             throw new LlmMalformedResponseException(f.Message, text);
         }
         if (reservation is not null) context.Budget!.Commit(reservation, used.TotalTokens, used.Cost);
-        Account(scope, context, path, status, text, null, used, tr, sw.Elapsed);
+        Account(scope, context, path, status, text, null, used, tr, sw.Elapsed, refused ? "refused" : null);
         return response;
     }
 
@@ -117,12 +119,12 @@ internal sealed class RoleHandler(
         new(prompt, completion, price?.Cost(prompt, completion), estimated);
 
     private void Account(LlmCallScope? scope, LlmCallContext context, string path, int? status, string? body, LlmFailure? failure,
-                         LlmUsage usage, AttemptTrace trace, TimeSpan elapsed)
+                         LlmUsage usage, AttemptTrace trace, TimeSpan elapsed, string? ledgerOutcome = null)
     {
         var exchange = new LlmExchange(role, path, status, body, failure, usage, trace.Attempts, trace.Delays.ToArray(), elapsed);
         scope?.Add(exchange);
         ledger.Record(new LlmCallRecord(DateTimeOffset.UtcNow, context.RunId, context.FeatureKey, role.Key(), endpoint, model,
-            usage.PromptTokens, usage.CompletionTokens, usage.Cost, Cached: false, failure?.KindKey ?? "ok", status,
+            usage.PromptTokens, usage.CompletionTokens, usage.Cost, Cached: false, failure?.KindKey ?? ledgerOutcome ?? "ok", status,
             trace.Attempts, elapsed.TotalMilliseconds, usage.Estimated));
     }
 

@@ -53,7 +53,7 @@ public static partial class LlmOptionsLoader
         {
             string? v = s.Value;
             if (v is null) return null;
-            if (v is "true" or "false") return JsonValue.Create(v == "true");
+            if (bool.TryParse(v, out bool b)) return JsonValue.Create(b); // the JSON provider stores true as "True"
             if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && NumberLike().IsMatch(v))
                 return JsonNode.Parse(v);
             return JsonValue.Create(v);

@@ -121,6 +121,16 @@ public static class OpenAiWire
         return new LlmFailure(LlmFailureKind.HttpStatus, message, status, body);
     }
 
+    /// <summary>A 200 chat answer that is a refusal (message.refusal set, or finish_reason content_filter).</summary>
+    public static bool IsRefusal(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("choices", out var cs) || cs.ValueKind != JsonValueKind.Array || cs.GetArrayLength() == 0)
+            return false;
+        var c = cs[0];
+        return (c.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.Object && Str(m, "refusal") is not null)
+               || Str(c, "finish_reason") == "content_filter";
+    }
+
     /// <summary>OpenAI's "insufficient_quota" 429 means credit is exhausted: retrying cannot help.</summary>
     public static bool IsQuotaExhausted(string body) => body.Contains("insufficient_quota", StringComparison.Ordinal);
 
