@@ -52,8 +52,9 @@ internal static partial class StandInReplies
         var top = new List<(string Token, double Logprob)> { (token, chosen) };
         if (alternatives is not null)
             top.AddRange(alternatives.Where(a => a.Key != token.Trim()).Select(a => (a.Key, a.Value)));
-        else
-            for (int i = 1; top.Count < n; i++) top.Add(($"<alt{i}>", -5.0 - i));
+        // A real vocabulary always has n alternatives: pad with fillers below every scripted one.
+        double floor = Math.Min(-5.0, top.Min(t => t.Logprob) - 1);
+        for (int i = 1; top.Count < n; i++) top.Add(($"<alt{i}>", floor - i));
         var entries = top.OrderByDescending(t => t.Logprob).Take(n)
             .Select(t => (JsonNode)new JsonObject { ["token"] = t.Token, ["logprob"] = t.Logprob, ["bytes"] = Bytes(t.Token) }).ToArray();
         return new JsonObject { ["token"] = token, ["logprob"] = chosen, ["bytes"] = Bytes(token), ["top_logprobs"] = new JsonArray(entries) };
