@@ -79,7 +79,8 @@ public sealed partial class LlmClient : IDisposable
         var ep = Options.Endpoints[ro.Endpoint];
         string? key = LlmOptionsLoader.ResolveApiKey(Options, ro.Endpoint, _settings.Environment);
         var endpoint = _endpoints.GetOrAdd(ro.Endpoint, n => new Lazy<EndpointRuntime>(() => CreateEndpoint(n, ep))).Value;
-        var handler = new RoleHandler(role, ro.Endpoint, ro.Model, Options.Prices.GetValueOrDefault(ro.Model), key is not null, ep.SendMaxTokens, Ledger)
+        var handler = new RoleHandler(role, ro.Endpoint, ro.Model, Options.Prices.GetValueOrDefault(ro.Model), key is not null, ep.SendMaxTokens,
+            TimeSpan.FromSeconds(ep.RequestTimeoutS), Ledger)
         {
             InnerHandler = endpoint.Handler,
         };

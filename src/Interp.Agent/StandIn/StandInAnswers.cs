@@ -91,7 +91,7 @@ public sealed partial class StandInServer
         if (path == "completions") { await Json(ctx, 200, Completion(script, body, reply, model, wantsLogprobs, topN)); return; }
         bool stream = (bool?)body["stream"] ?? false;
         bool truncate = rule.Fault?.Kind == StandInFaultKind.TruncatedStream;
-        if (stream) await Stream(ctx, body, reply, model, wantsLogprobs, topN, withTools, truncate);
+        if (stream) await Stream(ctx, body, reply, model, wantsLogprobs, topN, withTools, truncate, truncate ? rule.Fault!.DelayMs : null);
         else await Json(ctx, 200, Chat(body, reply, model, wantsLogprobs, topN, withTools));
     }
 
@@ -117,7 +117,8 @@ public sealed partial class StandInServer
         };
     }
 
-    private static async Task Stream(HttpContext ctx, JsonObject body, StandInReply reply, string model, bool logprobs, int topN, bool withTools, bool truncate)
+    private static async Task Stream(HttpContext ctx, JsonObject body, StandInReply reply, string model, bool logprobs, int topN, bool withTools,
+                                     bool truncate, double? stallMs)
     {
         ctx.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         ctx.Response.StatusCode = 200;
@@ -139,7 +140,11 @@ public sealed partial class StandInServer
         await Send(new JsonObject { ["role"] = "assistant", ["content"] = "" }, null);
         for (int i = 0; i < stop; i++)
             await Send(new JsonObject { ["content"] = toks[i] }, null, logprobs ? StandInReplies.LogprobEntry(toks[i], reply.TopLogprobs, topN) : null);
-        if (truncate) return; // the body ends without finish_reason or [DONE]
+        if (truncate)
+        {
+            if (stallMs is { } ms) await Task.Delay(TimeSpan.FromMilliseconds(ms), ctx.RequestAborted); // stall first, then end
+            return; // the body ends without finish_reason or [DONE]
+        }
         var calls = withTools && reply.ToolCalls is { Count: > 0 } tc ? StandInReplies.ToolCalls(tc, body) : null;
         if (calls is not null)
             for (int i = 0; i < calls.Count; i++)

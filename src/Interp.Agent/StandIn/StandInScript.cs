@@ -137,6 +137,6 @@ public sealed record StandInFault
     /// <summary>retry-after-ms header (OpenAI's).</summary>
     public double? RetryAfterMs { get; init; }
     public string? Body { get; init; }
-    /// <summary>For kind delay: wait this long, then answer with the rule's reply.</summary>
+    /// <summary>For kind delay: wait this long, then answer with the rule's reply. For truncated_stream: stall this long mid-stream first.</summary>
     public double? DelayMs { get; init; }
 }

@@ -124,6 +124,23 @@ public sealed class KernelPathTests
         Assert.Equal(1, server.RequestCount); // a started stream is not retried
     }
 
+    [Fact]
+    public async Task Kernel_StreamStallsPastTheTimeout_ThrowsPromptly()
+    {
+        await using var server = await LlmTestKit.Server(LlmTestKit.Script("one two three four",
+            """{ "when": { "path": "chat", "stream": true }, "fault": { "kind": "truncated_stream", "delay_ms": 5000 }, "reply": { "content": "one two three four" } }"""));
+        using var client = LlmTestKit.Client(LlmTestKit.Options(server.BaseUrl, e => e with { RequestTimeoutS = 0.3 }));
+        var chat = client.CreateKernel(LlmRole.Agent).GetRequiredService<IChatCompletionService>();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+
+        Exception? caught = null;
+        try { await foreach (var _ in chat.GetStreamingChatMessageContentsAsync("hi")) { } }
+        catch (Exception e) { caught = e; }
+
+        Assert.True(Chain(caught).Any(x => x is LlmStreamTruncatedException { Message: var m } && m.Contains("stalled")), caught?.ToString());
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(4), $"took {sw.Elapsed}; the stall was 5 s"); // would wait the full 5 s without the idle timeout
+    }
+
     private static IEnumerable<Exception> Chain(Exception? e)
     {
         for (; e is not null; e = e.InnerException) yield return e;

@@ -15,7 +15,7 @@ using Interp.Agent.Llm.Wire;
 namespace Interp.Agent.Llm.Accounting;
 
 internal sealed class RoleHandler(
-    LlmRole role, string endpoint, string model, LlmPrice? price, bool hasKey, bool sendMaxTokens, UsageLedger ledger)
+    LlmRole role, string endpoint, string model, LlmPrice? price, bool hasKey, bool sendMaxTokens, TimeSpan streamIdleTimeout, UsageLedger ledger)
     : DelegatingHandler
 {
     /// <summary>Completion tokens reserved for a chat request that sets no max_tokens.</summary>
@@ -75,7 +75,7 @@ internal sealed class RoleHandler(
         if (ResilienceHandler.IsEventStream(response))
         {
             var inner = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-            var guarded = new SseGuardStream(inner, r =>
+            var guarded = new SseGuardStream(inner, streamIdleTimeout, r =>
             {
                 var usage = r.Usage is { } u ? Usage(u.Prompt, u.Completion, false) : Usage(estimate - EstimateCompletion(body), r.ContentChunks, true);
                 if (reservation is not null) context.Budget!.Commit(reservation, usage.TotalTokens, usage.Cost);

@@ -7,7 +7,7 @@ using Interp.Agent.Llm.Wire;
 
 namespace Interp.Agent.Llm.Accounting;
 
-internal sealed class SseGuardStream(Stream inner, Action<SseGuardStream.Result> onEnd) : Stream
+internal sealed class SseGuardStream(Stream inner, TimeSpan idleTimeout, Action<SseGuardStream.Result> onEnd) : Stream
 {
     internal enum End { Done, Truncated, Abandoned }
 
@@ -21,7 +21,15 @@ internal sealed class SseGuardStream(Stream inner, Action<SseGuardStream.Result>
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
     {
         int n;
-        try { n = await inner.ReadAsync(buffer, ct).ConfigureAwait(false); }
+        // The pipeline's per-attempt timeout ends with the headers; a stream that stalls longer than it between chunks is broken.
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        idle.CancelAfter(idleTimeout);
+        try { n = await inner.ReadAsync(buffer, idle.Token).ConfigureAwait(false); }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            Report(End.Truncated);
+            throw new LlmStreamTruncatedException($"stream stalled: no data for {idleTimeout.TotalSeconds:G} s before data: [DONE]");
+        }
         catch (Exception e) when (e is IOException or HttpRequestException)
         {
             Report(End.Truncated);

@@ -63,6 +63,20 @@ public sealed class FaultMatrixTests
     }
 
     [Fact]
+    public async Task ChatAsync_OneAttemptConfigured_TheSdkDoesNotRetryBehindPolly()
+    {
+        // The OpenAI SDK alone retries a 503 three times; with its policy off and max_attempts 1, exactly one request is sent.
+        await using var server = await LlmTestKit.Server(LlmTestKit.Script("ok",
+            """{ "when": { "path": "chat" }, "fault": { "kind": "status", "status": 503 } }"""));
+        using var client = LlmTestKit.Client(LlmTestKit.Options(server.BaseUrl, e => e with { Retry = e.Retry with { MaxAttempts = 1 } }));
+
+        var o = await client.ChatAsync(LlmRole.Judge, new LlmChatRequest([LlmMessage.User("hello")]));
+
+        Assert.Equal(503, o.Failure!.Status);
+        Assert.Equal(1, server.RequestCount);
+    }
+
+    [Fact]
     public async Task ChatAsync_RetryAfterSeconds_WaitsExactlyThatLong()
     {
         await using var server = await LlmTestKit.Server(LlmTestKit.Script("ok",
