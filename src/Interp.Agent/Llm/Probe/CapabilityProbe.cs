@@ -48,9 +48,10 @@ public static class CapabilityProbe
         return caps;
     }
 
+    /// <summary>A tiny chat body; `max_tokens` is added by the role handler only where the endpoint's send_max_tokens allows it.</summary>
     private static JsonObject Chat(string model, string user, int maxTokens) => new()
     {
-        ["model"] = model, ["temperature"] = 0, ["max_tokens"] = maxTokens, ["max_completion_tokens"] = maxTokens,
+        ["model"] = model, ["temperature"] = 0, ["max_completion_tokens"] = maxTokens,
         ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = user }),
     };
 

@@ -92,6 +92,21 @@ public sealed class CapabilityProbeTests
     }
 
     [Fact]
+    public async Task Probe_SendMaxTokensOff_ChatRequestsCarryOnlyMaxCompletionTokens()
+    {
+        // OpenAI reasoning models reject max_tokens: with send_max_tokens false the probe must not send it either.
+        await using var server = await LlmTestKit.Server($$"""{ {{Rules}} }""");
+        using var client = LlmTestKit.Client(LlmTestKit.Options(server.BaseUrl, e => e with { SendMaxTokens = false }));
+
+        await client.ProbeAsync(LlmRole.Judge);
+
+        var chats = server.Requests.Where(r => r.Path == "chat").ToList();
+        Assert.Equal(4, chats.Count);
+        Assert.All(chats, r => Assert.Null(r.Body!["max_tokens"]));
+        Assert.All(chats, r => Assert.NotNull(r.Body!["max_completion_tokens"]));
+    }
+
+    [Fact]
     public async Task Probe_UnreachableEndpoint_FailsAndCachesNothing()
     {
         using var client = LlmTestKit.Client(LlmTestKit.Options(new Uri("http://127.0.0.1:9/v1"), e => e with { Retry = e.Retry with { MaxAttempts = 2 } }));
