@@ -100,6 +100,29 @@ public sealed class KernelPathTests
     }
 
     [Fact]
+    public async Task Kernel_StreamingWithAutoFunctionCalling_StreamsTheToolCallThenTheAnswer()
+    {
+        await using var server = await LlmTestKit.Server(ToolScript);
+        using var client = LlmTestKit.Client(LlmTestKit.Options(server.BaseUrl));
+        var kernel = client.CreateKernel(LlmRole.Agent);
+        var plugin = new FeaturePlugin();
+        kernel.Plugins.AddFromObject(plugin, "features");
+        var history = new ChatHistory();
+        history.AddUserMessage("What is the max activation of feature 12?");
+
+        var text = new System.Text.StringBuilder();
+        using (client.BeginScope(new LlmCallContext("stream-tools")))
+            await foreach (var p in kernel.GetRequiredService<IChatCompletionService>().GetStreamingChatMessageContentsAsync(history,
+                               new OpenAIPromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto() }, kernel))
+                text.Append(p.Content);
+
+        Assert.Equal("The maximum activation is 6.", text.ToString());
+        Assert.Equal(1, plugin.Calls);
+        Assert.All(server.Requests, r => Assert.True((bool)r.Body!["stream"]!));
+        Assert.Equal(2, client.Ledger.Summarize("stream-tools").Calls);
+    }
+
+    [Fact]
     public async Task Kernel_StreamEndsBeforeDone_ThrowsInsteadOfAShortAnswer()
     {
         await using var server = await LlmTestKit.Server(LlmTestKit.Script("one two three four",
