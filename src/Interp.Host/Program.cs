@@ -16,6 +16,7 @@ foreach (var c in new[]
     TrainCommand.Create(),
     TokenizerCommand.Create(),
     CorpusCommand.Create(),
+    LlmCommand.Create(),
 })
     root.Subcommands.Add(c);
 
