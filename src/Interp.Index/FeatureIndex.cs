@@ -48,7 +48,7 @@ public sealed class FeatureIndex : IFeatureIndex
         ArgumentNullException.ThrowIfNull(features);
         // Validate everything first; the same key twice in one call keeps the last.
         var last = new Dictionary<FeatureKey, int>();
-        int? dIn = _store.DecoderDim;
+        int? dIn = _store.DecoderDim ?? await _store.GetDecoderDimAsync(ct);
         for (int i = 0; i < features.Count; i++)
         {
             var f = features[i] ?? throw new ArgumentException($"features[{i}] is null.");
@@ -114,13 +114,13 @@ public sealed class FeatureIndex : IFeatureIndex
         return await Search(VectorKind.Explanation, VectorChecks.Unit(v[0].Span, _embedderDim, "the query's embedding"), filter, top, offset, ct);
     }
 
-    public Task<IReadOnlyList<FeatureHit>> SearchByVectorAsync(VectorKind kind, ReadOnlyMemory<float> vector, FeatureFilter? filter = null,
+    public async Task<IReadOnlyList<FeatureHit>> SearchByVectorAsync(VectorKind kind, ReadOnlyMemory<float> vector, FeatureFilter? filter = null,
         int top = 10, int offset = 0, CancellationToken ct = default)
     {
         CheckPage(top, offset);
-        int? dim = kind == VectorKind.Explanation ? _embedderDim : _store.DecoderDim;
-        if (dim is null) return Task.FromResult<IReadOnlyList<FeatureHit>>([]);   // nothing indexed yet
-        return Search(kind, VectorChecks.Unit(vector.Span, dim.Value, $"the {kind.ToString().ToLowerInvariant()} query vector"), filter, top, offset, ct);
+        int? dim = kind == VectorKind.Explanation ? _embedderDim : _store.DecoderDim ?? await _store.GetDecoderDimAsync(ct);
+        if (dim is null) return [];   // nothing indexed yet
+        return await Search(kind, VectorChecks.Unit(vector.Span, dim.Value, $"the {kind.ToString().ToLowerInvariant()} query vector"), filter, top, offset, ct);
     }
 
     public async Task<FeaturePage> ListAsync(FeatureFilter? filter = null, int limit = 100, string? cursor = null, CancellationToken ct = default)

@@ -67,6 +67,17 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
         return Task.CompletedTask;
     }
 
+    public Task<int?> GetDecoderDimAsync(CancellationToken ct)
+    {
+        if (DecoderDim is null)
+        {
+            using var conn = Connect();
+            if (EmbeddedSchema.ReadMeta(conn, null).TryGetValue("decoder_dim", out var dd))
+                DecoderDim = int.Parse(dd, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return Task.FromResult(DecoderDim);
+    }
+
     public async Task UpsertAsync(IReadOnlyList<StoredPoint> points, int decoderDim, CancellationToken ct)
     {
         if (points.Count == 0) return;

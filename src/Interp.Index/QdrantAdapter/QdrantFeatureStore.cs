@@ -54,6 +54,12 @@ public sealed class QdrantFeatureStore : IFeatureStore
         _log.LogInformation("Opened Qdrant feature index {Location} (exists: {Exists}, decoder d_in {DecoderDim})", Location, _exists, DecoderDim);
     }
 
+    public async Task<int?> GetDecoderDimAsync(CancellationToken ct)
+    {
+        await Exists(ct);
+        return DecoderDim;
+    }
+
     public async Task UpsertAsync(IReadOnlyList<StoredPoint> points, int decoderDim, CancellationToken ct)
     {
         if (points.Count == 0) return;

@@ -22,6 +22,9 @@ public interface IFeatureStore : IAsyncDisposable
     /// <summary>The d_in of the indexed SAEs, fixed by the first write; null while nothing was written.</summary>
     int? DecoderDim { get; }
 
+    /// <summary>DecoderDim looked up again (another process may have written the first points since this store opened).</summary>
+    Task<int?> GetDecoderDimAsync(CancellationToken ct);
+
     /// <summary>Creates the store when absent (if allowed) or checks that it was written with <paramref name="schema"/>.</summary>
     /// <exception cref="FeatureIndexException">another schema or embedder, not an index, unreachable</exception>
     Task OpenAsync(StoreSchema schema, CancellationToken ct);
