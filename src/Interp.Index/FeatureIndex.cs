@@ -43,7 +43,7 @@ public sealed class FeatureIndex : IFeatureIndex
 
     public IndexInfo Info => new(_store.Backend, _store.Location, SchemaVersion, _embedderModel, _embedderDim, _store.DecoderDim);
 
-    public async Task<UpsertSummary> UpsertAsync(IReadOnlyList<IndexedFeature> features, CancellationToken ct = default)
+    public async Task<UpsertSummary> UpsertAsync(IReadOnlyList<IndexedFeature> features, CancellationToken ct = default, IProgress<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(features);
         // Validate everything first; the same key twice in one call keeps the last.
@@ -63,7 +63,7 @@ public sealed class FeatureIndex : IFeatureIndex
             last[f.Key] = i;
         }
         var order = last.Values.Order().Select(i => features[i]).ToList();
-        int withE = 0, withD = 0;
+        int withE = 0, withD = 0, written = 0;
         foreach (var batch in order.Chunk(_settings.UpsertBatch))
         {
             var labeled = batch.Where(f => f.Record.IsLabeled).ToList();
@@ -75,6 +75,8 @@ public sealed class FeatureIndex : IFeatureIndex
             await _store.UpsertAsync(points, dIn!.Value, ct);
             withE += points.Count(p => p.Explanation is not null);
             withD += points.Count(p => p.Decoder is not null);
+            written += points.Count;
+            progress?.Report(written);
             _log.LogDebug("Upserted {Count} features into {Location}", points.Count, _store.Location);
         }
         return new UpsertSummary(order.Count, withE, withD);

@@ -45,8 +45,9 @@ public interface IFeatureIndex : IAsyncDisposable
     IndexInfo Info { get; }
 
     /// <summary>Writes the records (and vectors) in batches; upserting the same keys again replaces them, never duplicates.
-    /// Everything is validated before the first write (schema version, feature range, dimensions, NaN).</summary>
-    Task<UpsertSummary> UpsertAsync(IReadOnlyList<IndexedFeature> features, CancellationToken ct = default);
+    /// Everything is validated before the first write (schema version, feature range, dimensions, NaN).
+    /// <paramref name="progress"/> hears the number of points written so far after each batch.</summary>
+    Task<UpsertSummary> UpsertAsync(IReadOnlyList<IndexedFeature> features, CancellationToken ct = default, IProgress<int>? progress = null);
 
     /// <summary>The stored records of <paramref name="keys"/> that exist, in the order asked.</summary>
     Task<IReadOnlyList<FeatureRecord>> GetAsync(IReadOnlyList<FeatureKey> keys, CancellationToken ct = default);

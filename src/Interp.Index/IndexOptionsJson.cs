@@ -49,28 +49,10 @@ public static class IndexOptionsJson
         {
             var match = props.FirstOrDefault(x => x.Name.Equals(p.Name, StringComparison.OrdinalIgnoreCase));
             if (match is null)
-                throw new ArgumentException($"{at}: unknown key '{p.Name}'; did you mean '{props.MinBy(x => Distance(x.Name.ToLowerInvariant(), p.Name.ToLowerInvariant()))!.Name}'? " +
+                throw new ArgumentException($"{at}: unknown key '{p.Name}'; did you mean '{props.MinBy(x => NameDistance.Levenshtein(x.Name.ToLowerInvariant(), p.Name.ToLowerInvariant()))!.Name}'? " +
                     $"(known: {string.Join(", ", props.Select(x => x.Name))})");
             if (match.PropertyType.IsClass && match.PropertyType != typeof(string) && p.Value.ValueKind == JsonValueKind.Object)
                 CheckKeys(p.Value, match.PropertyType, $"{at}:{match.Name}");
         }
-    }
-
-    /// <summary>Levenshtein distance (Interp.Models.NameSuggestions has the same; this assembly does not reference Models).</summary>
-    private static int Distance(string a, string b)
-    {
-        var d = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) d[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            int prev = d[0]; d[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int tmp = d[j];
-                d[j] = Math.Min(Math.Min(d[j] + 1, d[j - 1] + 1), prev + (a[i - 1] == b[j - 1] ? 0 : 1));
-                prev = tmp;
-            }
-        }
-        return d[b.Length];
     }
 }

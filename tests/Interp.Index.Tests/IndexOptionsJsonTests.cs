@@ -43,3 +43,25 @@ public class IndexOptionsJsonTests
         Assert.Equal("http://localhost:6334", o.Qdrant.Url);
     }
 }
+
+public class FeatureFilterJsonTests
+{
+    [Fact]
+    public void Parse_SnakeCaseFields_Filter()
+    {
+        var f = FeatureFilterJson.Parse("""{"sae_name": "s", "layer": 2, "min_score": 0.5, "max_density": 0.01, "labeled": true, "run_id": "r"}""");
+        Assert.Equal(new FeatureFilter { SaeName = "s", Layer = 2, MinScore = 0.5, MaxDensity = 0.01, Labeled = true, RunId = "r" }, f);
+        Assert.Equal(FeatureFilter.None, FeatureFilterJson.Parse("{}"));
+    }
+
+    [Fact]
+    public void Parse_UnknownFieldOrBadValue_ClearError()
+    {
+        var e = Assert.Throws<ArgumentException>(() => FeatureFilterJson.Parse("""{"min_scor": 0.5}"""));
+        Assert.Contains("unknown field 'min_scor'; did you mean 'min_score'", e.Message);
+        Assert.Contains("wrong type", Assert.Throws<ArgumentException>(() => FeatureFilterJson.Parse("""{"layer": "two"}""")).Message);
+        Assert.Contains("above max_score", Assert.Throws<ArgumentException>(() => FeatureFilterJson.Parse("""{"min_score": 0.9, "max_score": 0.1}""")).Message);
+        Assert.Throws<ArgumentException>(() => FeatureFilterJson.Parse("""{"exclude": []}"""));
+        Assert.Throws<ArgumentException>(() => FeatureFilterJson.Parse("[1]"));
+    }
+}
