@@ -21,8 +21,8 @@ public class ConsoleSwap { }
 [Collection(nameof(ConsoleSwap))]
 public sealed class IndexSearchCliTests : IDisposable
 {
-    private static readonly string Root = RepoRoot();
-    private static readonly string SaeDir = Path.Combine(Root, "evals/saes/english-small-resid2-topk");
+    internal static readonly string Root = RepoRoot();
+    internal static readonly string SaeDir = Path.Combine(Root, "evals/saes/english-small-resid2-topk");
     private static readonly string ModelDir = Path.Combine(Root, "evals/models/english-small");
     private static readonly string[] Labels =
     [
