@@ -48,6 +48,7 @@ public sealed class FeatureIndex : IFeatureIndex
         ArgumentNullException.ThrowIfNull(features);
         // Validate everything first; the same key twice in one call keeps the last.
         var last = new Dictionary<FeatureKey, int>();
+        var units = new float[]?[features.Count];
         int? dIn = _store.DecoderDim ?? await _store.GetDecoderDimAsync(ct);
         for (int i = 0; i < features.Count; i++)
         {
@@ -59,19 +60,20 @@ public sealed class FeatureIndex : IFeatureIndex
                     : $"the index at {_store.Location} holds SAEs with d_in {have} but {f.Key} has d_in {d}; an index holds one d_in: " +
                       "index it into another one (--index OTHER.db, or another Index:Qdrant:Collection).");
             dIn = d;
-            if (f.Decoder is not null) VectorChecks.Unit(f.Decoder, d, $"the decoder vector of {f.Key}");
+            units[i] = f.Decoder is null ? null : VectorChecks.Unit(f.Decoder, d, $"the decoder vector of {f.Key}");
             last[f.Key] = i;
         }
-        var order = last.Values.Order().Select(i => features[i]).ToList();
+        var order = last.Values.Order().ToList();
         int withE = 0, withD = 0, written = 0;
-        foreach (var batch in order.Chunk(_settings.UpsertBatch))
+        foreach (var idx in order.Chunk(_settings.UpsertBatch))
         {
+            var batch = idx.Select(i => features[i]).ToArray();
             var labeled = batch.Where(f => f.Record.IsLabeled).ToList();
             var vectors = await EmbedAsync(labeled.Select(f => FeaturePayload.ExplanationText(f.Record)).ToList(), ct);
             var byKey = new Dictionary<FeatureKey, float[]>();
             for (int i = 0; i < labeled.Count; i++) byKey[labeled[i].Key] = VectorChecks.Unit(vectors[i].Span, _embedderDim, $"the explanation embedding of {labeled[i].Key}");
-            var points = batch.Select(f => new StoredPoint(f.Key.PointId, FeaturePayload.From(f.Record), FeatureRecordJson.Serialize(f.Record),
-                byKey.GetValueOrDefault(f.Key), f.Decoder is null ? null : VectorChecks.Unit(f.Decoder, dIn!.Value, $"the decoder vector of {f.Key}"))).ToList();
+            var points = idx.Select(i => new StoredPoint(features[i].Key.PointId, FeaturePayload.From(features[i].Record),
+                FeatureRecordJson.Serialize(features[i].Record), byKey.GetValueOrDefault(features[i].Key), units[i])).ToList();
             await _store.UpsertAsync(points, dIn!.Value, ct);
             withE += points.Count(p => p.Explanation is not null);
             withD += points.Count(p => p.Decoder is not null);

@@ -16,5 +16,11 @@ public static class BenchCases
         _ => new Gpt2ForwardCase(8, 128, cache: true, inQuickRun: false),
         _ => new Gpt2ForwardBackwardCase(inQuickRun: true),
         quick => new SaeTopKStepCase(inQuickRun: true).Configure(quick),
+        _ => new IndexUpsertCase(),
+        _ => new IndexSearchCase(Interp.Index.VectorKind.Explanation, filtered: false),
+        _ => new IndexSearchCase(Interp.Index.VectorKind.Explanation, filtered: true),
+        _ => new IndexSearchCase(Interp.Index.VectorKind.Decoder, filtered: false),
+        _ => new IndexSearchCase(Interp.Index.VectorKind.Decoder, filtered: true),
+        _ => new MiniLmEmbedCase(),
     };
 }
