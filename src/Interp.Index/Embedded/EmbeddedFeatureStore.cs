@@ -84,7 +84,7 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
         await _writeGate.WaitAsync(ct);
         try
         {
-            using var conn = Connect();
+            using var conn = Connect(write: true);
             using var tx = conn.BeginTransaction();
             var meta = EmbeddedSchema.ReadMeta(conn, tx);
             if (meta.TryGetValue("decoder_dim", out var dd))
@@ -176,7 +176,7 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
         await _writeGate.WaitAsync(ct);
         try
         {
-            using var conn = Connect();
+            using var conn = Connect(write: true);
             using var tx = conn.BeginTransaction();
             long rev = NextRevision(conn, tx);
             var gone = new List<long>();
@@ -318,11 +318,12 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
         finally { _cacheLock.ExitWriteLock(); }
     }
 
-    private SqliteConnection Connect()
+    /// <summary>A pooled connection; writers set synchronous=NORMAL (with WAL: durable at checkpoints, never corrupt).</summary>
+    private SqliteConnection Connect(bool write = false)
     {
         var conn = new SqliteConnection(_connString);
         conn.Open();
-        EmbeddedSchema.Exec(conn, null, "PRAGMA synchronous=NORMAL");
+        if (write) EmbeddedSchema.Exec(conn, null, "PRAGMA synchronous=NORMAL");
         return conn;
     }
 
