@@ -25,7 +25,8 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
     private StoreSchema? _schema;
 
     /// <param name="create">create the file when it does not exist (indexing); false for search, which needs an index</param>
-    public EmbeddedFeatureStore(string path, bool create = true, ILogger<EmbeddedFeatureStore>? logger = null)
+    /// <param name="busyTimeoutSeconds">how long a write waits for another process's write to finish</param>
+    public EmbeddedFeatureStore(string path, bool create = true, ILogger<EmbeddedFeatureStore>? logger = null, int busyTimeoutSeconds = 60)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         _path = Path.GetFullPath(path);
@@ -34,7 +35,7 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
         _connString = new SqliteConnectionStringBuilder
         {
             DataSource = _path, Mode = create ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadWrite,
-            Pooling = true, DefaultTimeout = 60,
+            Pooling = true, DefaultTimeout = busyTimeoutSeconds,
         }.ToString();
     }
 
@@ -54,13 +55,17 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
         try
         {
             using var conn = Connect();
-            EmbeddedSchema.Exec(conn, null, "PRAGMA journal_mode=WAL");
             DecoderDim = EmbeddedSchema.CreateOrCheck(conn, _path, schema);
+            EmbeddedSchema.Exec(conn, null, "PRAGMA journal_mode=WAL");   // only once the file is known to be an index (it persists)
         }
         catch (SqliteException e) when (e.SqliteErrorCode is SqliteNotADb or SqliteCorrupt)
         {
             throw new FeatureIndexException($"'{_path}' is not a readable SQLite database ({e.Message}); point --index / Index:Embedded:Path " +
                 "at an Interp feature index, or at a new file to create one.", e);
+        }
+        catch (SqliteException e)
+        {
+            throw new FeatureIndexException($"cannot open the feature index '{_path}' ({e.Message}); check the path and its permissions.", e);
         }
         _schema = schema;
         _log.LogInformation("Opened embedded feature index {Path} (decoder d_in {DecoderDim})", _path, DecoderDim);
@@ -137,6 +142,11 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
                     c.Put(pks[i], FeaturePointId.Text(points[i].Id), points[i].Payload, points[i].Explanation, points[i].Decoder);
             });
         }
+        catch (SqliteException e)
+        {
+            // Disk full, a read-only file, another writer holding the lock past the timeout: the transaction rolled back.
+            throw new FeatureIndexException($"writing to the feature index '{_path}' failed ({e.Message}); nothing of this batch was written.", e);
+        }
         finally { _writeGate.Release(); }
     }
 
@@ -197,6 +207,11 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
             }
             tx.Commit();
             WithCacheAt(rev, c => { foreach (var g in gone) c.Remove(g); });
+        }
+        catch (SqliteException e)
+        {
+            // Disk full, a read-only file, another writer holding the lock past the timeout: the transaction rolled back.
+            throw new FeatureIndexException($"writing to the feature index '{_path}' failed ({e.Message}); nothing of this batch was written.", e);
         }
         finally { _writeGate.Release(); }
     }

@@ -133,4 +133,24 @@ public class EmbeddedFeatureStoreTests
         Assert.Equal(600, (await other.SearchByVectorAsync(VectorKind.Decoder, batches[0][0].Decoder!, top: 600)).Count);
         Assert.True(reads.Sum() > 0, "no reads ran");
     }
+
+    [Fact]
+    public async Task Upsert_AnotherProcessHoldsTheWriteLock_ClearErrorNothingWritten()
+    {
+        await using var b = new EmbeddedBackend();
+        await using var index = await FeatureIndex.OpenAsync(new EmbeddedFeatureStore(b.Path, busyTimeoutSeconds: 1), new BagOfWordsEmbedder());
+        var data = TestRecords.Set();
+        await index.UpsertAsync(data.Take(10).ToList());
+        using (var other = new SqliteConnection($"Data Source={b.Path};Pooling=False"))
+        {
+            other.Open();
+            using var tx = other.BeginTransaction();   // BEGIN IMMEDIATE: the write lock, held
+            var e = await Assert.ThrowsAsync<FeatureIndexException>(() => index.UpsertAsync(data.Skip(10).ToList()));
+            Assert.Contains("nothing of this batch was written", e.Message);
+            Assert.Contains("locked", e.Message);
+        }
+        Assert.Equal(10, await index.CountAsync());
+        await index.UpsertAsync(data.Skip(10).ToList());   // the lock gone, the same call succeeds
+        Assert.Equal(48, await index.CountAsync());
+    }
 }
