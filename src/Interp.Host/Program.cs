@@ -11,6 +11,8 @@ foreach (var c in new[]
     CacheCommand.Create(),
     RunCommand.Create(),
     InspectCommand.Create(),
+    IndexCommand.Create(),
+    SearchCommand.Create(),
     BenchCommand.Create(),
     ToyWorldCommand.Create(),
     TrainCommand.Create(),

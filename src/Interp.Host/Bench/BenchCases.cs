@@ -17,5 +17,11 @@ public static class BenchCases
         _ => new Gpt2ForwardBackwardCase(inQuickRun: true),
         quick => new SaeTopKStepCase(inQuickRun: true).Configure(quick),
         _ => new LlmChatCase(),
+        _ => new IndexUpsertCase(),
+        _ => new IndexSearchCase(Interp.Index.VectorKind.Explanation, filtered: false),
+        _ => new IndexSearchCase(Interp.Index.VectorKind.Explanation, filtered: true),
+        _ => new IndexSearchCase(Interp.Index.VectorKind.Decoder, filtered: false),
+        _ => new IndexSearchCase(Interp.Index.VectorKind.Decoder, filtered: true),
+        _ => new MiniLmEmbedCase(),
     };
 }
