@@ -24,15 +24,15 @@ public static class BenchCommand
         cmd.SetAction(parse =>
         {
             int n = parse.GetValue(threads);
-            if (n < 1) { Console.Error.WriteLine($"--threads must be >= 1; got {n}."); return 2; }
+            if (n < 1 || n > 4096) throw new CliException($"--threads must be from 1 to 4096; got {n}");
             Regex? filter;
             try { filter = parse.GetValue(only) is { } re ? new Regex(re) : null; }
-            catch (ArgumentException e) { Console.Error.WriteLine($"--only is not a valid regular expression: {e.Message}"); return 2; }
+            catch (ArgumentException e) { throw new CliException($"--only is not a valid regular expression: {e.Message.TrimEnd('.')}", "e.g. --only gpt2_small_forward"); }
 
             // Threads first: the OpenBLAS backend reads Par.Threads when it is created.
             Par.Threads = n;
             try { Backend.Current = Backend.Choose(parse.GetValue(backend)); }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException) { Console.Error.WriteLine(e.Message); return 2; }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException) { throw new CliException(e.Message, "use --backend auto, managed or openblas"); }
 
             var ctx = new BenchContext(parse.GetValue(quick), n, Backend.Current.Name);
             int ran = 0;

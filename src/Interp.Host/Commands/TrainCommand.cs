@@ -2,6 +2,7 @@
 // printing progress to stderr, and writes a Hugging Face checkpoint folder. Exit code 2 with one line for bad input
 // (config, corpus, tokenizer, mismatched resume checkpoint) before any training starts.
 using System.CommandLine;
+using Interp.Models.Tokenizers;
 using Interp.Models.Training;
 
 namespace Interp.Host.Commands;
@@ -23,6 +24,11 @@ public static class TrainCommand
     public static int Execute(string configPath, string outDir, string? resume, string? checkpointDir, int keep, TextWriter log)
     {
         var cfg = TrainConfig.Load(configPath);
+        cfg.Validate(configPath);
+        int vocab = 0;
+        try { vocab = TokenizerLoader.Load(cfg.Tokenizer).VocabSize; }
+        catch (Exception e) when (e is IOException or Interp.Errors.InterpException or NotSupportedException) { }   // Prepare reports it with context
+        cfg.CheckMemory(vocab, configPath);
         var trainer = Trainer.Prepare(cfg, new TrainOptions { OutDir = outDir, ResumeFrom = resume, CheckpointDir = checkpointDir, KeepCheckpoints = keep, Log = log });
         var r = trainer.Run();
         Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
@@ -32,11 +38,10 @@ public static class TrainCommand
         return 0;
     }
 
-    /// <summary>CliErrors.Guard, plus training's own failures (bad recipe, diverged loss) as one clear line.</summary>
+    /// <summary>CliErrors.Guard, plus a diverged loss as one clear line.</summary>
     internal static int Guard(Func<int> body) => CliErrors.Guard(() =>
     {
         try { return body(); }
-        catch (TrainConfigException e) { throw new CliException(e.Message); }
         catch (InvalidOperationException e) when (e.Message.StartsWith("the training loss became", StringComparison.Ordinal)) { throw new CliException(e.Message); }
     });
 }

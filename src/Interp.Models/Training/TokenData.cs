@@ -47,9 +47,7 @@ public static class TokenData
     {
         var bytes = new byte[ids.Length * 4];
         for (int i = 0; i < ids.Length; i++) BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4 * i), ids[i]);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        File.WriteAllBytes(path, bytes);
+        Interp.Tensors.IO.AtomicFile.WriteAllBytes(path, bytes, "--out");
     }
 
     /// <summary>"n:hash" with FNV-1a 64 over the ids: equal corpora give equal fingerprints.</summary>
