@@ -6,6 +6,7 @@ public static class NameSuggestions
 {
     public static int Distance(string a, string b) => Interp.Errors.NameSuggestions.Distance(a, b);
 
+    /// <summary>The <paramref name="count"/> candidates nearest to <paramref name="name"/> by edit distance, nearest first.</summary>
     public static IEnumerable<string> Nearest(IEnumerable<string> candidates, string name, int count = 3) =>
-        Interp.Errors.NameSuggestions.Nearest(candidates, name, count);
+        candidates.OrderBy(c => Distance(c, name)).Take(count);
 }

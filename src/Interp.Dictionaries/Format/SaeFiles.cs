@@ -21,6 +21,7 @@ public static class SaeFiles
         if (!File.Exists(cfgPath)) throw new FileNotFoundException($"'{dir}' has no {SaeConfigJson.FileName}; an SAELens SAE folder holds {SaeConfigJson.FileName} and {WeightsFile}.", cfgPath);
         var (cfg, flags) = SaeConfigJson.Parse(InputFiles.ReadAllText(cfgPath, SaeConfigJson.FileName), cfgPath);
         var arch = SaeArchitectures.Get(cfg.Architecture, cfgPath);
+        arch.Validate(cfg, cfgPath);
         if (FileKinds.Of(wPath) == FileKind.Missing) throw new FileNotFoundException($"'{dir}' has {SaeConfigJson.FileName} but no {WeightsFile}.", wPath);
 
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -57,6 +58,8 @@ public static class SaeFiles
     public static void Save(Sae sae, string directory)
     {
         string dir = Path.GetFullPath(directory);
+        if (FileKinds.Of(dir) is not (FileKind.Missing or FileKind.Directory))
+            throw new Interp.Errors.InterpException($"the SAE output path is {FileKinds.Describe(FileKinds.Of(dir))}, not a folder", dir, "give a folder path");
         Directory.CreateDirectory(dir);
         var (asDType, storeAs) = sae.Cfg.DType switch
         {

@@ -19,6 +19,8 @@ public static class CliBoundary
     {
         try
         {
+            if (StdStreams.StdoutProblem() is { } problem)
+                throw new Interp.Errors.InterpException(problem, null, "keep stdout open: redirect it to a file or to /dev/null", Interp.Errors.ErrorKind.Io);
             InterpEnvironment.Apply();
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0) return ParseErrors(parse);
@@ -59,7 +61,8 @@ public static class CliBoundary
     private static int ParseErrors(ParseResult parse)
     {
         var lines = parse.Errors.Select(e => CliText.Sanitize(e.Message).TrimEnd('.')).Distinct().ToList();
-        Say($"error: {string.Join("; ", lines)}; see `interp {string.Join(' ', CommandPath(parse))} --help`.");
+        string verb = string.Join(' ', CommandPath(parse));
+        Say($"error: {string.Join("; ", lines)}; see `interp {(verb.Length == 0 ? "" : verb + " ")}--help`.");
         return Expected;
     }
 

@@ -43,6 +43,23 @@ public static class CliInputs
         return Tensor.FromArray(flat, rows.Length, t);
     }
 
+    /// <summary>The token ids of <paramref name="path"/> for <paramref name="model"/>: every id inside its vocabulary, rows
+    /// fitted to its context (FitContext).</summary>
+    public static Tensor ReadIdsFor(ModelConfig model, string path, bool truncate)
+    {
+        var tokens = ReadIds(path);
+        try
+        {
+            var ids = tokens.Span<long>();
+            for (int i = 0; i < ids.Length; i++)
+                if (ids[i] < 0 || ids[i] >= model.DVocab)
+                    throw new InterpException($"token id {ids[i]} at [{i / tokens.Shape[1]}, {i % tokens.Shape[1]}] is outside the model's vocabulary 0..{model.DVocab - 1}", path,
+                        "was the text tokenized with this model's tokenizer?");
+            return FitContext(tokens, model, truncate, path);
+        }
+        catch { tokens.Dispose(); throw; }
+    }
+
     /// <summary>Token ids fitted to the model's context: unchanged when they fit; the first n_ctx positions with a warning
     /// when <paramref name="truncate"/>; otherwise an error naming the file. The caller owns the result (it may be
     /// <paramref name="tokens"/> itself).</summary>
@@ -58,6 +75,20 @@ public static class CliInputs
         var cut = view.Contiguous();
         tokens.Dispose();
         return cut;
+    }
+
+    /// <summary>Checks that an SAE's cfg.json fits the model (hook_name is a hook it can read, d_in is its width) and names
+    /// cfg.json and the key when not.</summary>
+    public static void CheckSaeFits(HookedTransformer model, Interp.Dictionaries.Sae sae, string saeDir)
+    {
+        string cfgPath = Path.Combine(Path.GetFullPath(saeDir), Interp.Dictionaries.SaeConfigJson.FileName), hook = sae.Cfg.HookName;
+        if (string.IsNullOrWhiteSpace(hook))
+            throw new ConfigException("cfg.json has no hook_name", cfgPath, "hook_name", "add the model hook the SAE reads, e.g. \"blocks.0.hook_resid_post\"");
+        int width;
+        try { width = Interp.Dictionaries.Training.ModelActivationSource.HookWidth(model, hook, sae.Cfg.HookHeadIndex); }
+        catch (ArgumentException e) { throw new ConfigException($"hook_name: {e.Message.TrimEnd('.')}", cfgPath, "hook_name", "is this SAE for this model?", e); }
+        if (width != sae.DIn)
+            throw new ConfigException($"d_in is {sae.DIn} but '{hook}' of this {model.Config.ModelType} model is {width} wide", cfgPath, "d_in", "is this SAE for this model?");
     }
 
     /// <summary>Refuses a forward pass whose activations cannot fit in memory (before allocating them).</summary>

@@ -40,9 +40,10 @@ public static class InspectCommand
         try { t = TokenizerLoader.Load(tokenizerPath ?? modelDir); }
         catch (FileNotFoundException e) { throw new CliException($"cannot load a tokenizer from '{tokenizerPath ?? modelDir}' ({e.Message.TrimEnd('.')})", "pass --tokenizer"); }
         using var dict = saeDir is null ? null : Interp.Dictionaries.Sae.Load(saeDir);
+        if (dict is not null) CliInputs.CheckSaeFits(m, dict, saeDir!);
         var reader = dict is null ? null : new FeatureReader(dict.Cfg.HookName, dict.Encode);
         var reports = Inspection.Run(m, t, text, top, Math.Min(top, 3), Math.Min(top, 3), reader, Math.Min(top, 5), truncate, CliInputs.Warn);
-        if (json) { Console.WriteLine(JsonSerializer.Serialize(reports, new JsonSerializerOptions { WriteIndented = true })); return 0; }
+        if (json) { Console.WriteLine(JsonSerializer.Serialize(reports, new JsonSerializerOptions { WriteIndented = true, Converters = { new NonFiniteAsNull() } })); return 0; }
         Render(m, reports);
         return 0;
     }
@@ -63,6 +64,17 @@ public static class InspectCommand
             Console.WriteLine($"      {D("heads  ")} " + string.Join("  ", r.Heads.Select(h => $"L{h.Layer}.H{h.Head} |z| {h.ZNorm:F2} → {Quote(reports[h.AttendsTo].Token)} {h.Weight:F2}")));
             if (r.Features.Count > 0)
                 Console.WriteLine($"      {D("feature")} " + string.Join("  ", r.Features.Select(f => $"#{f.Feature} {f.Value:F2}")));
+        }
+    }
+
+    /// <summary>JSON has no NaN: a non-finite number (weights loaded with --allow-nonfinite) is written as null.</summary>
+    private sealed class NonFiniteAsNull : System.Text.Json.Serialization.JsonConverter<double>
+    {
+        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetDouble();
+
+        public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
+        {
+            if (double.IsFinite(value)) writer.WriteNumberValue(value); else writer.WriteNullValue();
         }
     }
 

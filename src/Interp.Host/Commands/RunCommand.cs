@@ -42,7 +42,7 @@ public static class RunCommand
         if (grad is not null && grad != "loss") throw new CliException($"--grad accepts only 'loss' (got '{grad}').");
         AtomicFile.CheckTarget(Path.GetFullPath(outPath), "--out");
         var model = ModelLoader.Load(modelDir, processing ?? WeightProcessing.None, allowNonFinite, CliInputs.Warn);
-        using var tokens = CliInputs.FitContext(ReadIds(idsPath), model.Config, truncate, idsPath);
+        using var tokens = CliInputs.ReadIdsFor(model.Config, idsPath, truncate);
         CliInputs.EnsureForwardFits(model.Config, tokens.Shape[0], tokens.Shape[1], cacheAll: hooks is not null, withGrad: grad is not null, "this run");
         var saes = new List<Sae>();
         var splices = new List<SaeSplice>();
@@ -52,6 +52,7 @@ public static class RunCommand
             {
                 var s = Sae.Load(dir);
                 saes.Add(s);
+                CliInputs.CheckSaeFits(model, s, dir);
                 splices.Add(SaeSplice.Attach(model, s, includeError: !saeReplace));
             }
             return Run(model, tokens, hooks, grad, outPath, saeDirs ?? Array.Empty<string>(), saeReplace);

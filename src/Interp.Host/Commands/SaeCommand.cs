@@ -42,7 +42,8 @@ public static class SaeCommand
             throw new CliException($"--dead-threshold and --dense-threshold are firing rates in [0, 1] (got {options.DeadThreshold}, {options.DenseThreshold}).");
         var m = ModelLoader.Load(modelDir, null, allowNonFinite, CliInputs.Warn);
         using var s = Sae.Load(saeDir);
-        using var tokens = CliInputs.FitContext(CliInputs.ReadIds(idsPath), m.Config, truncate, idsPath);
+        CliInputs.CheckSaeFits(m, s, saeDir);
+        using var tokens = CliInputs.ReadIdsFor(m.Config, idsPath, truncate);
         CliInputs.EnsureForwardFits(m.Config, Math.Min(options.BatchRows, tokens.Shape[0]), tokens.Shape[1], cacheAll: false, withGrad: false, "sae eval");
         if (tokens.Shape[1] < 2) throw new CliException($"{idsPath}: the CE-loss metrics need rows of at least 2 tokens; got {tokens.Shape[1]}.");
         var r = SaeEvaluator.Evaluate(m, s, tokens, options);

@@ -50,6 +50,7 @@ public static class HfConfigReader
     {
         if (!c.ScaleAttnWeights) throw Unsupported(source, "scale_attn_weights", "false", "attention here always divides by sqrt(d_head)");
         if (c.ScaleAttnByInverseLayerIdx) throw Unsupported(source, "scale_attn_by_inverse_layer_idx", "true", "it is not implemented");
+        Positive(source, (c.NLayer, "n_layer"), (c.VocabSize, "vocab_size"), (c.NPositions ?? 1, "n_positions"), (c.NCtx ?? 1, "n_ctx"), (c.NInner ?? 1, "n_inner"));
         int dh = HeadDim(c.NEmbd, c.NHead, "n_embd", "n_head", source);
         return new ModelConfig
         {
@@ -65,6 +66,11 @@ public static class HfConfigReader
         if (c.RopeScaling is { ValueKind: not JsonValueKind.Null } rs)
             throw Unsupported(source, "rope_scaling", rs.GetRawText(), "long-context rotary variants are not implemented; remove it or set it to null");
         if (c.MlpBias) throw Unsupported(source, "mlp_bias", "true", "MLP biases are not implemented for this family");
+        Positive(source, (c.NumHiddenLayers, "num_hidden_layers"), (c.VocabSize, "vocab_size"), (c.IntermediateSize, "intermediate_size"),
+            (c.MaxPositionEmbeddings, "max_position_embeddings"), (c.HeadDim ?? 1, "head_dim"), (c.NumKeyValueHeads ?? 1, "num_key_value_heads"));
+        if (c.NumKeyValueHeads is { } kv && c.NumAttentionHeads % kv != 0)
+            throw new ConfigException($"\"num_attention_heads\" ({c.NumAttentionHeads}) is not a multiple of \"num_key_value_heads\" ({kv})", source, "num_key_value_heads",
+                "each key/value head must serve a whole number of query heads");
         int dh = c.HeadDim ?? HeadDim(c.HiddenSize, c.NumAttentionHeads, "hidden_size", "num_attention_heads", source);
         int nCtx = c.MaxPositionEmbeddings;
         bool windowed = c.ModelType == "mistral" ? c.SlidingWindow is not null : c.UseSlidingWindow == true && c.SlidingWindow is not null;
@@ -86,6 +92,8 @@ public static class HfConfigReader
     {
         if (c.RopeScaling is { ValueKind: not JsonValueKind.Null } rs)
             throw Unsupported(source, "rope_scaling", rs.GetRawText(), "long-context rotary variants are not implemented; remove it or set it to null");
+        Positive(source, (c.NumHiddenLayers, "num_hidden_layers"), (c.VocabSize, "vocab_size"), (c.IntermediateSize, "intermediate_size"),
+            (c.MaxPositionEmbeddings, "max_position_embeddings"));
         int dh = HeadDim(c.HiddenSize, c.NumAttentionHeads, "hidden_size", "num_attention_heads", source);
         double pct = Same(c.RotaryPct, c.PartialRotaryFactor, "rotary_pct", "partial_rotary_factor", source) ?? 1.0;
         if (!(pct > 0 && pct <= 1)) throw new ConfigException($"\"rotary_pct\" is {pct}; expected a fraction in (0, 1]", source, "rotary_pct");
@@ -97,6 +105,12 @@ public static class HfConfigReader
             ParallelResidual = c.UseParallelResidual, TiedEmbeddings = c.TieWordEmbeddings, RotaryDim = (int)(dh * pct),
             RopeTheta = Same(c.RotaryEmbBase, c.RopeTheta, "rotary_emb_base", "rope_theta", source) ?? 10000.0,
         };
+    }
+
+    private static void Positive(string source, params (int value, string key)[] dims)
+    {
+        foreach (var (v, k) in dims)
+            if (v <= 0) throw new ConfigException($"\"{k}\" is {v}; it must be positive", source, k);
     }
 
     /// <summary>Two spellings of one setting: either, or both when they agree.</summary>

@@ -45,11 +45,11 @@ public static class ModelLoader
         };
         var missing = expected.Where(e => !byCanon.ContainsKey(e.name)).Select(e => e.name).ToList();
         if (missing.Count > 0)
-            throw new InvalidDataException($"{dir}: checkpoint lacks {missing.Count} tensor(s) a {cfg.ModelType} model with this config needs: {string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? ", ..." : "")}.");
+            throw new InvalidDataException($"{store.Path}: checkpoint lacks {missing.Count} tensor(s) a {cfg.ModelType} model with this config needs: {string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? ", ..." : "")}.");
         var expectedNames = expected.Select(e => e.name).ToHashSet();
         var unexpected = byCanon.Keys.Where(k => !expectedNames.Contains(k)).ToList();
         if (unexpected.Count > 0)
-            throw new InvalidDataException($"{dir}: checkpoint has {unexpected.Count} tensor(s) a {cfg.ModelType} model does not use: {string.Join(", ", unexpected.Take(10))}{(unexpected.Count > 10 ? ", ..." : "")}. Does config.json match the weights?");
+            throw new InvalidDataException($"{store.Path}: checkpoint has {unexpected.Count} tensor(s) a {cfg.ModelType} model does not use: {string.Join(", ", unexpected.Take(10))}{(unexpected.Count > 10 ? ", ..." : "")}. Does config.json match the weights?");
 
         var weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var nonFinite = new List<string>();
@@ -63,7 +63,7 @@ public static class ModelLoader
                     throw new InterpException($"tensor '{key}' is stored as {info.StoredDType}; a weight must be floating point (F32, F16, BF16 or F64)",
                         store.ShardOf(key), "re-export the checkpoint with float weights", ErrorKind.Format);
                 if (!ShapeUtil.SameShape(info.Shape, shape))
-                    throw new InvalidDataException($"{dir}: tensor '{key}' has shape [{ShapeUtil.Str(info.Shape)}] but config.json implies [{ShapeUtil.Str(shape)}].");
+                    throw new InvalidDataException($"{store.ShardOf(key)}: tensor '{key}' has shape [{ShapeUtil.Str(info.Shape)}] but config.json implies [{ShapeUtil.Str(shape)}].");
                 var t = store.Load(key);
                 if (t.DType != DType.F32) { var f = TensorOps.To(t, DType.F32); t.Dispose(); t = f; }
                 weights[name] = t;

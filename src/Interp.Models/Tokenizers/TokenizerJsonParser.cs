@@ -131,7 +131,7 @@ internal static class TokenizerJsonParser
             case BpeJson b:
                 CheckVocab(b.Vocab, source, "model.vocab");
                 if (b.Dropout is > 0 and < 1)
-                    throw new ConfigException($"BPE dropout {b.Dropout} is not supported (encoding here is deterministic)", source, "model.dropout", "set \"dropout\" to null");
+                    throw new ConfigException($"\"model.dropout\" is {b.Dropout}: BPE dropout is not supported (encoding here is deterministic)", source, "model.dropout", "set \"dropout\" to null");
                 var merges = new List<(string, string)>();
                 foreach (var e in b.Merges ?? []) merges.Add(ParseMerge(e, merges.Count, source));
                 return new BpeModel(b.Vocab, merges, new BpeOptions(b.UnkToken, NullIfEmpty(b.ContinuingSubwordPrefix), NullIfEmpty(b.EndOfWordSuffix),

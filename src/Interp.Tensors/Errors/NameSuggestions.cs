@@ -22,7 +22,9 @@ public static class NameSuggestions
         return d[b.Length];
     }
 
-    /// <summary>The <paramref name="count"/> candidates nearest to <paramref name="name"/>, nearest first.</summary>
+    /// <summary>The <paramref name="count"/> candidates nearest to <paramref name="name"/>, nearest first; a candidate
+    /// that extends the name or is extended by it ("unk" and "unk_token") comes before one that is merely short.</summary>
     public static IEnumerable<string> Nearest(IEnumerable<string> candidates, string name, int count = 3) =>
-        candidates.OrderBy(c => Distance(c, name)).ThenBy(c => c, StringComparer.Ordinal).Take(count);
+        candidates.OrderBy(c => c.StartsWith(name, StringComparison.Ordinal) || name.StartsWith(c, StringComparison.Ordinal) ? 0 : 1)
+            .ThenBy(c => Distance(c, name)).ThenBy(c => c, StringComparer.Ordinal).Take(count);
 }
