@@ -100,7 +100,6 @@ public static class SaeConfigJson
         }
         int dSae = dSaeN ?? throw Bad(source, "has no d_sae (the number of features)", "d_sae");
         if (dIn <= 0 || dSae <= 0) throw Bad(source, $"has d_in = {dIn}, d_sae = {dSae}; both must be positive", dIn <= 0 ? "d_in" : "d_sae");
-        if (k is { } kv && !(kv > 0 && kv <= dSae)) throw Bad(source, $"has k = {kv}; it must be in 1..d_sae ({dSae})", "k");
         if (f.NormScalingFactor is { } s && !(s > 0)) throw Bad(source, $"has norm_scaling_factor = {s}; it must be a positive number", "norm_scaling_factor");
         if (f.HookHeadIndex is < 0) throw Bad(source, $"has hook_head_index = {f.HookHeadIndex}; it must be >= 0", "hook_head_index");
 

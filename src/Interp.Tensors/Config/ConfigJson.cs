@@ -65,7 +65,38 @@ public static class ConfigJson
         try { return JsonDocument.Parse(json, DocOptions); }
         catch (JsonException e)
         {
+            if (FirstDuplicate(json) is { } dup)
+                throw new ConfigException($"\"{dup}\" is given twice", source, dup, "keep one of them", e);
             throw new ConfigException($"not valid JSON: {JsonErrorText.Describe(e)}", source, null, "fix the JSON syntax", e);
+        }
+    }
+
+    /// <summary>The dotted path of the first key given twice in one object (System.Text.Json's message cuts long names).</summary>
+    private static string? FirstDuplicate(string json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json, DocOptions with { AllowDuplicateProperties = true });
+            return Walk(doc.RootElement, "");
+        }
+        catch (JsonException) { return null; }
+
+        static string? Walk(JsonElement e, string path)
+        {
+            if (e.ValueKind == JsonValueKind.Array)
+            {
+                int i = 0;
+                foreach (var x in e.EnumerateArray()) if (Walk(x, $"{path}[{i++}]") is { } d) return d;
+            }
+            if (e.ValueKind != JsonValueKind.Object) return null;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var p in e.EnumerateObject())
+            {
+                string key = path.Length == 0 ? p.Name : $"{path}.{p.Name}";
+                if (!seen.Add(p.Name)) return key;
+                if (Walk(p.Value, key) is { } d) return d;
+            }
+            return null;
         }
     }
 

@@ -39,14 +39,22 @@ public static class ErrorClassifier
             IOException io => FromErrno(io),
             OutOfMemoryException or InsufficientExecutionStackException => new ErrorReport(ErrorKind.Resource, "out of memory", null,
                 "use a smaller model, batch or context, or free memory"),
-            // The library's convention for a bad value is a plain ArgumentException / NotSupportedException /
-            // KeyNotFoundException with a message written for people; their subclasses (null, out of range) are bugs.
-            ArgumentException a when a.GetType() == typeof(ArgumentException) => new ErrorReport(ErrorKind.Input, StripParamName(a), null, null),
-            NotSupportedException when e.GetType() == typeof(NotSupportedException) => new ErrorReport(ErrorKind.Input, Sentence(e.Message), null, null),
-            KeyNotFoundException when !e.Message.StartsWith("The given key", StringComparison.Ordinal) => new ErrorReport(ErrorKind.Input, Sentence(e.Message), null, null),
-            _ => new ErrorReport(ErrorKind.Internal, OneLine(e.Message.Length > 0 ? e.Message : e.GetType().Name), At(e), null),
+            // The library's convention for a bad value is an ArgumentException (or ArgumentOutOfRangeException),
+            // NotSupportedException or KeyNotFoundException with a message written for people. The same types thrown
+            // by the runtime itself (a list index, a dictionary key, a null) are bugs.
+            ArgumentNullException => Internal(e),
+            ArgumentException a when ThrownByInterp(a) => new ErrorReport(ErrorKind.Input, StripParamName(a), null, null),
+            NotSupportedException or KeyNotFoundException when ThrownByInterp(e) => new ErrorReport(ErrorKind.Input, Sentence(e.Message), null, null),
+            _ => Internal(e),
         };
     }
+
+    private static ErrorReport Internal(Exception e) =>
+        new(ErrorKind.Internal, OneLine(e.Message.Length > 0 ? e.Message : e.GetType().Name), At(e), null);
+
+    /// <summary>Whether the method that threw belongs to this project (a deliberate check) rather than to the runtime.</summary>
+    private static bool ThrownByInterp(Exception e) =>
+        e.TargetSite?.DeclaringType?.FullName?.StartsWith("Interp.", StringComparison.Ordinal) == true;
 
     private static Exception Unwrap(Exception e)
     {

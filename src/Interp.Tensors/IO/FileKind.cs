@@ -19,7 +19,12 @@ public static partial class FileKinds
                 Span<byte> buf = stackalloc byte[256];
                 const int AtFdCwd = -100, StatxType = 0x1;
                 if (Statx(AtFdCwd, path, 0, StatxType, ref MemoryMarshal.GetReference(buf)) != 0)
+                {
+                    const int ENoEnt = 2, ENotDir = 20;
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno is ENoEnt or ENotDir) return FileKind.Missing;   // also a dangling link
                     return Directory.Exists(path) ? FileKind.Directory : File.Exists(path) ? FileKind.Other : FileKind.Missing;
+                }
                 int mode = BitConverter.ToUInt16(buf[28..30]) & 0xF000;   // stx_mode: S_IFMT bits
                 return mode switch
                 {
