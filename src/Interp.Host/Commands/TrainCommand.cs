@@ -31,12 +31,16 @@ public static class TrainCommand
         cfg.CheckMemory(vocab, configPath);
         var trainer = Trainer.Prepare(cfg, new TrainOptions { OutDir = outDir, ResumeFrom = resume, CheckpointDir = checkpointDir, KeepCheckpoints = keep, Log = log });
         var r = trainer.Run();
+        foreach (var (name, v) in new[] { ("train_loss", (double?)r.LastTrainLoss), ("heldout_loss", r.HeldoutLoss) })
+            if (v is { } x && !double.IsFinite(x)) CliInputs.Warn($"{name} is {x}; it is reported as null.");
         Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
         {
-            @out = outDir, steps = r.Steps, train_loss = r.LastTrainLoss, heldout_loss = r.HeldoutLoss, tokens_per_s = Math.Round(r.TokensPerSecond, 1), seconds = Math.Round(r.Seconds, 1),
+            @out = outDir, steps = r.Steps, train_loss = Finite(r.LastTrainLoss), heldout_loss = Finite(r.HeldoutLoss), tokens_per_s = Math.Round(r.TokensPerSecond, 1), seconds = Math.Round(r.Seconds, 1),
         }));
         return 0;
     }
+
+    private static double? Finite(double? v) => v is { } x && double.IsFinite(x) ? x : null;
 
     /// <summary>CliErrors.Guard, plus a diverged loss as one clear line.</summary>
     internal static int Guard(Func<int> body) => CliErrors.Guard(() =>
