@@ -44,8 +44,10 @@ public static class BenchCommand
                 Console.WriteLine(BenchRunner.Measure(bench, ctx).ToJson());
                 ran++;
             }
-            if (ran == 0) Console.Error.WriteLine("No benchmark case matched; case names: " + string.Join(", ", BenchCases.All.Select(f => { using var b = f(ctx.Quick); return b.Name; })));
-            return ran == 0 ? 1 : 0;
+            if (ran == 0)
+                throw new CliException($"no benchmark case matches --only '{parse.GetValue(only)}'{(ctx.Quick ? " among the --quick cases" : "")}",
+                    "case names: " + string.Join(", ", BenchCases.All.Select(f => { using var b = f(ctx.Quick); return b.Name; })));
+            return 0;
         });
         return cmd;
     }

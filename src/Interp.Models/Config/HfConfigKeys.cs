@@ -17,12 +17,12 @@ public static class HfConfigKeys
         "no_repeat_ngram_size", "encoder_no_repeat_ngram_size", "bad_words_ids", "num_return_sequences", "output_scores",
         "return_dict_in_generate", "forced_bos_token_id", "forced_eos_token_id", "remove_invalid_values",
         "exponential_decay_length_penalty", "suppress_tokens", "begin_suppress_tokens", "finetuning_task", "prefix",
-        "tf_legacy_loss", "use_bfloat16", "_attn_implementation_autoset", "_commit_hash",
+        "tf_legacy_loss", "use_bfloat16", "_attn_implementation_autoset", "_commit_hash", "_num_labels", "output_past", "use_return_dict",
     };
 
     public static readonly IReadOnlySet<string> Gpt2 = With(Common,
         "resid_pdrop", "embd_pdrop", "attn_pdrop", "summary_type", "summary_use_proj", "summary_activation",
-        "summary_proj_to_labels", "summary_first_dropout", "gradient_checkpointing");
+        "summary_proj_to_labels", "summary_first_dropout", "gradient_checkpointing", "n_special", "predict_special_tokens");
 
     public static readonly IReadOnlySet<string> Llama = With(Common,
         "attention_dropout", "pretraining_tp", "max_window_layers", "use_mrope", "layer_types", "rope_type", "mlp_dropout");
