@@ -25,11 +25,11 @@ public static class TokenizeCommand
         var cmd = new Command("tokenize", "Print token ids for each text as a JSON array of id arrays (no special tokens added).");
         cmd.Options.Add(tokenizerOption);
         cmd.Options.Add(inputOption);
-        cmd.SetAction(parse => CliErrors.Guard(() => Run(parse.GetValue(tokenizerOption)!, parse.GetValue(inputOption)!, Console.Out, Console.Error)));
+        cmd.SetAction(parse => CliErrors.Guard(() => Run(parse.GetValue(tokenizerOption)!, parse.GetValue(inputOption)!, Console.Out)));
         return cmd;
     }
 
-    public static int Run(string tokenizerPath, string inputPath, TextWriter stdout, TextWriter stderr)
+    public static int Run(string tokenizerPath, string inputPath, TextWriter stdout)
     {
         var tokenizer = TokenizerLoader.Load(tokenizerPath);
         string[] texts = ReadTexts(inputPath);

@@ -2,7 +2,6 @@
 // printing progress to stderr, and writes a Hugging Face checkpoint folder. Exit code 2 with one line for bad input
 // (config, corpus, tokenizer, mismatched resume checkpoint) before any training starts.
 using System.CommandLine;
-using Interp.Models.Tokenizers;
 using Interp.Models.Training;
 
 namespace Interp.Host.Commands;
@@ -25,10 +24,7 @@ public static class TrainCommand
     {
         var cfg = TrainConfig.Load(configPath);
         cfg.Validate(configPath);
-        int vocab = 0;
-        try { vocab = TokenizerLoader.Load(cfg.Tokenizer).VocabSize; }
-        catch (Exception e) when (e is IOException or Interp.Errors.InterpException or NotSupportedException) { }   // Prepare reports it with context
-        cfg.CheckMemory(vocab, configPath);
+        cfg.CheckMemory(configPath);
         var trainer = Trainer.Prepare(cfg, new TrainOptions { OutDir = outDir, ResumeFrom = resume, CheckpointDir = checkpointDir, KeepCheckpoints = keep, Log = log });
         var r = trainer.Run();
         foreach (var (name, v) in new[] { ("train_loss", (double?)r.LastTrainLoss), ("heldout_loss", r.HeldoutLoss) })

@@ -70,9 +70,11 @@ public sealed record TrainConfig
         ConfigJson.Parse<TrainConfig>(json, source, new ConfigRules(What: "a training config (see evals/models/english-configs/train.json)"));
 
     /// <summary>The weights, Adam's two moments and the gradients, plus one batch's activations with gradients: refuses
-    /// (ResourceException) when that cannot fit in this machine's memory.</summary>
-    public void CheckMemory(int vocab, string source)
+    /// (ResourceException) when even that lower bound (the vocabulary, unknown until the tokenizer is read, left out)
+    /// cannot fit in this machine's memory. Runs before anything is allocated.</summary>
+    public void CheckMemory(string source)
     {
+        const int vocab = 0;
         var mc = new ModelConfig
         {
             ModelType = ModelType, NLayers = NLayers, DModel = DModel, NHeads = NHeads, NKvHeads = ResolvedNKvHeads, DHead = DModel / Math.Max(NHeads, 1),

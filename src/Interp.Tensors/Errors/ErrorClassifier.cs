@@ -37,7 +37,7 @@ public static class ErrorClassifier
             InvalidDataException => new ErrorReport(ErrorKind.Format, Sentence(e.Message), null, null),
             JsonException j => new ErrorReport(ErrorKind.Format, "invalid JSON: " + JsonErrorText.Describe(j), null, "fix the JSON"),
             IOException io => FromErrno(io),
-            OutOfMemoryException or InsufficientExecutionStackException => new ErrorReport(ErrorKind.Resource, "out of memory", null,
+            OutOfMemoryException => new ErrorReport(ErrorKind.Resource, "out of memory", null,
                 "use a smaller model, batch or context, or free memory"),
             // The library's convention for a bad value is an ArgumentException (or ArgumentOutOfRangeException),
             // NotSupportedException or KeyNotFoundException with a message written for people. The same types thrown
