@@ -5,6 +5,7 @@
 using System.Text.Json.Serialization;
 using Interp.Config;
 using Interp.Errors;
+using Interp.Tensors;
 using Interp.Tensors.IO;
 
 namespace Interp.Dictionaries.Training;
@@ -132,6 +133,10 @@ public static class SaeTrainConfigJson
         };
         try { cfg.Validate(); }
         catch (ArgumentException e) { throw new ConfigException(e.Message.TrimEnd('.'), source, null, "see docs/sae-training.md for the keys and their ranges", e); }
+        // W_enc and W_dec with their gradients and Adam's two moments (4 copies of 2·d_in·d_sae floats), plus the buffer
+        MemoryBudget.EnsureFits(4.0 * 4 * 2 * cfg.DIn * (double)cfg.DSae + 4.0 * cfg.NBatchesInBuffer * cfg.TrainBatchSizeTokens * cfg.DIn,
+            $"training a {cfg.DIn} x {cfg.DSae} SAE (weights, gradients, Adam state and the activation buffer)", source,
+            "lower d_sae (or expansion_factor), n_batches_in_buffer or train_batch_size_tokens");
         return cfg;
     }
 }

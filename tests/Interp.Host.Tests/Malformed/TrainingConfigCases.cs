@@ -70,6 +70,7 @@ public static class TrainingConfigCases
         yield return C("sae train: d_sae and expansion_factor disagree", s => Sae(s, o => o["expansion_factor"] = 4), "sae-train.json", "d_sae", "expansion_factor");
         yield return C("sae train: dtype float16", s => Sae(s, o => o["dtype"] = "float16"), "sae-train.json", "dtype");
         yield return C("sae train: no output_path nor checkpoint_path", s => Sae(s, o => o["output_path"] = null), "sae-train.json", "output_path");
+        yield return C("sae train: d_sae 10^9 (refused before allocating)", s => Sae(s, o => { o["d_sae"] = 1000000000; o["k"] = 4; }), "sae-train.json", "GiB", "available", "d_sae");
         yield return C("sae train: hook_name not in the model", s => Sae(s, o => o["hook_name"] = "blocks.9.hook_resid_post"), "sae-train.json", "blocks.9.hook_resid_post");
         yield return C("sae train: d_in does not match the hook", s => Sae(s, o => o["d_in"] = 32), "sae-train.json", "d_in", "64");
         yield return C("sae train: model_path missing", s => Sae(s, o => o["model_path"] = s.Path("no-model")), "no-model");
