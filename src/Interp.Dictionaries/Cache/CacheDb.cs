@@ -39,14 +39,7 @@ internal static class CacheDb
     /// The caller holds the cache's lock.</summary>
     public static SqliteConnection OpenForBuild(string path, IReadOnlyDictionary<string, string> identity, IReadOnlyDictionary<string, string> info)
     {
-        var kind = CachePathKind.Of(path);
-        if (kind is not (PathKind.Missing or PathKind.File))
-            throw new InvalidDataException($"--out '{path}' is {CachePathKind.Describe(kind)}, not a latent cache file; pass a file path (e.g. {Path.Combine(path, "cache.db")}).");
-        if (kind == PathKind.Missing)
-        {
-            var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-            if (dir is not null && !Directory.Exists(dir)) throw new DirectoryNotFoundException($"--out '{path}': folder '{dir}' does not exist; create it first.");
-        }
+        var kind = CheckBuildPath(path);
         if (kind == PathKind.Missing || new FileInfo(path).Length == 0) Create(path, identity, info);
         var conn = Connect(path, SqliteOpenMode.ReadWrite);
         try
@@ -69,6 +62,20 @@ internal static class CacheDb
             conn.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Refuses a build path that is a directory, FIFO, device or socket, or whose folder does not exist (before
+    /// the lock file is made next to it). Returns what the path is: Missing or File.</summary>
+    public static PathKind CheckBuildPath(string path)
+    {
+        var kind = CachePathKind.Of(path);
+        if (kind is not (PathKind.Missing or PathKind.File))
+            throw new InvalidDataException($"--out '{path}' is {CachePathKind.Describe(kind)}, not a latent cache file; pass a file path" +
+                (kind == PathKind.Directory ? $" (e.g. {Path.Combine(path, "cache.db")})." : "."));
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (kind == PathKind.Missing && dir is not null && !Directory.Exists(dir))
+            throw new DirectoryNotFoundException($"--out '{path}': folder '{dir}' does not exist; create it first.");
+        return kind;
     }
 
     private static string Short(string? s) => s is null ? "absent" : s.Length > 16 && s.All(char.IsAsciiHexDigit) ? s[..12] + "…" : s;
@@ -191,6 +198,7 @@ internal static class CacheDb
         {
             null or DBNull => null,
             string s => s,
+            byte[] => throw Damaged(conn.DataSource, $"its meta key '{key}' holds a blob, not text"),
             var other => throw Damaged(conn.DataSource, $"its meta key '{key}' holds a {other.GetType().Name}, not text"),
         };
     }

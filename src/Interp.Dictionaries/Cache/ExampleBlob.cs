@@ -44,13 +44,13 @@ internal static class ExampleBlob
     /// wrong (the caller adds which file and feature).</summary>
     public static List<Raw> Decode(ReadOnlySpan<byte> b, long contexts, int contextLength)
     {
-        if (b.Length < Header) throw new InvalidDataException($"its examples are {b.Length} bytes, shorter than their header");
+        if (b.Length < Header) throw new InvalidDataException($"{b.Length} bytes, shorter than their header");
         if (BinaryPrimitives.ReadUInt32LittleEndian(b) != Crc32C.Of(b[4..]))
-            throw new InvalidDataException("its examples fail their checksum (the bytes were changed after they were written)");
+            throw new InvalidDataException("a checksum mismatch (the bytes were changed after they were written)");
         int count = BinaryPrimitives.ReadInt32LittleEndian(b[4..]), w = BinaryPrimitives.ReadInt32LittleEndian(b[8..]);
-        if (w < 1 || w > contextLength) throw new InvalidDataException($"its examples have windows of {w} tokens in contexts of {contextLength}");
+        if (w < 1 || w > contextLength) throw new InvalidDataException($"windows of {w} tokens in contexts of {contextLength}");
         if (count < 0 || b.Length != Header + (long)count * (Fixed + 8 * w))
-            throw new InvalidDataException($"its examples are {b.Length} bytes, not what {count} windows of {w} tokens take");
+            throw new InvalidDataException($"{b.Length} bytes, not what {count} windows of {w} tokens take");
         var list = new List<Raw>(count);
         int o = Header;
         for (int e = 0; e < count; e++, o += Fixed + 8 * w)
@@ -67,7 +67,7 @@ internal static class ExampleBlob
                 : pos < start || pos >= start + w ? $"peak position {pos} outside its window {start}..{start + w - 1}"
                 : !float.IsFinite(value) || value == 0 ? $"peak value {value}"
                 : null;
-            if (bad is not null) throw new InvalidDataException($"example {e} has {bad}");
+            if (bad is not null) throw new InvalidDataException($"example {e} with {bad}");
             var tokens = new int[w];
             var acts = new float[w];
             for (int i = 0; i < w; i++)

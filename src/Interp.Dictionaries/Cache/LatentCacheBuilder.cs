@@ -102,6 +102,7 @@ public static class LatentCacheBuilder
             ["model"] = inputs.Model, ["sae"] = inputs.Sae, ["architecture"] = sae.Cfg.Architecture, ["corpus"] = Path.GetFullPath(corpus.Path),
             ["token_text"] = tokenizer is null ? "[id] (no tokenizer)" : "tokenizer of the model folder",
         };
+        CacheDb.CheckBuildPath(path);
         using var writerLock = CacheLock.Acquire(path);
         using var conn = CacheDb.OpenForBuild(path, identity, info);
         var blobLayout = CacheDb.Layout(conn, path);
