@@ -54,11 +54,11 @@ internal static class CacheFinalizer
             // pass 2 for features [lo, hi): as many as fit the memory budget (8 bytes an activation), at least one
             int lo = next, hi = lo;
             long total = 0;
-            while (hi < dSae && (hi == lo || (total + counts[hi]) * 8 <= o.FinalizeMemory)) total += counts[hi++];
+            while (hi < dSae && (hi == lo || ((total + counts[hi]) * 8 <= o.FinalizeMemory && total + counts[hi] <= Array.MaxLength))) total += counts[hi++];
             var starts = new int[hi - lo + 1];
             for (int f = lo; f < hi; f++) starts[f - lo + 1] = starts[f - lo] + (int)counts[f];
-            var keys = new int[total];
-            var vals = new float[total];
+            var keys = GC.AllocateUninitializedArray<int>((int)total);     // every slot is written by the scatter
+            var vals = GC.AllocateUninitializedArray<float>((int)total);
             var cursor = starts[..^1];
             if (total > 0) Scan(conn, path, layout, contexts, verify: false, (id, blob) => blob.Scatter(lo, hi, (int)(id * t), cursor, keys, vals));
 

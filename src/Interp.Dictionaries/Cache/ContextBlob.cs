@@ -151,16 +151,21 @@ internal readonly ref struct ContextBlob
         for (int p = 0; p < t; p++)
             if (blob.Token(p) is var tok && (tok < 0 || (l.DVocab > 0 && tok >= l.DVocab)))
                 throw new InvalidDataException(Bad($"token id {tok} at position {p} is outside the vocabulary 0..{l.DVocab - 1}"));
-        var e = blob.GetEnumerator();
-        int lastPos = -1, lastId = -1;
-        while (e.MoveNext())
-        {
-            var (pos, id, v) = e.Current;
-            if (id >= l.DSae) throw new InvalidDataException(Bad($"feature id {id} at position {pos} is outside the SAE's features 0..{l.DSae - 1}"));
-            if (pos == lastPos && id <= lastId) throw new InvalidDataException(Bad($"feature ids out of order at position {pos}"));
-            if (!float.IsFinite(v) || v == 0) throw new InvalidDataException(Bad($"activation {v} for feature {id} at position {pos} (stored values are finite and non-zero)"));
-            (lastPos, lastId) = (pos, id);
-        }
+        Span<int> counts = t <= 4096 ? stackalloc int[t] : new int[t];
+        blob.ReadCounts(counts);
+        bool fast = l.IdBytes == 2 && BitConverter.IsLittleEndian;
+        var ids16 = fast ? MemoryMarshal.Cast<byte, ushort>(b.Slice(blob._idsAt, 2 * blob.Count)) : default;
+        var values = fast ? MemoryMarshal.Cast<byte, float>(b.Slice(blob._valsAt, 4 * blob.Count)) : default;
+        for (int p = 0, i = 0; p < t; p++)
+            for (int k = 0, lastId = -1; k < counts[p]; k++, i++)
+            {
+                int id = fast ? ids16[i] : blob.Id(i);
+                float v = fast ? values[i] : blob.Value(i);
+                if (id >= l.DSae) throw new InvalidDataException(Bad($"feature id {id} at position {p} is outside the SAE's features 0..{l.DSae - 1}"));
+                if (id <= lastId) throw new InvalidDataException(Bad($"feature ids out of order at position {p}"));
+                if (!float.IsFinite(v) || v == 0) throw new InvalidDataException(Bad($"activation {v} for feature {id} at position {p} (stored values are finite and non-zero)"));
+                lastId = id;
+            }
         return blob;
     }
 
@@ -171,6 +176,41 @@ internal readonly ref struct ContextBlob
         var src = MemoryMarshal.Cast<byte, int>(_b.Slice(8, 4 * _t));
         if (BitConverter.IsLittleEndian) src.CopyTo(dst);
         else for (int p = 0; p < _t; p++) dst[p] = Token(p);
+    }
+
+    /// <summary>The number of activations at each position.</summary>
+    public void ReadCounts(Span<int> counts)
+    {
+        int o = _countsAt;
+        for (int p = 0; p < _t; p++)
+        {
+            uint c = 0;
+            for (int shift = 0; ; shift += 7)
+            {
+                byte x = _b[o++];
+                c |= (uint)(x & 0x7f) << shift;
+                if (x < 0x80) break;
+            }
+            counts[p] = (int)c;
+        }
+    }
+
+    /// <summary>Feature <paramref name="feature"/>'s activation at each position into <paramref name="acts"/> (left as
+    /// they are where it does not fire).</summary>
+    public void FeatureValues(int feature, Span<float> acts)
+    {
+        Span<int> counts = _t <= 4096 ? stackalloc int[_t] : new int[_t];
+        ReadCounts(counts);
+        bool fast = _idBytes == 2 && BitConverter.IsLittleEndian;
+        var ids16 = fast ? MemoryMarshal.Cast<byte, ushort>(_b.Slice(_idsAt, 2 * Count)) : default;
+        for (int p = 0, i = 0; p < _t; i += counts[p++])
+            for (int k = i, end = i + counts[p]; k < end; k++)
+            {
+                int id = fast ? ids16[k] : Id(k);
+                if (id < feature) continue;
+                if (id == feature) acts[p] = Value(k);
+                break;                                                      // ids ascend within a position
+            }
     }
 
     public int Id(int i) => _idBytes switch
@@ -197,23 +237,29 @@ internal readonly ref struct ContextBlob
     /// beside it, then cursor[id - lo]++ (a counting sort by feature that keeps context and position order).</summary>
     public void Scatter(int lo, int hi, int keyBase, int[] cursor, int[] keys, float[] vals)
     {
+        bool fast = _idBytes == 2 && BitConverter.IsLittleEndian;
+        var ids16 = fast ? MemoryMarshal.Cast<byte, ushort>(_b.Slice(_idsAt, 2 * Count)) : default;
+        var values = fast ? MemoryMarshal.Cast<byte, float>(_b.Slice(_valsAt, 4 * Count)) : default;
+        var b = _b;
         int o = _countsAt, i = 0;
+        uint span = (uint)(hi - lo);
         for (int p = 0; p < _t; p++)
         {
             uint c = 0;
             for (int shift = 0; ; shift += 7)
             {
-                byte x = _b[o++];
+                byte x = b[o++];
                 c |= (uint)(x & 0x7f) << shift;
                 if (x < 0x80) break;
             }
+            int key = keyBase + p;
             for (int end = i + (int)c; i < end; i++)
             {
-                int id = _idBytes == 2 ? _b[_idsAt + 2 * i] | _b[_idsAt + 2 * i + 1] << 8 : Id(i);
-                if ((uint)(id - lo) >= (uint)(hi - lo)) continue;
+                int id = fast ? ids16[i] : Id(i);
+                if ((uint)(id - lo) >= span) continue;
                 int at = cursor[id - lo]++;
-                keys[at] = keyBase + p;
-                vals[at] = Value(i);
+                keys[at] = key;
+                vals[at] = fast ? values[i] : Value(i);
             }
         }
     }

@@ -11,8 +11,8 @@ internal sealed record FeatureRow(int Feature, long Count, double Density, doubl
 /// <param name="tokens">every context's token ids, [contexts · contextLength]</param>
 internal sealed class FeatureSummarizer(LatentCacheOptions o, int contexts, int contextLength, int[] tokens)
 {
-    private const int MaxKeptBuffer = 1 << 20;        // a worker thread keeps its sort buffer up to 8 MB; larger ones are per feature
-    [ThreadStatic] private static ulong[]? _order;
+    private const int MaxKept = 1 << 20;              // a worker thread keeps its sort buffers up to 16 MB; larger ones are per feature
+    [ThreadStatic] private static int[]? _order, _scratch;
 
     /// <summary>Feature <paramref name="f"/>'s row from its activations: <paramref name="keys"/> (context · T + position,
     /// ascending) and <paramref name="vals"/> (finite, non-zero).</summary>
@@ -27,9 +27,9 @@ internal sealed class FeatureSummarizer(LatentCacheOptions o, int contexts, int 
         var hist = Histogram(vals, max);
 
         // one order for everything rank-based: value descending, then context and position (the keys' order)
-        var order = n > MaxKeptBuffer ? new ulong[n] : _order is { } a && a.Length >= n ? a : _order = new ulong[Math.Max(n, 1024)];
-        for (int i = 0; i < n; i++) order[i] = (ulong)~Sortable(vals[i]) << 32 | (uint)i;
-        order.AsSpan(0, n).Sort();
+        var (order, scratch) = n > MaxKept ? (new int[n], new int[3 * n])
+            : _order is { } a && a.Length >= n ? (a, _scratch!) : (_order = new int[Math.Max(n, 1024)], _scratch = new int[3 * Math.Max(n, 1024)]);
+        ValueOrder.Sort(vals, order.AsSpan(0, n), scratch);
 
         var picks = new List<Pick>();
         Top(order.AsSpan(0, n), keys, vals, picks);
@@ -54,12 +54,12 @@ internal sealed class FeatureSummarizer(LatentCacheOptions o, int contexts, int 
 
     /// <summary>The first K distinct contexts in value order: each first appearance is that context's peak (its earliest
     /// position among equal values), so these are the top K contexts by peak, ties by context id.</summary>
-    private void Top(ReadOnlySpan<ulong> order, ReadOnlySpan<int> keys, ReadOnlySpan<float> vals, List<Pick> picks)
+    private void Top(ReadOnlySpan<int> order, ReadOnlySpan<int> keys, ReadOnlySpan<float> vals, List<Pick> picks)
     {
         var seen = new HashSet<int>();
         for (int r = 0; r < order.Length && seen.Count < o.TopK; r++)
         {
-            int i = (int)(uint)order[r], c = keys[i] / contextLength;
+            int i = order[r], c = keys[i] / contextLength;
             if (seen.Add(c)) picks.Add(new Pick(ExampleKind.Top, seen.Count - 1, -1, c, keys[i] % contextLength, vals[i]));
         }
     }
@@ -67,7 +67,7 @@ internal sealed class FeatureSummarizer(LatentCacheOptions o, int contexts, int 
     /// <summary>Equal-count bins of the ascending values (bin b holds ascending ranks [b·n/q, (b+1)·n/q)) with their
     /// smallest and largest value (0 for an empty bin), and PerQuantile seeded samples per bin, ranked within the bin by
     /// value, highest first.</summary>
-    private List<QuantileBin> Quantiles(int f, ReadOnlySpan<ulong> order, ReadOnlySpan<int> keys, ReadOnlySpan<float> vals, List<Pick> picks)
+    private List<QuantileBin> Quantiles(int f, ReadOnlySpan<int> order, ReadOnlySpan<int> keys, ReadOnlySpan<float> vals, List<Pick> picks)
     {
         int q = o.Quantiles;
         long n = order.Length;
@@ -76,12 +76,12 @@ internal sealed class FeatureSummarizer(LatentCacheOptions o, int contexts, int 
         for (int b = 0; b < q; b++)
         {
             long lo = b * n / q, hi = (b + 1) * n / q;                      // ascending ranks [lo, hi) = descending n-hi .. n-1-lo
-            bins.Add(hi > lo ? new QuantileBin(b, hi - lo, vals[(int)(uint)order[(int)(n - 1 - lo)]], vals[(int)(uint)order[(int)(n - hi)]])
+            bins.Add(hi > lo ? new QuantileBin(b, hi - lo, vals[order[(int)(n - 1 - lo)]], vals[order[(int)(n - hi)]])
                              : new QuantileBin(b, 0, 0, 0));
             var ranks = SeededStreams.For(o.Seed, f, 1, b).Distinct(hi - lo, o.PerQuantile).Select(r => n - 1 - (lo + r)).Order().ToList();
             for (int j = 0; j < ranks.Count; j++)
             {
-                int i = (int)(uint)order[(int)ranks[j]];
+                int i = order[(int)ranks[j]];
                 picks.Add(new Pick(ExampleKind.Quantile, b * o.PerQuantile + j, b, keys[i] / contextLength, keys[i] % contextLength, vals[i]));
             }
         }
@@ -126,13 +126,6 @@ internal sealed class FeatureSummarizer(LatentCacheOptions o, int contexts, int 
             if (keys[mid] < key) lo = mid + 1; else hi = mid;
         }
         return lo;
-    }
-
-    /// <summary>A float's bits mapped so that unsigned order is numeric order.</summary>
-    private static uint Sortable(float v)
-    {
-        uint b = BitConverter.SingleToUInt32Bits(v);
-        return (b & 0x8000_0000u) != 0 ? ~b : b | 0x8000_0000u;
     }
 }
 

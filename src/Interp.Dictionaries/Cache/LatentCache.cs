@@ -5,6 +5,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Interp.Dictionaries.Cache;
 
@@ -17,7 +18,7 @@ public sealed class LatentCache : IDisposable
     private readonly SqliteConnection _conn;
     private readonly ContextLayout _layout;
     private readonly Dictionary<int, string> _vocab = new();
-    private readonly SqliteCommand _contextCmd;
+    private readonly sqlite3_stmt _contextStmt;                 // prepared once: the context reads are the hot path of labeling
     private (long Id, byte[] Blob)? _lastContext;
 
     public CacheInfo Info { get; }
@@ -45,9 +46,9 @@ public sealed class LatentCache : IDisposable
             throw CacheDb.Damaged(path, $"its last context row is {maxId} where its meta says {Info.Contexts} contexts were stored");
         if (Info.Finalized && CacheDb.Scalar<long>(conn, "SELECT COUNT(*) FROM features") != Info.DSae)
             throw CacheDb.Damaged(path, $"it is marked finalized but holds {CacheDb.Scalar<long>(conn, "SELECT COUNT(*) FROM features")} feature rows for {Info.DSae} features");
-        _contextCmd = conn.CreateCommand();
-        _contextCmd.CommandText = "SELECT data FROM contexts WHERE id = $c";
-        _contextCmd.Parameters.Add(new SqliteParameter { ParameterName = "$c" });
+        CacheDb.Exec(conn, "PRAGMA mmap_size = 1073741824");           // read pages in place: no read() call per page of a context row
+        int rc = raw.sqlite3_prepare_v2(conn.Handle!, "SELECT data FROM contexts WHERE id = ?", out _contextStmt);
+        if (rc != raw.SQLITE_OK) throw new SqliteException($"SQLite Error {rc}: '{raw.sqlite3_errmsg(conn.Handle!).utf8_to_string()}'.", rc);
     }
 
     /// <summary>Opens the cache at <paramref name="path"/>. FileNotFoundException when absent; InvalidDataException when
@@ -116,8 +117,7 @@ public sealed class LatentCache : IDisposable
         return Guard(Info.Path, () =>
         {
             var acts = new float[Info.ContextLength];
-            foreach (var (pos, id, v) in Context(contextId))
-                if (id == feature) acts[pos] = v;
+            Context(contextId).FeatureValues(feature, acts);
             return acts;
         });
     }
@@ -151,13 +151,17 @@ public sealed class LatentCache : IDisposable
     {
         if (_lastContext is not { } last || last.Id != id)
         {
-            _contextCmd.Parameters[0].Value = id;
-            var blob = _contextCmd.ExecuteScalar() switch
+            byte[] blob;
+            try
             {
-                byte[] b => b,
-                null or DBNull => throw CacheDb.Damaged(Info.Path, $"context {id} has no row"),
-                var other => throw CacheDb.Damaged(Info.Path, $"the row of context {id} is a {other.GetType().Name}, not a blob"),
-            };
+                raw.sqlite3_bind_int64(_contextStmt, 1, id);
+                int rc = raw.sqlite3_step(_contextStmt);
+                if (rc == raw.SQLITE_DONE) throw CacheDb.Damaged(Info.Path, $"context {id} has no row");
+                if (rc != raw.SQLITE_ROW) throw new SqliteException($"SQLite Error {rc}: '{raw.sqlite3_errmsg(_conn.Handle!).utf8_to_string()}'.", rc);
+                if (raw.sqlite3_column_type(_contextStmt, 0) != raw.SQLITE_BLOB) throw CacheDb.Damaged(Info.Path, $"the row of context {id} is not a blob");
+                blob = raw.sqlite3_column_blob(_contextStmt, 0).ToArray();
+            }
+            finally { raw.sqlite3_reset(_contextStmt); }
             ContextBlob.Parse(blob, _layout, id, Info.Path);          // throws if damaged; only checked rows are kept
             _lastContext = last = (id, blob);
         }
@@ -194,7 +198,7 @@ public sealed class LatentCache : IDisposable
 
     public void Dispose()
     {
-        _contextCmd.Dispose();
+        _contextStmt.Dispose();
         _conn.Dispose();
     }
 }
