@@ -72,7 +72,7 @@ public static class CacheCommand
     public static int Export(string cachePath, string outDir)
     {
         if (File.Exists(outDir)) throw new CliException($"--out '{outDir}' is a file; pass a folder for the .npy files.");
-        using var cache = LatentCache.Open(cachePath);
+        using var cache = IoErrors(cachePath, () => LatentCache.Open(cachePath));
         long n = IoErrors(outDir, () => CacheExport.WriteNpy(cache, outDir));
         Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
             { ["out"] = Path.GetFullPath(outDir), ["contexts"] = cache.Info.Contexts, ["activations"] = n }));
