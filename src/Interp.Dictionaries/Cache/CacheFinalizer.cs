@@ -46,7 +46,7 @@ internal static class CacheFinalizer
         if (counts.Sum() != stored) throw CacheDb.Damaged(path, $"its rows hold {counts.Sum():N0} activations where its meta says {stored:N0}");
         progress?.Invoke(new CacheProgressEvent(CacheStage.Counted, 0, dSae));
 
-        var summarizer = new FeatureSummarizer(o, (int)contexts, t, tokens);
+        var summarizer = new FeatureSummarizer(o, (int)contexts, t, tokens, ExampleBlob.TokenBytesFor(layout.DVocab));
         using var insert = new FeatureInserter(conn);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Par.Threads };
         for (int next = (int)CacheDb.MetaLong(conn, path, "finalize_next"); next < dSae;)

@@ -9,7 +9,8 @@ internal sealed record FeatureRow(int Feature, long Count, double Density, doubl
     IReadOnlyList<QuantileBin> Bins, byte[] Examples);
 
 /// <param name="tokens">every context's token ids, [contexts · contextLength]</param>
-internal sealed class FeatureSummarizer(LatentCacheOptions o, int contexts, int contextLength, int[] tokens)
+/// <param name="tokenBytes">bytes per token id in the examples (ExampleBlob.TokenBytesFor)</param>
+internal sealed class FeatureSummarizer(LatentCacheOptions o, int contexts, int contextLength, int[] tokens, int tokenBytes)
 {
     private const int MaxKept = 1 << 20;              // a worker thread keeps its sort buffers up to 16 MB; larger ones are per feature
     [ThreadStatic] private static int[]? _order, _scratch;
@@ -37,7 +38,7 @@ internal sealed class FeatureSummarizer(LatentCacheOptions o, int contexts, int 
         Negatives(f, keyMemory, picks);
         long total = (long)contexts * contextLength;
         return new FeatureRow(f, n, total == 0 ? 0 : (double)n / total, max, n == 0 ? 0 : sum / n, hist, bins,
-            ExampleBlob.Encode(picks, Math.Min(o.Window, contextLength), p => Window(p, keyMemory.Span, valMemory.Span)));
+            ExampleBlob.Encode(picks, Math.Min(o.Window, contextLength), tokenBytes, p => Window(p, keyMemory.Span, valMemory.Span)));
     }
 
     /// <summary>Linear bins over [0, max]: bin = min(floor(value·B/max), B-1); negative values (no architecture here makes
