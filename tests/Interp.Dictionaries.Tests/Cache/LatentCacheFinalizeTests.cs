@@ -71,6 +71,29 @@ public sealed class LatentCacheFinalizeTests : IDisposable
     }
 
     [Fact]
+    public void ContextReads_DamagedRow_ClearErrorNotZeros()
+    {
+        string path = _d.Tmp.File("c.db");
+        _d.Build(path);
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "UPDATE contexts SET data = substr(data, 1, 100) || x'7f' || substr(data, 102) WHERE id = 3";
+            cmd.ExecuteNonQuery();
+            cmd.CommandText = "UPDATE contexts SET data = CAST(data AS BLOB) WHERE id = 3";
+            cmd.ExecuteNonQuery();
+        }
+        using var cache = LatentCache.Open(path);
+        foreach (var read in new Action[] { () => cache.FeatureActivations(CacheTestData.DenseFeature, 3), () => cache.ContextTokens(3), () => cache.ContextActivations(3) })
+        {
+            var e = Assert.Throws<InvalidDataException>(read);
+            Assert.Contains($"the latent cache '{path}' has a damaged row for context 3: checksum mismatch", e.Message);
+        }
+        Assert.Equal(T, cache.FeatureActivations(CacheTestData.DenseFeature, 4).Count(v => v != 0));   // the others still read
+    }
+
+    [Fact]
     public void CheckInputs_SameInputsPass_OtherSaeRefused()
     {
         string path = _d.Tmp.File("c.db");
