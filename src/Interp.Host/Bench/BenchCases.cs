@@ -23,5 +23,6 @@ public static class BenchCases
         _ => new IndexSearchCase(Interp.Index.VectorKind.Decoder, filtered: false),
         _ => new IndexSearchCase(Interp.Index.VectorKind.Decoder, filtered: true),
         _ => new MiniLmEmbedCase(),
+        quick => new CacheFinalizeCase(inQuickRun: true).Configure(quick),
     };
 }
