@@ -111,8 +111,9 @@ public sealed partial class CircuitLab
 
     internal PatchingEngine Engine(PromptSet set, NodeUniverse universe) => new(Model, set, universe, Options.BatchSize, Options.PadId);
 
-    internal ActivationMeans Means(PromptSet set, NodeUniverse universe) =>
-        ActivationMeans.Compute(Model, set, universe.Hooks, Options.MeanMode ?? ActivationMeans.DefaultMode(set), Options.MeanSource, Options.BatchSize, Options.PadId);
+    internal IAblationSource Means(PromptSet set, NodeUniverse universe) => Options.Ablation == AblationKind.Corrupted
+        ? new CorruptedAblation(Model, universe.Hooks)
+        : ActivationMeans.Compute(Model, set, universe.Hooks, Options.MeanMode ?? ActivationMeans.DefaultMode(set), Options.MeanSource, Options.BatchSize, Options.PadId);
 
     /// <summary>Splices every SAE (with its error term) for a feature question; nothing otherwise.</summary>
     internal IDisposable Splice(NodeSet nodes)

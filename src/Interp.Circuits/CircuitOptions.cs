@@ -1,11 +1,13 @@
-// Settings shared by every CircuitLab question: batch size, how mean-ablation means are taken, the padding id.
+// Settings shared by every CircuitLab question: batch size, what ablation replaces a node with, the padding id.
 namespace Interp.Circuits;
 
 public sealed record CircuitOptions
 {
     /// <summary>Prompt pairs per forward pass.</summary>
     public int BatchSize { get; init; } = 64;
-    /// <summary>Per position or over all positions; null: per position when every prompt has one length, else all positions.</summary>
+    /// <summary>What ablated nodes become: their mean activation (default) or the paired corrupted prompt's activation.</summary>
+    public AblationKind Ablation { get; init; } = AblationKind.Mean;
+    /// <summary>Mean ablation: per position or over all positions; null: per position when every prompt has one length, else all positions.</summary>
     public MeanMode? MeanMode { get; init; }
     /// <summary>Which prompts the ablation means are taken over (the corrupted ones, as in the IOI paper's ABC mean).</summary>
     public MeanSource MeanSource { get; init; } = MeanSource.Corrupted;

@@ -23,7 +23,7 @@ public enum MeanSource
     [JsonStringEnumMemberName("clean")] Clean,
 }
 
-public sealed class ActivationMeans : IDisposable
+public sealed class ActivationMeans : IAblationSource
 {
     private readonly Dictionary<string, Tensor> _means;   // hook -> [max_len, ...activation dims after pos]
     public MeanMode Mode { get; }
@@ -37,6 +37,10 @@ public sealed class ActivationMeans : IDisposable
         if (!_means.TryGetValue(hook, out var m)) throw new KeyNotFoundException($"no mean was computed for '{hook}'.");
         return m.Narrow(0, 0, length);
     }
+
+    Tensor IAblationSource.For(string hook, PromptBatch batch) => For(hook, batch.Length);
+
+    public string Describe => $"the mean activation ({(Mode == MeanMode.PerPosition ? "per position" : "over all positions")}) over the {(Source == MeanSource.Corrupted ? "corrupted" : "clean")} prompts";
 
     /// <summary>The default mode of a set: per position when all its prompts have one length, else all positions.</summary>
     public static MeanMode DefaultMode(PromptSet set) => set.EqualLengths ? MeanMode.PerPosition : MeanMode.AllPositions;

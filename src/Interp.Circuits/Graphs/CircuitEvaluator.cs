@@ -1,4 +1,4 @@
-// Tests a circuit by mean-ablation runs over a prompt set: the full model, every universe node ablated, only the
+// Tests a circuit by ablation runs (mean, or the corrupted prompt's value: IAblationSource) over a prompt set: the full model, every universe node ablated, only the
 // circuit kept, and only the circuit removed; then faithfulness and completeness (CircuitTest). Nodes outside the
 // universe (e.g. MLPs when the universe is heads) always run normally.
 using Interp.Models;
@@ -6,7 +6,7 @@ using Interp.Tensors;
 
 namespace Interp.Circuits;
 
-internal sealed class CircuitEvaluator(PatchingEngine engine, NodeUniverse universe, ActivationMeans means, PromptSet set)
+internal sealed class CircuitEvaluator(PatchingEngine engine, NodeUniverse universe, IAblationSource means, PromptSet set)
 {
     public int Runs { get; private set; }
 
@@ -26,7 +26,7 @@ internal sealed class CircuitEvaluator(PatchingEngine engine, NodeUniverse unive
         {
             var mine = nodes.Where(n => n.Hook == g.Hook).ToArray();
             if (!keepOnly && mine.Length == 0) continue;                 // nothing of this hook is removed
-            var mean = means.For(g.Hook, batch.Length);                  // [pos, ...]
+            var mean = means.For(g.Hook, batch);                          // [pos, ...] or [batch, pos, ...]
             owned.Add(mean);
             if (keepOnly && mine.Length == 0)
             {
@@ -56,7 +56,7 @@ internal sealed class CircuitEvaluator(PatchingEngine engine, NodeUniverse unive
         var k = CircuitTest.CompletenessOf(mf, me, mr);
         AblationAccuracy? acc = set.Metric.Kind == MetricKind.LogitDiff
             ? new AblationAccuracy(Positive(full), Positive(empty), Positive(only), Positive(removed)) : null;
-        string ablation = $"mean ({(means.Mode == MeanMode.PerPosition ? "per position" : "all positions")}) over the {(means.Source == MeanSource.Corrupted ? "corrupted" : "clean")} prompts";
+        string ablation = means.Describe;
         return new CircuitTest(circuit, circuit.Size, universe.Count, set.Metric.Name, set.Metric.Unit, full.Length, mf, me, mc, mr, f, k,
             f is null ? null : CircuitTest.Bootstrap(full, empty, only, CircuitTest.FaithfulnessOf),
             k is null ? null : CircuitTest.Bootstrap(full, empty, removed, CircuitTest.CompletenessOf),
