@@ -55,6 +55,17 @@ public static class ToyTasks
         return new PromptSet("induction", MetricSpec.LogitDiff, pairs);
     }
 
+    /// <summary>Pattern probes on the same clean prompts as Induction(): previous-token pairs over the span's first
+    /// occurrence (q = first + j, j ≥ 1, key q − 1) and induction pairs over the repeat up to the cut
+    /// (q = repeat + j, j &lt; offset, key first + j + 1: the token that followed q's token last time).</summary>
+    public static IReadOnlyList<PatternProbe> InductionProbes(ITokenizer tok, int count, ulong seed = WorldSeed, int maxTokens = 64)
+    {
+        CheckCount(count);
+        return EvalPrompts.Induction(seed, count, maxTokens).Select(p => new PatternProbe(Ids(tok, p.Prompt),
+            Enumerable.Range(1, p.Span.Length - 1).Select(j => (p.FirstPos + j, p.FirstPos + j - 1)).ToArray(),
+            Enumerable.Range(0, p.Offset).Select(j => (p.RepeatPos + j, p.FirstPos + j + 1)).ToArray())).ToArray();
+    }
+
     private static PromptPair Pair(ITokenizer tok, string[] clean, string[] corrupted, string answer, string wrong) =>
         new(Ids(tok, clean), Ids(tok, corrupted), clean.Length - 1, Id(tok, answer), Id(tok, wrong), clean, corrupted, answer, wrong);
 
