@@ -6,14 +6,18 @@ namespace Interp.Circuits;
 
 public sealed partial class CircuitLab
 {
-    public Proposal ProposeCircuit(PromptSet set, NodeSet nodes = NodeSet.Heads, ProposerOptions? options = null)
+    /// <summary>Ranks by <paramref name="ranking"/> when given (an untruncated Attribute result over the same set and
+    /// nodes), else by a fresh attribution with options.Rank.</summary>
+    public Proposal ProposeCircuit(PromptSet set, NodeSet nodes = NodeSet.Heads, ProposerOptions? options = null, AttributionResult? ranking = null)
     {
         var o = options ?? new ProposerOptions();
         o.Validate();
         Check(set);
         var sw = Stopwatch.StartNew();
-        var attribution = Attribute(set, nodes, o.Rank, o.IgSteps);
         var universe = Universe(nodes);
+        if (ranking is not null && (ranking.Scores.Count != universe.Count || ranking.Nodes != universe.Kind || ranking.Task != set.Name || ranking.Scores.Any(s => s.Position is not null)))
+            throw new ArgumentException($"the ranking must be an untruncated, all-positions attribution of the {universe.Count} {universe.Kind} nodes on '{set.Name}'.");
+        var attribution = ranking ?? Attribute(set, nodes, o.Rank, o.IgSteps);
         using var splices = Splice(nodes);
         var engine = Engine(set, universe);
         using var means = Means(set, universe);

@@ -16,6 +16,7 @@ foreach (var c in new[]
     TrainCommand.Create(),
     TokenizerCommand.Create(),
     CorpusCommand.Create(),
+    CircuitCommand.Create(),
 })
     root.Subcommands.Add(c);
 

@@ -49,7 +49,7 @@ public sealed class ActivationMeans : IAblationSource
     {
         var wanted = hooks.ToHashSet();
         int tMax = set.MaxLength;
-        var sums = new Dictionary<string, (double[] sum, int[] shape)>();
+        var sums = new Dictionary<string, (double[] sum, int[] shape, DType dtype)>();
         var counts = new int[tMax];
         using var noGrad = Tensor.NoGrad();
         foreach (var batch in set.Batches(batchSize, padId))
@@ -64,8 +64,8 @@ public sealed class ActivationMeans : IAblationSource
                     {
                         var act = cache[h];                                       // [batch, pos, ...]
                         int inner = act.Numel / (act.Shape[0] * act.Shape[1]);
-                        if (!sums.TryGetValue(h, out var s)) sums[h] = s = (new double[tMax * inner], act.Shape[2..]);
-                        var a = act.ToArray();
+                        if (!sums.TryGetValue(h, out var s)) sums[h] = s = (new double[tMax * inner], act.Shape[2..], act.DType);
+                        var a = act.ToDoubleArray();
                         int t = act.Shape[1];
                         for (int b = 0; b < batch.Count; b++)
                             for (int p = 0; p < batch.Lengths[b]; p++)
@@ -78,16 +78,17 @@ public sealed class ActivationMeans : IAblationSource
             }
         var means = new Dictionary<string, Tensor>();
         int total = counts.Sum();
-        foreach (var (h, (sum, shape)) in sums)
+        foreach (var (h, (sum, shape, dtype)) in sums)
         {
             int inner = sum.Length / tMax;
             var all = new double[inner];
             for (int p = 0; p < tMax; p++) for (int i = 0; i < inner; i++) all[i] += sum[p * inner + i] / total;
-            var m = new float[sum.Length];
+            var m = new double[sum.Length];
             for (int p = 0; p < tMax; p++)
                 for (int i = 0; i < inner; i++)
-                    m[p * inner + i] = (float)(mode == MeanMode.PerPosition && counts[p] > 0 ? sum[p * inner + i] / counts[p] : all[i]);
-            means[h] = Tensor.FromArray(m, [tMax, .. shape]);
+                    m[p * inner + i] = mode == MeanMode.PerPosition && counts[p] > 0 ? sum[p * inner + i] / counts[p] : all[i];
+            using var t64 = Tensor.FromArray(m, [tMax, .. shape]);
+            means[h] = t64.To(dtype);
         }
         return new ActivationMeans(means, mode, source);
     }

@@ -27,10 +27,9 @@ public sealed record NodeGroup(string Hook, NodeKind Kind, int Layer, int Count,
 
     /// <summary>A 0/1 mask with the activation's shape ([batch, pos, ...]) selecting <paramref name="nodes"/> (members of
     /// this group; each at its own position, resolved per prompt of <paramref name="batch"/>).</summary>
-    internal Tensor Mask(int[] shape, IEnumerable<CircuitNode> nodes, PromptBatch batch)
+    internal Tensor Mask(int[] shape, IEnumerable<CircuitNode> nodes, PromptBatch batch, DType dtype = DType.F32)
     {
-        var mask = Tensor.Zeros(shape);
-        var m = mask.Data<float>();
+        var m = new float[ShapeUtil.Numel(shape)];
         int b = shape[0], t = shape[1];
         int inner = 1; for (int i = 2; i < shape.Length; i++) inner *= shape[i];
         int per = Kind == NodeKind.Head ? shape[3] : 1;
@@ -54,7 +53,9 @@ public sealed record NodeGroup(string Hook, NodeKind Kind, int Layer, int Count,
                 }
             }
         }
-        return mask;
+        var mask = Tensor.FromArray(m, shape);
+        if (dtype == DType.F32) return mask;
+        using (mask) return mask.To(dtype);
     }
 }
 

@@ -79,7 +79,8 @@ public static class Metric
         foreach (var o in owner) counts[o]++;
         var w = new float[b * n];                                                              // [batch, n]: -1/count where row belongs to prompt
         for (int k = 0; k < n; k++) w[owner[k] * n + k] = -1f / counts[owner[k]];
-        using var wt = Tensor.FromArray(w, b, n);
+        using var w32 = Tensor.FromArray(w, b, n);
+        using var wt = w32.To(lp.DType);
         using var per = wt.MatMul(lp);                                                        // [batch, 1]
         return per.Reshape(b);
     }
