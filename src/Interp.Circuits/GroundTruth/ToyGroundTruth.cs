@@ -17,6 +17,9 @@ public sealed record GroundTruthOptions
     public double TargetFaithfulness { get; init; } = 0.8;
     /// <summary>A head with previous-token (induction) score at or above this is a previous-token (induction) head.</summary>
     public double PatternThreshold { get; init; } = 0.5;
+    /// <summary>What the proposer ranks heads by. IG by default: AtP underrates saturated heads (the toy model's
+    /// previous-token head L2.H3 gets 0.2 from AtP against 4.8 from exact patching on induction).</summary>
+    public AttributionMethod Rank { get; init; } = AttributionMethod.IntegratedGradients;
     public int BatchSize { get; init; } = 64;
 }
 
@@ -24,7 +27,7 @@ public sealed record GroundTruthOptions
 public sealed record HeadRow(string Id, double Atp, double Ig, double Exact, double? PrevToken, double? Induction);
 
 /// <param name="PrevTokenHeads">Heads at or above the pattern threshold, and whether the circuit holds one of them.</param>
-public sealed record CircuitRow(string Ablation, string Circuit, int Size, int Heads, double? Faithfulness, Interval? FaithfulnessCi95,
+public sealed record CircuitRow(AblationKind Kind, string Ablation, string Rank, string Circuit, int Size, int Heads, double? Faithfulness, Interval? FaithfulnessCi95,
     double? Completeness, Interval? CompletenessCi95, double FullModel, double Empty, double CircuitOnly, double CircuitRemoved,
     AblationAccuracy? Accuracy, bool TargetReached, bool? HasPrevTokenHead, bool? HasInductionHead);
 
@@ -63,10 +66,10 @@ public static class ToyGroundTruth
         foreach (var ablation in new[] { AblationKind.Mean, AblationKind.Corrupted })
         {
             var l = new CircuitLab(model, null, new CircuitOptions { BatchSize = o.BatchSize, Ablation = ablation });
-            var p = l.ProposeCircuit(set, NodeSet.Heads, new ProposerOptions { TargetFaithfulness = o.TargetFaithfulness });
+            var p = l.ProposeCircuit(set, NodeSet.Heads, new ProposerOptions { TargetFaithfulness = o.TargetFaithfulness, Rank = o.Rank, IgSteps = o.IgSteps });
             var t = p.Test;
             var members = t.Circuit.Nodes.Select(n => n.Id).ToHashSet();
-            rows.Add(new CircuitRow(t.Ablation, t.Circuit.ToString(), t.Size, t.UniverseSize, t.Faithfulness, t.FaithfulnessCi95, t.Completeness, t.CompletenessCi95,
+            rows.Add(new CircuitRow(ablation, t.Ablation, o.Rank.Name(), t.Circuit.ToString(), t.Size, t.UniverseSize, t.Faithfulness, t.FaithfulnessCi95, t.Completeness, t.CompletenessCi95,
                 t.FullModel, t.Empty, t.CircuitOnly, t.CircuitRemoved, t.Accuracy, p.TargetReached,
                 prevHeads is null ? null : prevHeads.Any(members.Contains), indHeads is null ? null : indHeads.Any(members.Contains)));
         }

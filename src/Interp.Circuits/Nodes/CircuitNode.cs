@@ -38,7 +38,7 @@ public sealed record CircuitNode(NodeKind Kind, int Layer, int Index, string Hoo
     };
 
     /// <summary>The same node at every position.</summary>
-    public CircuitNode AllPositions => this with { Position = null };
+    public CircuitNode AtAllPositions() => this with { Position = null };
 
     public override string ToString() => Id;
 

@@ -77,10 +77,10 @@ public static class Metric
         using var lp = TensorOps.Gather(ls, 1, ti);                                           // [n, 1]
         var counts = new int[b];
         foreach (var o in owner) counts[o]++;
-        var w = new float[b * n];                                                              // [batch, n]: -1/count where row belongs to prompt
-        for (int k = 0; k < n; k++) w[owner[k] * n + k] = -1f / counts[owner[k]];
-        using var w32 = Tensor.FromArray(w, b, n);
-        using var wt = w32.To(lp.DType);
+        var w = new double[b * n];                                                             // [batch, n]: -1/count where row belongs to prompt
+        for (int k = 0; k < n; k++) w[owner[k] * n + k] = -1.0 / counts[owner[k]];
+        using var w64 = Tensor.FromArray(w, b, n);
+        using var wt = w64.To(lp.DType);
         using var per = wt.MatMul(lp);                                                        // [batch, 1]
         return per.Reshape(b);
     }

@@ -158,7 +158,7 @@ public static class CircuitCommand
                 Console.WriteLine($"  by pattern (score ≥ {r.PatternThreshold}): previous-token heads {string.Join(", ", r.PrevTokenHeads)}; induction heads {string.Join(", ", r.InductionHeads!)}");
             foreach (var c in r.Circuits)
             {
-                Console.WriteLine($"  circuit, ablated nodes → {c.Ablation}: {c.Circuit} ({c.Size}/{c.Heads} heads){(c.TargetReached ? "" : " — target not reached")}");
+                Console.WriteLine($"  circuit (ranked by {c.Rank}), ablated nodes → {c.Ablation}: {c.Circuit} ({c.Size}/{c.Heads} heads){(c.TargetReached ? "" : " — target not reached")}");
                 Console.WriteLine($"    faithfulness {F(c.Faithfulness)}{Ci(c.FaithfulnessCi95)}, completeness {F(c.Completeness)}{Ci(c.CompletenessCi95)}; m(M) {c.FullModel:F3} m(∅) {c.Empty:F3} m(C) {c.CircuitOnly:F3} m(M∖C) {c.CircuitRemoved:F3}"
                     + (c.Accuracy is { } acc ? $"; accuracy full {acc.Full:P0} / circuit {acc.CircuitOnly:P0} / removed {acc.CircuitRemoved:P0}" : "")
                     + (c.HasPrevTokenHead is null ? "" : $"; holds a previous-token head: {(c.HasPrevTokenHead == true ? "yes" : "no")}, an induction head: {(c.HasInductionHead == true ? "yes" : "no")}"));
