@@ -59,6 +59,8 @@ public static class CircuitCommand
         if (a.Steps is < 1 or > 1000) throw new CliException($"--steps must be in 1..1000 (got {a.Steps}).");
         if (a.Check < -1) throw new CliException($"--check must be -1 (all), 0 or a count (got {a.Check}).");
         if (a.Batch is < 1 or > 4096) throw new CliException($"--batch must be in 1..4096 (got {a.Batch}).");
+        if (a.Graph is not null and not "none" && Path.GetExtension(a.Graph).ToLowerInvariant() is not (".svg" or ".dot" or ".gv"))
+            throw new CliException($"--graph '{a.Graph}': use a .svg, .dot or .gv file name (or 'none').");
         var m = ModelLoader.Load(a.Model);
         ITokenizer tok;
         try { tok = TokenizerLoader.Load(a.Tokenizer ?? a.Model); }
@@ -81,6 +83,7 @@ public static class CircuitCommand
             _ => PromptFile.Load(a.Task, tok),
         };
         var saes = a.Saes.Select(d => Sae.Load(d)).ToList();
+        using var store = a.Store is null ? null : new HypothesisStore(a.Store);      // opened first: a bad path fails before the work
         try
         {
             var lab = new CircuitLab(m, saes, new CircuitOptions { BatchSize = a.Batch, Ablation = ablation, PadId = tok.PadId ?? 0 });
@@ -98,7 +101,7 @@ public static class CircuitCommand
             {
                 hyp = lab.FromProposal(proposal, set, a.Claim, null, new HypothesisContext(a.Model, a.Saes, "greedy", "interp circuit",
                     commandLine is null ? null : string.Join(' ', commandLine.Skip(1)), IsToyTask(a.Task) ? $"toy world {set.Name}, seed {a.Seed}, {a.Prompts} pairs" : a.Task));
-                if (a.Store is not null) using (var st = new HypothesisStore(a.Store)) st.Save(hyp);
+                store?.Save(hyp);
             }
             if (a.Json) { Console.WriteLine(CircuitJson.Serialize(new Report(proposal, graph, picture, hyp))); return 0; }
             Render(m, set, proposal, graph, a.Top, picture, hyp, a.Store);
