@@ -51,9 +51,15 @@ public sealed partial class CircuitLab
         var universe = Universe(nodes);
         using var splices = Splice(nodes);
         var engine = Engine(set, universe);
-        var (clean, corr) = engine.Baseline();
         var sw = Stopwatch.StartNew();
-        var scored = Score(engine, universe, method, igSteps, byPosition, clean);
+        double[] clean = new double[set.Pairs.Count], corr = new double[set.Pairs.Count];
+        List<(CircuitNode Node, double Score)> scored;
+        if (method == AttributionMethod.AtP) scored = Score(engine, universe, method, igSteps, byPosition, null, (clean, corr));   // one pass gives both
+        else
+        {
+            (clean, corr) = engine.Baseline();
+            scored = Score(engine, universe, method, igSteps, byPosition, clean);
+        }
         double seconds = sw.Elapsed.TotalSeconds;
         var ranked = scored.OrderByDescending(s => Math.Abs(s.Score)).ToList();
         int nCheck = method == AttributionMethod.Exact ? ranked.Count : checkTop < 0 ? ranked.Count : Math.Min(checkTop, ranked.Count);
@@ -140,17 +146,18 @@ public sealed partial class CircuitLab
     }
 
     /// <summary>(node, score) for every node of the universe (and position, with byPosition).</summary>
-    internal static List<(CircuitNode Node, double Score)> Score(PatchingEngine engine, NodeUniverse universe, AttributionMethod method, int igSteps, bool byPosition, double[] clean)
+    internal static List<(CircuitNode Node, double Score)> Score(PatchingEngine engine, NodeUniverse universe, AttributionMethod method, int igSteps, bool byPosition,
+        double[]? clean, (double[], double[])? baseline = null)
     {
         var list = new List<(CircuitNode, double)>();
         if (method == AttributionMethod.Exact)
         {
             var nodes = byPosition ? PositionNodes(universe, engine.MaxLength) : universe.Nodes.ToArray();
-            var e = engine.Exact(nodes, clean);
+            var e = engine.Exact(nodes, clean ?? throw new ArgumentNullException(nameof(clean)));
             for (int i = 0; i < nodes.Length; i++) list.Add((nodes[i], e[i]));
             return list;
         }
-        var s = method == AttributionMethod.AtP ? engine.AttributionPatching(byPosition) : engine.IntegratedGradients(igSteps, byPosition);
+        var s = method == AttributionMethod.AtP ? engine.AttributionPatching(byPosition, baseline) : engine.IntegratedGradients(igSteps, byPosition);
         for (int g = 0; g < universe.Groups.Count; g++)
             for (int p = 0; p < s[g].Length; p++)
                 for (int i = 0; i < s[g][p].Length; i++)

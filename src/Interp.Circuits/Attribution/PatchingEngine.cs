@@ -46,19 +46,34 @@ internal sealed class PatchingEngine(HookedTransformer model, PromptSet set, Nod
 
     /// <summary>AtP: score[group][pos or 0][node] = Σ over prompts (and positions unless byPosition) of
     /// ∂mean-metric/∂a · (a_clean − a_corrupted), the gradient taken on the clean run.</summary>
-    public double[][][] AttributionPatching(bool byPosition)
+    /// <remarks>The same passes give the per-prompt metric of the clean and corrupted prompts (<paramref name="baseline"/>).</remarks>
+    public double[][][] AttributionPatching(bool byPosition, (double[] Clean, double[] Corrupted)? baseline = null)
     {
         var scores = NewScores(byPosition);
         foreach (var batch in Batches())
             using (batch)
             {
-                using var corr = CorruptedCache(batch);
+                ActivationCache corr;
+                using (Tensor.NoGrad())
+                {
+                    var (lx, c) = model.RunWithCache(batch.Corrupted, InUniverse);
+                    Forwards++;
+                    corr = c;
+                    using (lx)
+                    using (var perX = Metric.PerPrompt(set.Metric, lx, batch))
+                        if (baseline is { } bx) Fill(bx.Corrupted, batch, perX.ToDoubleArray());
+                }
+                using var corrOwned = corr;
                 var (logits, cache) = model.RunWithCache(batch.Clean, InUniverse, withGrad: true);
                 Forwards++;
                 using (logits) using (cache)
                 {
                     using (var per = Metric.PerPrompt(set.Metric, logits, batch))
-                    using (var share = Metric.BatchShare(per, N)) share.Backward();
+                    {
+                        if (baseline is { } bc) Fill(bc.Clean, batch, per.ToDoubleArray());
+                        using var share = Metric.BatchShare(per, N);
+                        share.Backward();
+                    }
                     Backwards++;
                     for (int g = 0; g < universe.Groups.Count; g++)
                     {
@@ -137,6 +152,10 @@ internal sealed class PatchingEngine(HookedTransformer model, PromptSet set, Nod
         return scores;
     }
 
+    /// <summary>Prompt tokens per forward pass of exact patching: several nodes are patched in one pass on copies of the
+    /// batch (copy j patches node j), so small batches still make large matrix products.</summary>
+    public int TokensPerPass { get; init; } = 8192;
+
     /// <summary>Exact activation patching: per node, m(clean) − m(clean with the node ← its corrupted value), averaged over prompts.</summary>
     public double[] Exact(IReadOnlyList<CircuitNode> nodes, double[] cleanMetric)
     {
@@ -146,20 +165,42 @@ internal sealed class PatchingEngine(HookedTransformer model, PromptSet set, Nod
             using (batch)
             {
                 using var corr = CorruptedCache(batch, nodes.Select(n => n.Hook).ToHashSet());
-                for (int i = 0; i < nodes.Count; i++)
+                int k = Math.Clamp(TokensPerPass / Math.Max(1, batch.Count * batch.Length), 1, Math.Max(1, nodes.Count));
+                for (int s = 0; s < nodes.Count; s += k)
                 {
-                    var node = nodes[i];
-                    var grp = universe.GroupOf(node);
-                    var source = corr[node.Hook];
-                    using var mask = grp.Mask(source.Shape, [node], batch);
-                    Tensor? result = null;
-                    HookFn patch = (x, _) => result = TensorOps.Where(mask, source, x);
-                    var patched = Run(batch, batch.Clean, [(node.Hook, patch)]);
-                    result?.Dispose();
-                    for (int b = 0; b < batch.Count; b++) effects[i] += (cleanMetric[batch.Start + b] - patched[b]) / N;
+                    var chunk = nodes.Skip(s).Take(k).ToArray();
+                    var patched = PatchCopies(batch, corr, chunk);                 // [copies · batch]
+                    for (int j = 0; j < chunk.Length; j++)
+                        for (int b = 0; b < batch.Count; b++) effects[s + j] += (cleanMetric[batch.Start + b] - patched[j * batch.Count + b]) / N;
                 }
             }
         return effects;
+    }
+
+    /// <summary>The metric on chunk.Length copies of the batch's clean prompts, copy j with chunk[j] set to its corrupted value.</summary>
+    private double[] PatchCopies(PromptBatch batch, ActivationCache corr, CircuitNode[] chunk)
+    {
+        int r = chunk.Length;
+        var owned = new List<Tensor>();
+        try
+        {
+            var hooks = new List<(string, HookFn)>();
+            foreach (var hook in chunk.Select(n => n.Hook).Distinct())
+            {
+                var grp = universe.GroupOf(chunk.First(n => n.Hook == hook));
+                var src = corr[hook];                                              // [batch, pos, ...]
+                var masks = chunk.Select(n => n.Hook == hook ? grp.Mask(src.Shape, [n], batch, src.DType) : Tensor.Zeros(src.DType, src.Shape)).ToList();
+                owned.AddRange(masks);
+                var mask = r == 1 ? masks[0] : TensorOps.Cat(masks, 0);           // [copies · batch, pos, ...]
+                var source = r == 1 ? src : TensorOps.Cat(Enumerable.Repeat(src, r).ToList(), 0);
+                if (r > 1) { owned.Add(mask); owned.Add(source); }
+                hooks.Add((hook, (x, _) => { var y = TensorOps.Where(mask, source, x); owned.Add(y); return y; }));
+            }
+            if (r == 1) return Run(batch, batch.Clean, hooks.ToArray());
+            using var copies = new PromptBatch(Enumerable.Repeat(batch.Pairs, r).SelectMany(p => p).ToArray(), 0, padId);
+            return Run(copies, copies.Clean, hooks.ToArray());
+        }
+        finally { foreach (var t in owned) t.Dispose(); }
     }
 
     /// <summary>Per-prompt metric of the clean prompts with all <paramref name="nodes"/> set to their corrupted values at once.</summary>

@@ -59,6 +59,24 @@ public class ExactPatchingTests
         Assert.True(Math.Abs(n5.Attribution - sum / set.Pairs.Count) <= F64Tol, $"L0.N5: {n5.Attribution:G12} vs hand {sum / set.Pairs.Count:G12}");
     }
 
+    [Fact]
+    public void Exact_SeveralNodesPerPass_EqualsOneNodePerPass()
+    {
+        var m = Gpt2(layers: 2);
+        var set = Pairs(5, 6, MetricSpec.LogitDiff, ragged: true);
+        var u = NodeUniverse.HeadsAndNeurons(m.Config);
+        var nodes = u.Nodes.ToArray();
+        var one = new PatchingEngine(m, set, u, 3, 0) { TokensPerPass = 1 };
+        var many = new PatchingEngine(m, set, u, 3, 0) { TokensPerPass = 64 };   // 3 prompts × 6 positions: 3 nodes per pass
+        var (clean, _) = one.Baseline();
+        var a = one.Exact(nodes, clean);
+        int before = many.Forwards;
+        var b = many.Exact(nodes, clean);
+        Assert.True(many.Forwards - before < nodes.Length, "copies should share passes");
+        for (int i = 0; i < nodes.Length; i++)
+            Assert.True(Math.Abs(a[i] - b[i]) <= F64Tol, $"{nodes[i].Id}: one per pass {a[i]:G12}, several {b[i]:G12}");
+    }
+
     private static double LogProb(Tensor logits, PromptPair p)
     {
         var a = logits.ToDoubleArray();
