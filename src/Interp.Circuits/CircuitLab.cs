@@ -2,7 +2,7 @@
 // heads, neurons or SAE features), PatchNodes (exact patching of chosen nodes), TestCircuit (faithfulness and
 // completeness by mean-ablation runs), ProposeCircuit (algorithmic proposer) and ProposeHypothesis (a tested,
 // stored-ready hypothesis record). Each returns a compact serialisable record. SAEs are spliced (with their error
-// term) only while a feature question runs.
+// term) only while a feature question runs, so one model serves one question at a time (not thread-safe).
 using System.Diagnostics;
 using Interp.Dictionaries;
 using Interp.Models;
@@ -48,6 +48,8 @@ public sealed partial class CircuitLab
     {
         Check(set);
         if (top is < 1) throw new ArgumentException($"top must be at least 1 (got {top}).");
+        if (igSteps is < 1 or > 1000) throw new ArgumentException($"integrated-gradients steps must be in 1..1000 (got {igSteps}).");
+        if (checkTop < -1) throw new ArgumentException($"checkTop must be -1 (every node), 0 (none) or a count (got {checkTop}).");
         var universe = Universe(nodes);
         using var splices = Splice(nodes);
         var engine = Engine(set, universe);
