@@ -57,7 +57,7 @@ internal sealed class EdgeAttribution(HookedTransformer model, PromptSet set, No
                                     if (!grads.ContainsKey(u.Hook)) continue;       // no path from u to d
                                     var grp = universe.GroupOf(u);
                                     var delta = deltas[u.Hook];
-                                    using var mask = grp.Mask(delta.Shape, [u], batch, delta.DType);
+                                    using var mask = grp.Mask(delta.Shape, [u], batch, delta.DType, broadcast: u.Position is null);
                                     using var prod = grads[u.Hook] * delta;
                                     using var sel = prod * mask;
                                     using var s = TensorOps.Sum(sel);
@@ -81,7 +81,7 @@ internal sealed class EdgeAttribution(HookedTransformer model, PromptSet set, No
     private Dictionary<string, Tensor> DownstreamGradients(PromptBatch batch, CircuitNode d, Tensor gD, HashSet<string> upHooks)
     {
         var grp = universe.GroupOf(d);
-        using var mask = grp.Mask(gD.Shape, [d], batch, gD.DType);
+        using var mask = grp.Mask(gD.Shape, [d], batch, gD.DType, broadcast: d.Position is null);
         using var weight = gD * mask;                                   // ∂m/∂d on d's slice, 0 elsewhere
         Tensor? s = null;
         HookFn capture = (x, _) =>

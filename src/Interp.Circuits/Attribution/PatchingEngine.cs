@@ -189,7 +189,9 @@ internal sealed class PatchingEngine(HookedTransformer model, PromptSet set, Nod
             {
                 var grp = universe.GroupOf(chunk.First(n => n.Hook == hook));
                 var src = corr[hook];                                              // [batch, pos, ...]
-                var masks = chunk.Select(n => n.Hook == hook ? grp.Mask(src.Shape, [n], batch, src.DType) : Tensor.Zeros(src.DType, src.Shape)).ToList();
+                bool broadcast = chunk.All(n => n.Hook != hook || n.Position is null);     // [batch, 1, ...] masks when no node here has a position
+                int[] maskShape = broadcast ? [src.Shape[0], 1, .. src.Shape[2..]] : src.Shape;
+                var masks = chunk.Select(n => n.Hook == hook ? grp.Mask(src.Shape, [n], batch, src.DType, broadcast) : Tensor.Zeros(src.DType, maskShape)).ToList();
                 owned.AddRange(masks);
                 var mask = r == 1 ? masks[0] : TensorOps.Cat(masks, 0);           // [copies · batch, pos, ...]
                 var source = r == 1 ? src : TensorOps.Cat(Enumerable.Repeat(src, r).ToList(), 0);

@@ -36,7 +36,7 @@ internal sealed class CircuitEvaluator(PatchingEngine engine, NodeUniverse unive
             Tensor? mask = null;
             hooks.Add((g.Hook, (x, _) =>
             {
-                if (mask is null) { mask = g.Mask(x.Shape, mine, batch); owned.Add(mask); }
+                if (mask is null) { mask = g.Mask(x.Shape, mine, batch, x.DType, broadcast: mine.All(n => n.Position is null)); owned.Add(mask); }
                 return Keep(owned, keepOnly ? TensorOps.Where(mask, x, mean) : TensorOps.Where(mask, mean, x));
             }));
         }

@@ -25,15 +25,20 @@ public sealed record NodeGroup(string Hook, NodeKind Kind, int Layer, int Count,
         };
     }
 
-    /// <summary>A 0/1 mask with the activation's shape ([batch, pos, ...]) selecting <paramref name="nodes"/> (members of
-    /// this group; each at its own position, resolved per prompt of <paramref name="batch"/>).</summary>
-    internal Tensor Mask(int[] shape, IEnumerable<CircuitNode> nodes, PromptBatch batch, DType dtype = DType.F32)
+    /// <summary>A 0/1 mask selecting <paramref name="nodes"/> (members of this group; each at its own position, resolved per
+    /// prompt of <paramref name="batch"/>) in an activation of <paramref name="shape"/> ([batch, pos, ...]). With
+    /// <paramref name="broadcast"/> (only when no node has a position) the mask is [batch, 1, ...] and broadcasts over
+    /// positions: a pos-times smaller array. Rows beyond the batch (copies of it) repeat its prompts.</summary>
+    internal Tensor Mask(int[] shape, IEnumerable<CircuitNode> nodes, PromptBatch batch, DType dtype = DType.F32, bool broadcast = false)
     {
-        var m = new float[ShapeUtil.Numel(shape)];
-        int b = shape[0], t = shape[1];
+        var list = nodes.ToArray();
+        if (broadcast && list.Any(n => n.Position is not null)) throw new ArgumentException("a position-broadcast mask cannot hold a node at one position.");
+        int[] outShape = broadcast ? [shape[0], 1, .. shape[2..]] : shape;
+        var m = new float[ShapeUtil.Numel(outShape)];
+        int b = outShape[0], t = outShape[1];
         int inner = 1; for (int i = 2; i < shape.Length; i++) inner *= shape[i];
         int per = Kind == NodeKind.Head ? shape[3] : 1;
-        foreach (var n in nodes)
+        foreach (var n in list)
         {
             if (n.Hook != Hook) throw new ArgumentException($"node {n.Id} lives at '{n.Hook}', not at '{Hook}'.");
             for (int r = 0; r < b; r++)
@@ -41,7 +46,7 @@ public sealed record NodeGroup(string Hook, NodeKind Kind, int Layer, int Count,
                 int p0 = 0, p1 = t;
                 if (n.Position is { } pos)
                 {
-                    if (batch.Resolve(r, pos) is not { } p) continue;
+                    if (batch.Resolve(r % batch.Count, pos) is not { } p) continue;
                     p0 = p; p1 = p + 1;
                 }
                 for (int p = p0; p < p1; p++)
@@ -53,7 +58,7 @@ public sealed record NodeGroup(string Hook, NodeKind Kind, int Layer, int Count,
                 }
             }
         }
-        var mask = Tensor.FromArray(m, shape);
+        var mask = Tensor.FromArray(m, outShape);
         if (dtype == DType.F32) return mask;
         using (mask) return mask.To(dtype);
     }

@@ -59,6 +59,22 @@ public class NodeUniverseTests
     }
 
     [Fact]
+    public void Mask_Broadcast_EqualsTheFullMaskAtEveryPosition()
+    {
+        var u = NodeUniverse.Neurons(Config(1));
+        var set = Pairs(3, 4, MetricSpec.LogitDiff);
+        using var batch = new PromptBatch(set.Pairs, 0, 0);
+        var nodes = new[] { u.Parse("L0.N3"), u.Parse("L0.N7") };
+        using var full = u.Groups[0].Mask([3, 4, M], nodes, batch);
+        using var small = u.Groups[0].Mask([3, 4, M], nodes, batch, broadcast: true);
+        Assert.Equal(new[] { 3, 1, M }, small.Shape);
+        using var expanded = small.Expand(3, 4, M).Contiguous();
+        Assert.Equal(full.ToArray(), expanded.ToArray());
+        Assert.Equal(3 * 4 * 2, full.ToArray().Count(x => x == 1f));
+        Assert.Throws<ArgumentException>(() => u.Groups[0].Mask([3, 4, M], [u.Parse("L0.N3@1")], batch, broadcast: true));
+    }
+
+    [Fact]
     public void Features_TwoSaesAtOneHook_AreRefused()
     {
         using var a = Sae(4, "blocks.0.hook_resid_post", seed: 1);
