@@ -50,23 +50,27 @@ public static class CircuitPicture
 
     public static string Svg(Circuit c, IReadOnlyDictionary<string, double>? scores = null, string? title = null)
     {
-        const int boxW = 150, boxH = 38, gapX = 24, gapY = 70, margin = 30, top = 50;
+        const int boxW = 150, boxH = 38, gapX = 24, gapY = 70, margin = 30, top = 50, labelW = 60;
         var layers = c.Nodes.GroupBy(n => n.Layer).OrderBy(g => g.Key).Select(g => g.OrderBy(n => n.Kind).ThenBy(n => n.Index).ToArray()).ToArray();
         int widest = layers.Length == 0 ? 1 : layers.Max(l => l.Length);
-        int width = Math.Max(360, margin * 2 + widest * boxW + (widest - 1) * gapX);
+        int width = Math.Max(Math.Max(360, 2 * margin + (int)(8.5 * (title?.Length ?? 0))), margin * 2 + labelW + widest * boxW + (widest - 1) * gapX);
         int height = top + margin + Math.Max(1, layers.Length) * (boxH + gapY);
         var at = new Dictionary<string, (double x, double y)>();
+        var rowLabels = new List<(string text, double y)>();
         for (int li = 0; li < layers.Length; li++)
         {
             var row = layers[li];
-            double rowW = row.Length * boxW + (row.Length - 1) * gapX, x0 = (width - rowW) / 2;
+            double rowW = row.Length * boxW + (row.Length - 1) * gapX, x0 = labelW + (width - labelW - rowW) / 2;
             double y = height - margin - boxH - li * (boxH + gapY);
             for (int i = 0; i < row.Length; i++) at[row[i].Id] = (x0 + i * (boxW + gapX), y);
+            rowLabels.Add(($"layer {row[0].Layer}", y + boxH / 2.0 + 4));
         }
         var sb = new StringBuilder();
         sb.AppendLine($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"Helvetica, Arial, sans-serif\">");
         sb.AppendLine($"  <rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>");
         if (title is not null) sb.AppendLine($"  <text x=\"{margin}\" y=\"28\" font-size=\"15\" font-weight=\"bold\">{Xml(title)}</text>");
+        foreach (var (text, y) in rowLabels)
+            sb.AppendLine($"  <text x=\"{margin}\" y=\"{N(y)}\" font-size=\"11\" fill=\"#6b7280\">{Xml(text)}</text>");
         double max = MaxAbs(c);
         foreach (var e in c.Edges)
         {

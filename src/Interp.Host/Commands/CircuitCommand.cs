@@ -16,9 +16,9 @@ public static class CircuitCommand
 
     public sealed record Args(string Model, string? Tokenizer, string? Task, string[] Saes, string Nodes, string Method, int Steps, int Prompts,
         ulong Seed, double Target, string Ablation, int Top, int Check, int Batch, string? Graph, int EdgesTop, string? Claim, string? Store,
-        bool Json, bool GroundTruth);
+        bool Json, bool GroundTruth, string? Circuit = null, int MaxNodes = 64);
 
-    /// <summary>What `--json` prints.</summary>
+    /// <summary>What `--json` prints (with --circuit, the proposal holds the given circuit's test and an empty trace).</summary>
     public sealed record Report(Proposal Proposal, Circuit Graph, string? Picture, Hypothesis? Hypothesis);
 
     public static Command Create()
@@ -43,12 +43,14 @@ public static class CircuitCommand
         var store = new Option<string?>("--store") { Description = "SQLite file to save the hypothesis record in (created if missing)." };
         var json = new Option<bool>("--json") { Description = "Print JSON (proposal with attribution and ablation results, graph, hypothesis)." };
         var gt = new Option<bool>("--ground-truth") { Description = "Run the toy-world ground truth (IOI and induction over all heads) instead of one task." };
+        var maxNodes = new Option<int>("--max-nodes") { Description = "Largest circuit the proposer tries.", DefaultValueFactory = _ => 64 };
+        var circuit = new Option<string?>("--circuit") { Description = "Test this circuit instead of proposing one: comma-separated node ids (L1.H3, L0.N12, HOOK/F17, HOOK/ERR; @POS for one position)." };
         var cmd = new Command("circuit", "Attribute a behaviour to heads, neurons or SAE features, find and test a circuit, draw it.")
-            { model, tok, task, sae, nodes, method, steps, prompts, seed, target, ablation, top, check, batch, graph, edges, claim, store, json, gt };
+            { model, tok, task, sae, nodes, method, steps, prompts, seed, target, ablation, top, check, batch, graph, edges, claim, store, json, gt, circuit, maxNodes };
         cmd.SetAction(r => CliErrors.Guard(() => Execute(new Args(r.GetValue(model)!, r.GetValue(tok), r.GetValue(task), r.GetValue(sae) ?? [],
             r.GetValue(nodes)!, r.GetValue(method)!, r.GetValue(steps), r.GetValue(prompts), r.GetValue(seed), r.GetValue(target), r.GetValue(ablation)!,
             r.GetValue(top), r.GetValue(check), r.GetValue(batch), r.GetValue(graph), r.GetValue(edges), r.GetValue(claim), r.GetValue(store),
-            r.GetValue(json), r.GetValue(gt)), Environment.GetCommandLineArgs())));
+            r.GetValue(json), r.GetValue(gt), r.GetValue(circuit), r.GetValue(maxNodes)), Environment.GetCommandLineArgs())));
         return cmd;
     }
 
@@ -58,6 +60,7 @@ public static class CircuitCommand
         if (a.Top is < 1 or > 10_000) throw new CliException($"--top must be in 1..10000 (got {a.Top}).");
         if (a.Steps is < 1 or > 1000) throw new CliException($"--steps must be in 1..1000 (got {a.Steps}).");
         if (a.Check < -1) throw new CliException($"--check must be -1 (all), 0 or a count (got {a.Check}).");
+        if (a.MaxNodes is < 1 or > 100_000) throw new CliException($"--max-nodes must be in 1..100000 (got {a.MaxNodes}).");
         if (a.Batch is < 1 or > 4096) throw new CliException($"--batch must be in 1..4096 (got {a.Batch}).");
         if (a.Graph is not null and not "none" && Path.GetExtension(a.Graph).ToLowerInvariant() is not (".svg" or ".dot" or ".gv"))
             throw new CliException($"--graph '{a.Graph}': use a .svg, .dot or .gv file name (or 'none').");
@@ -88,7 +91,14 @@ public static class CircuitCommand
         {
             var lab = new CircuitLab(m, saes, new CircuitOptions { BatchSize = a.Batch, Ablation = ablation, PadId = tok.PadId ?? 0 });
             var attribution = lab.Attribute(set, nodes, method, a.Steps, checkTop: a.Check);
-            var proposal = lab.ProposeCircuit(set, nodes, new ProposerOptions { TargetFaithfulness = a.Target, Rank = method, IgSteps = a.Steps }, attribution);
+            Proposal proposal;
+            if (a.Circuit is null) proposal = lab.ProposeCircuit(set, nodes, new ProposerOptions { TargetFaithfulness = a.Target, Rank = method, IgSteps = a.Steps, MaxNodes = a.MaxNodes }, attribution);
+            else
+            {
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                var given = lab.TestCircuit(set, nodes, a.Circuit.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                proposal = new Proposal(attribution, given, given.Faithfulness >= a.Target, a.Target, Array.Empty<ProposalStep>(), 3, sw.Elapsed.TotalSeconds);
+            }
             var graph = nodes == NodeSet.Features && saes.Select(s => s.Cfg.HookName).Distinct().Count() >= 2
                 ? lab.FeatureEdges(set, a.EdgesTop)
                 : lab.AttributeEdges(set, nodes, proposal.Test.Circuit);
@@ -99,12 +109,12 @@ public static class CircuitCommand
             Hypothesis? hyp = null;
             if (a.Store is not null || a.Claim is not null)
             {
-                hyp = lab.FromProposal(proposal, set, a.Claim, null, new HypothesisContext(a.Model, a.Saes, "greedy", "interp circuit",
+                hyp = lab.FromProposal(proposal, set, a.Claim, null, new HypothesisContext(a.Model, a.Saes, a.Circuit is null ? "greedy" : "user", "interp circuit",
                     commandLine is null ? null : string.Join(' ', commandLine.Skip(1)), IsToyTask(a.Task) ? $"toy world {set.Name}, seed {a.Seed}, {a.Prompts} pairs" : a.Task));
                 store?.Save(hyp);
             }
             if (a.Json) { Console.WriteLine(CircuitJson.Serialize(new Report(proposal, graph, picture, hyp))); return 0; }
-            Render(m, set, proposal, graph, a.Top, picture, hyp, a.Store);
+            Render(m, set, proposal, graph, a.Top, picture, hyp, a.Store, given: a.Circuit is not null);
             return 0;
         }
         finally { foreach (var s in saes) s.Dispose(); }
@@ -116,12 +126,12 @@ public static class CircuitCommand
     private static string S(double? v) => v is { } x ? x.ToString("+0.000;-0.000", CultureInfo.InvariantCulture) : "";
     private static string Ci(Interval? i) => i is null ? "" : $" [{i.Low:F3}, {i.High:F3}]";
 
-    private static void Render(HookedTransformer m, PromptSet set, Proposal p, Circuit graph, int top, string? picture, Hypothesis? hyp, string? store)
+    private static void Render(HookedTransformer m, PromptSet set, Proposal p, Circuit graph, int top, string? picture, Hypothesis? hyp, string? store, bool given)
     {
         var at = p.Attribution; var t = p.Test;
         Console.WriteLine($"{Path.GetFileName(m.Source.TrimEnd('/'))} · {set.Name} · {set.Pairs.Count} pairs · metric {at.Metric.Name} ({at.Metric.Unit}): clean {at.Metric.Clean:F3}, corrupted {at.Metric.Corrupted:F3}");
         Console.WriteLine($"  e.g. clean \"{at.Example.Clean}\" → {at.Example.Answer} (vs {at.Example.Wrong}); corrupted \"{at.Example.Corrupted}\"");
-        Console.WriteLine($"attribution: {at.Method}{(at.Steps is { } st ? $" ({st} steps)" : "")} over {at.NodesScored} {at.Nodes} nodes in {at.Seconds:F2} s ({at.ForwardPasses} forward, {at.BackwardPasses} backward passes)"
+        Console.WriteLine($"attribution: {at.Method}{(at.Steps is { } st ? $" ({st} steps)" : "")} over {at.NodesScored} nodes ({at.Nodes}) in {at.Seconds:F2} s ({at.ForwardPasses} forward, {at.BackwardPasses} backward passes)"
             + (at.NodesChecked > 0 && at.Method != "exact" ? $"; exact patching of the top {at.NodesChecked} in {at.ExactSeconds:F2} s, Spearman ρ = {F(at.SpearmanVsExact)}" : ""));
         Console.WriteLine($"  effect = m(clean) − m(clean with the node set to its corrupted value), in {at.Metric.Unit}");
         Console.WriteLine();
@@ -131,7 +141,10 @@ public static class CircuitCommand
             Console.WriteLine($"  {i + 1,4}  {s.Id + (members.Contains(s.Id) ? " *" : ""),-34} {S(s.Attribution),12} {S(s.PatchEffect),13}");
         Console.WriteLine($"  (* in the circuit; {at.NodesScored - Math.Min(top, at.Scores.Count)} more nodes not shown)");
         Console.WriteLine();
-        Console.WriteLine($"circuit ({(p.TargetReached ? "greedy, pruned to" : "target NOT reached; best found for")} faithfulness ≥ {p.Target:F2}, {p.AblationRuns} ablation runs, {p.Seconds:F1} s): {t.Circuit}");
+        var ids = t.Circuit.ToString().Split(", ");
+        string list = ids.Length <= 24 ? string.Join(", ", ids) : string.Join(", ", ids.Take(24)) + $", … (+{ids.Length - 24} more; --json lists all)";
+        Console.WriteLine(given ? $"circuit (given, tested with {p.AblationRuns} ablation runs in {p.Seconds:F1} s): {list}"
+            : $"circuit ({(p.TargetReached ? "greedy, pruned to" : $"target NOT reached within {p.Trace.Where(s => s.Action == "grow").Max(s => s.Size)} nodes; best found for")} faithfulness ≥ {p.Target:F2}, {p.AblationRuns} ablation runs, {p.Seconds:F1} s): {list}");
         Console.WriteLine($"  {t.Size} of {t.UniverseSize} nodes ({100 * t.FractionOfNodes:F1} %); ablated nodes become {t.Ablation}");
         Console.WriteLine($"  m(M) {t.FullModel:F3}   m(∅) {t.Empty:F3}   m(C) {t.CircuitOnly:F3}   m(M∖C) {t.CircuitRemoved:F3}   ({t.Unit})");
         Console.WriteLine($"  faithfulness (m(C) − m(∅)) / (m(M) − m(∅))     = {F(t.Faithfulness)}{Ci(t.FaithfulnessCi95)}");
