@@ -65,7 +65,24 @@ public sealed class CircuitCommandTests : IDisposable
         Assert.Equal("interp circuit", h.Provenance.Tool);
     }
 
+    [Fact]
+    public void Circuit_GivenCircuit_IsTestedAsStatedAndRecordedAsTheUsers()
+    {
+        var (code, stdout, stderr) = Interp("circuit", "--model", Model, "--task", "induction", "--prompts", "8", "--ablation", "corrupted",
+            "--circuit", "L2.H3, L3.H2", "--claim", "previous-token head L2.H3 feeds induction head L3.H2", "--graph", "none", "--json");
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var test = doc.RootElement.GetProperty("proposal").GetProperty("test");
+        Assert.Equal(new[] { "L2.H3", "L3.H2" }, test.GetProperty("circuit").GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("id").GetString()).ToArray());
+        Assert.Empty(doc.RootElement.GetProperty("proposal").GetProperty("trace").EnumerateArray());
+        var hyp = doc.RootElement.GetProperty("hypothesis");
+        Assert.Equal("user", hyp.GetProperty("provenance").GetProperty("proposer").GetString());
+        Assert.Contains(hyp.GetProperty("verdict").GetProperty("verdict").GetString(), new[] { "supported", "refuted", "inconclusive" });
+        Assert.Equal(test.GetProperty("faithfulness").GetDouble(), hyp.GetProperty("verdict").GetProperty("faithfulness").GetDouble(), 12);
+    }
+
     [Theory]
+    [InlineData("--circuit", "L9.H0")]
     [InlineData("--nodes", "cells")]
     [InlineData("--method", "magic")]
     [InlineData("--nodes", "features")]          // no --sae
