@@ -90,13 +90,16 @@ public static class CircuitCommand
         try
         {
             var lab = new CircuitLab(m, saes, new CircuitOptions { BatchSize = a.Batch, Ablation = ablation, PadId = tok.PadId ?? 0 });
+            var givenIds = a.Circuit?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+            if (a.Circuit is not null && givenIds.Length == 0) throw new CliException("--circuit is empty; give node ids such as L2.H3,L3.H2.");
+            foreach (var id in givenIds) lab.Universe(nodes).Parse(id);                    // bad ids fail before the work
             var attribution = lab.Attribute(set, nodes, method, a.Steps, checkTop: a.Check);
             Proposal proposal;
             if (a.Circuit is null) proposal = lab.ProposeCircuit(set, nodes, new ProposerOptions { TargetFaithfulness = a.Target, Rank = method, IgSteps = a.Steps, MaxNodes = a.MaxNodes }, attribution);
             else
             {
                 var sw = System.Diagnostics.Stopwatch.StartNew();
-                var given = lab.TestCircuit(set, nodes, a.Circuit.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                var given = lab.TestCircuit(set, nodes, givenIds);
                 proposal = new Proposal(attribution, given, given.Faithfulness >= a.Target, a.Target, Array.Empty<ProposalStep>(), 3, sw.Elapsed.TotalSeconds);
             }
             var graph = nodes == NodeSet.Features && saes.Select(s => s.Cfg.HookName).Distinct().Count() >= 2
