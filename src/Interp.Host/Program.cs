@@ -21,6 +21,7 @@ foreach (var c in new[]
     TokenizerCommand.Create(),
     CorpusCommand.Create(),
     LlmCommand.Create(),
+    CircuitCommand.Create(),
 })
     root.Subcommands.Add(c);
 

@@ -24,5 +24,6 @@ public static class BenchCases
         _ => new IndexSearchCase(Interp.Index.VectorKind.Decoder, filtered: true),
         _ => new MiniLmEmbedCase(),
         quick => new CacheFinalizeCase(inQuickRun: true).Configure(quick),
+        quick => new CircuitCase("atp", inQuickRun: true).Configure(quick), quick => new CircuitCase("exact", inQuickRun: false).Configure(quick), quick => new CircuitCase("sae", inQuickRun: true).Configure(quick),
     };
 }
