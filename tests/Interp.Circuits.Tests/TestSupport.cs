@@ -10,7 +10,7 @@ public static class TestSupport
 {
     public const int D = 8, H = 2, Dh = 4, M = 16, V = 11, Ctx = 12;
 
-    public static ModelConfig Config(int layers) => new()
+    public static ModelConfig TinyConfig(int layers) => new()
     {
         ModelType = "gpt2", NLayers = layers, DModel = D, NHeads = H, NKvHeads = H, DHead = Dh, DMlp = M, DVocab = V, NCtx = Ctx,
         Eps = 1e-5, Norm = NormKind.LayerNorm, Positions = PositionKind.Learned, Act = ActivationKind.GeluNew,
@@ -21,7 +21,7 @@ public static class TestSupport
     /// call, because test classes run in parallel and splices on a shared model would leak into other tests.</summary>
     public static HookedTransformer Gpt2(int layers = 2, DType dtype = DType.F64, ulong seed = 3)
     {
-        var cfg = Config(layers);
+        var cfg = TinyConfig(layers);
         var rng = new Rng(seed);
         var w = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (name, shape) in Interp.Models.Gpt2.ExpectedWeights(cfg))

@@ -8,7 +8,7 @@ public class HypothesisTests
 {
     private static CircuitTest Test(double full, double empty, double only, double removed, int size = 2)
     {
-        var nodes = NodeUniverse.Heads(Config(2)).Nodes.Take(size).ToArray();
+        var nodes = NodeUniverse.Heads(TinyConfig(2)).Nodes.Take(size).ToArray();
         return new CircuitTest(Circuit.Of("heads", nodes), size, 4, "logit_diff", "logits", 10, full, empty, only, removed,
             CircuitTest.FaithfulnessOf(full, empty, only), CircuitTest.CompletenessOf(full, empty, removed), new Interval(0.7, 0.9), null,
             new AblationAccuracy(1, 0.5, 0.9, 0.5), "mean", null);

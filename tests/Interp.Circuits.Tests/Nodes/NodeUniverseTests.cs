@@ -11,7 +11,7 @@ public class NodeUniverseTests
     [Fact]
     public void Parse_EveryNodeId_RoundTrips()
     {
-        var cfg = Config(2);
+        var cfg = TinyConfig(2);
         using var sae = Sae(5, "blocks.1.hook_resid_post");
         foreach (var u in new[] { NodeUniverse.Heads(cfg), NodeUniverse.Neurons(cfg), NodeUniverse.Features(cfg, new[] { sae }) })
             foreach (var n in u.Nodes)
@@ -33,7 +33,7 @@ public class NodeUniverseTests
     [InlineData("L0.H0@x")]
     public void Parse_BadId_SaysWhatIdsLookLike(string id)
     {
-        var e = Assert.Throws<ArgumentException>(() => NodeUniverse.Heads(Config(2)).Parse(id));
+        var e = Assert.Throws<ArgumentException>(() => NodeUniverse.Heads(TinyConfig(2)).Parse(id));
         Assert.Contains(id.Split('@')[0], e.Message);
         Assert.Contains(id.Contains('@') ? "position" : "L0.H0", e.Message);
     }
@@ -41,7 +41,7 @@ public class NodeUniverseTests
     [Fact]
     public void Mask_HeadAtLastPosition_PicksEachPromptsOwnLastToken()
     {
-        var cfg = Config(1);
+        var cfg = TinyConfig(1);
         var u = NodeUniverse.Heads(cfg);
         var set = Pairs(2, 5, MetricSpec.LogitDiff, ragged: true);       // lengths 5 and 4
         using var batch = new PromptBatch(set.Pairs, 0, 0);
@@ -61,7 +61,7 @@ public class NodeUniverseTests
     [Fact]
     public void Mask_Broadcast_EqualsTheFullMaskAtEveryPosition()
     {
-        var u = NodeUniverse.Neurons(Config(1));
+        var u = NodeUniverse.Neurons(TinyConfig(1));
         var set = Pairs(3, 4, MetricSpec.LogitDiff);
         using var batch = new PromptBatch(set.Pairs, 0, 0);
         var nodes = new[] { u.Parse("L0.N3"), u.Parse("L0.N7") };
@@ -79,6 +79,6 @@ public class NodeUniverseTests
     {
         using var a = Sae(4, "blocks.0.hook_resid_post", seed: 1);
         using var b = Sae(4, "blocks.0.hook_resid_post", seed: 2);
-        Assert.Contains("one SAE per hook", Assert.Throws<ArgumentException>(() => NodeUniverse.Features(Config(1), new[] { a, b })).Message);
+        Assert.Contains("one SAE per hook", Assert.Throws<ArgumentException>(() => NodeUniverse.Features(TinyConfig(1), new[] { a, b })).Message);
     }
 }

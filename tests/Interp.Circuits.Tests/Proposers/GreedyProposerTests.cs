@@ -6,7 +6,7 @@ namespace Interp.Circuits.Tests.Proposers;
 
 public class GreedyProposerTests
 {
-    private static readonly CircuitNode[] Ranked = NodeUniverse.Heads(Config(4)).Nodes.ToArray();   // 8 heads
+    private static readonly CircuitNode[] Ranked = NodeUniverse.Heads(TinyConfig(4)).Nodes.ToArray();   // 8 heads
 
     /// <summary>Faithfulness = the sum of the members' weights.</summary>
     private static Func<IReadOnlyCollection<CircuitNode>, double?> Additive(Dictionary<string, double> w) =>
@@ -28,7 +28,7 @@ public class GreedyProposerTests
     [Fact]
     public void Search_LargeUniverse_DoublesThenBisects()
     {
-        var nodes = NodeUniverse.Neurons(Config(2)).Nodes.ToArray();           // 32 neurons
+        var nodes = NodeUniverse.Neurons(TinyConfig(2)).Nodes.ToArray();           // 32 neurons
         var w = nodes.Select((n, i) => (n.Id, i < 9 ? 0.1 : 0.0)).ToDictionary(x => x.Id, x => x.Item2);   // the first 9 give 0.9
         var (c, reached, trace) = GreedyProposer.Search(nodes, "neurons", Additive(w), new ProposerOptions { LinearUpTo = 8, TargetFaithfulness = 0.75 });
         Assert.True(reached);

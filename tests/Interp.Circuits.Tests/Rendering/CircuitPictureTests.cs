@@ -9,7 +9,7 @@ public class CircuitPictureTests
 {
     private static Circuit Sample()
     {
-        var n = NodeUniverse.Heads(Config(3)).Nodes.ToArray();
+        var n = NodeUniverse.Heads(TinyConfig(3)).Nodes.ToArray();
         return Circuit.Of("heads", new[] { n[0], n[3], n[5] }).WithEdges(new[]
         {
             new CircuitEdge(n[0].Id, n[3].Id, 0.5), new CircuitEdge(n[3].Id, n[5].Id, -0.2), new CircuitEdge(n[0].Id, n[5].Id, 0.05),
