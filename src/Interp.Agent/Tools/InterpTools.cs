@@ -3,6 +3,7 @@
 // ASP.NET Core's MapMcp in `interp serve`), and the plugin layout. Read-only unless the session enables writes: the
 // notes plugin (save_label, save_note) is registered only then.
 using Interp.Errors;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.SemanticKernel;
 using ModelContextProtocol;
@@ -43,7 +44,7 @@ public static class InterpTools
     public static IReadOnlyList<McpServerTool> McpTools(ModelSession session)
     {
         var kernel = CreateKernel(session, ToolErrorMode.Mcp);
-        return kernel.Plugins.SelectMany(pl => pl.Select(fn => McpServerTool.Create(fn.WithKernel(kernel), new McpServerToolCreateOptions
+        return kernel.Plugins.SelectMany(pl => pl.Select(fn => McpServerTool.Create(new McpFunction(fn.WithKernel(kernel), fn.Name), new McpServerToolCreateOptions
         {
             Name = fn.Name, Description = fn.Description, ReadOnly = pl.Name != NotesPlugin, Destructive = false, Idempotent = pl.Name != NotesPlugin,
             OpenWorld = false,
@@ -54,11 +55,42 @@ public static class InterpTools
     /// `.WithHttpTransport().WithInterpTools(s)` then `app.MapMcp()`.</summary>
     public static IMcpServerBuilder WithInterpTools(this IMcpServerBuilder builder, ModelSession session) => builder.WithTools(McpTools(session));
 
+    /// <summary>The MCP face of a kernel function: its result text as the tool's text (not re-encoded as a JSON string),
+    /// and every failure as an McpException carrying the one-line description (the SDK hides other exceptions' messages).</summary>
+    private sealed class McpFunction(AIFunction inner, string name) : DelegatingAIFunction(inner)
+    {
+        private readonly System.Text.Json.JsonElement _schema = CleanSchema(inner.JsonSchema);
+
+        /// <summary>SK 1.82 writes the function description into the parameters schema under a non-standard "condition"
+        /// key (agent-apis.md §1); strict JSON-Schema clients may reject it, and the description is on the tool already.</summary>
+        public override System.Text.Json.JsonElement JsonSchema => _schema;
+
+        private static System.Text.Json.JsonElement CleanSchema(System.Text.Json.JsonElement schema)
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(schema.GetRawText())!.AsObject();
+            node.Remove("condition");
+            return System.Text.Json.JsonSerializer.SerializeToElement(node);
+        }
+
+        protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
+        {
+            object? r;
+            try { r = await base.InvokeCoreAsync(arguments, cancellationToken).ConfigureAwait(false); }
+            catch (Exception e) when (e is not McpException and not OperationCanceledException) { throw new McpException(Describe(name, e), e); }
+            return r switch
+            {
+                FunctionResult fr => fr.GetValue<object>() is string s ? s : fr.GetValue<object>(),
+                System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.String } je => je.GetString(),
+                _ => r,
+            };
+        }
+    }
+
     /// <summary>Turns a tool's expected failures (bad arguments, missing files) into what the caller can act on; internal
     /// failures keep their type name so they can be reported.</summary>
     private sealed class ToolErrorFilter(ToolErrorMode mode) : IFunctionInvocationFilter
     {
-        public async Task OnFunctionInvocationAsync(FunctionInvocationContext context, Func<FunctionInvocationContext, Task> next)
+        public async Task OnFunctionInvocationAsync(Microsoft.SemanticKernel.FunctionInvocationContext context, Func<Microsoft.SemanticKernel.FunctionInvocationContext, Task> next)
         {
             try { await next(context).ConfigureAwait(false); }
             catch (Exception e) when (e is not McpException and not OperationCanceledException)
