@@ -9,6 +9,8 @@ internal sealed class Node
     private Func<Tensor, Tensor?[]>? _backward;
     private Tensor[] _saved;
     public bool Freed { get; private set; }
+    /// <summary>The TensorScope that frees this node if no kept tensor's graph needs it (null: backward or the GC does).</summary>
+    internal TensorScope? Scope;
 
     public Node(string op, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, Tensor[] saved)
     {

@@ -8,8 +8,15 @@ public sealed partial class Tensor
     internal Node? GradFn;
     private bool _retainGrad;
 
-    /// <summary>Accumulated gradient (leaves, and intermediates that called RetainGrad()).</summary>
-    public Tensor? Grad { get; set; }
+    private Tensor? _grad;
+
+    /// <summary>Accumulated gradient (leaves, and intermediates that called RetainGrad()). This tensor owns it: a tensor
+    /// assigned here leaves its TensorScope, and is disposed with this tensor (or by whoever replaces it).</summary>
+    public Tensor? Grad
+    {
+        get => _grad;
+        set => _grad = value is null ? null : TensorScope.Escape(value);
+    }
 
     public bool RequiresGrad
     {
@@ -46,6 +53,7 @@ public sealed partial class Tensor
         if (!NeedsGrad(inputs)) return output;
         output._requiresGrad = true;
         output.GradFn = new Node(op, inputs, backward, saved);
+        TensorScope.Track(output.GradFn, output);
         return output;
     }
 
