@@ -23,7 +23,7 @@ public static class TrainCommand
     public static int Execute(string configPath, string outDir, string? resume, string? checkpointDir, int keep, TextWriter log)
     {
         var cfg = TrainConfig.Load(configPath);
-        var trainer = Trainer.Prepare(cfg, new TrainOptions { OutDir = outDir, ResumeFrom = resume, CheckpointDir = checkpointDir, KeepCheckpoints = keep, Log = log });
+        using var trainer = Trainer.Prepare(cfg, new TrainOptions { OutDir = outDir, ResumeFrom = resume, CheckpointDir = checkpointDir, KeepCheckpoints = keep, Log = log });
         var r = trainer.Run();
         Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
         {
@@ -37,6 +37,6 @@ public static class TrainCommand
     {
         try { return body(); }
         catch (TrainConfigException e) { throw new CliException(e.Message); }
-        catch (InvalidOperationException e) when (e.Message.StartsWith("the training loss became", StringComparison.Ordinal)) { throw new CliException(e.Message); }
+        catch (TrainingDivergedException e) { throw new CliException(e.Message); }
     });
 }

@@ -1,5 +1,6 @@
 // Ready-made hooks: zero / mean / resample ablation, head and neuron ablation, activation patching
 // from a cached run, and steering. Each returns a HookFn; edits are built from ops so gradients flow.
+// They run inside the model's TensorScope (see HookRun.cs), so their temporaries need no disposing.
 using Interp.Tensors;
 
 namespace Interp.Models;
@@ -7,20 +8,15 @@ namespace Interp.Models;
 public static class Interventions
 {
     /// <summary>Replaces the selected slice with zeros.</summary>
-    public static HookFn ZeroAblate(Selection? where = null) => (x, _) =>
-    {
-        using var zeros = Tensor.Zeros(x.DType, x.Shape);
-        return Blend(x, zeros, where ?? Selection.All);
-    };
+    public static HookFn ZeroAblate(Selection? where = null) => (x, _) => Blend(x, Tensor.Zeros(x.DType, x.Shape), where ?? Selection.All);
 
     /// <summary>Replaces the selected slice with a mean activation broadcastable to the hook's shape
     /// (e.g. [d] or [pos, d] averaged over a reference dataset). Without one, the mean over batch and positions of this run.</summary>
     public static HookFn MeanAblate(Tensor? mean = null, Selection? where = null) => (x, name) =>
     {
         if (mean is not null) CheckBroadcastable(mean, x, name);
-        using var m = mean is not null ? mean.Detach() : BatchPosMean(x);
-        using var full = TensorOps.Expand(m, x.Shape);
-        return Blend(x, full, where ?? Selection.All);
+        var m = mean is not null ? mean.Detach() : TensorOps.Mean(x.Detach(), new[] { 0, 1 }, keepDim: false);   // [...] over batch and positions
+        return Blend(x, TensorOps.Expand(m, x.Shape), where ?? Selection.All);
     };
 
     /// <summary>Replaces the selected slice with the same hook's activation from another input (same shape).</summary>
@@ -54,19 +50,13 @@ public static class Interventions
     {
         if (vector.Rank != 1 || vector.Shape[0] != x.Shape[^1])
             throw new ArgumentException($"steering vector must have shape [{x.Shape[^1]}] for '{name}', got [{ShapeUtil.Str(vector.Shape)}].");
-        using var scaled = vector * coefficient;
+        var scaled = vector * coefficient;
         if (positions is null) return x + scaled;                      // every position: a broadcast add, no mask
-        using var mask = new Selection(positions).Mask(x);
-        using var add = mask * scaled;
-        return x + add;
+        return x + new Selection(positions).Mask(x) * scaled;
     };
 
     /// <summary>The selected slice becomes the replacement exactly; the rest is x untouched (gradients flow to both).</summary>
-    private static Tensor Blend(Tensor x, Tensor replacement, Selection where)
-    {
-        using var mask = where.Mask(x);
-        return TensorOps.Where(mask, replacement, x);
-    }
+    private static Tensor Blend(Tensor x, Tensor replacement, Selection where) => TensorOps.Where(where.Mask(x), replacement, x);
 
     private static void CheckBroadcastable(Tensor mean, Tensor x, string name)
     {
@@ -75,11 +65,5 @@ public static class Interventions
         if (!ok)
             throw new ArgumentException($"mean for '{name}' is {mean.DType} [{ShapeUtil.Str(mean.Shape)}] but must broadcast to the activation, {x.DType} [{ShapeUtil.Str(x.Shape)}]; " +
                 $"give e.g. [{x.Shape[^1]}] (one vector) or [{ShapeUtil.Str(x.Shape.AsSpan(1))}] (per position) in {x.DType}.");
-    }
-
-    private static Tensor BatchPosMean(Tensor x)
-    {
-        using var d = x.Detach();
-        return TensorOps.Mean(d, new[] { 0, 1 }, keepDim: false);
     }
 }
