@@ -77,7 +77,7 @@ public sealed class HookRun
                 if (!x.RequiresGrad) x = x.Detach().RequireGrad();
                 else x.RetainGrad();
             }
-            if (_cache!.Remove(name, out var old)) old.Dispose();      // a pass reaches each hook once; this is defensive
+            if (_cache!.ContainsKey(name)) throw new InvalidOperationException($"hook '{name}' was reached twice in one forward pass.");
             _cache[name] = TensorScope.Escape(x.Detach());            // the cache owns its entries
             if (_grad) _gradSources![name] = x;                       // its Grad, filled by backward, is the cache's too
         }

@@ -11,11 +11,17 @@ public sealed partial class Tensor
     private Tensor? _grad;
 
     /// <summary>Accumulated gradient (leaves, and intermediates that called RetainGrad()). This tensor owns it: a tensor
-    /// assigned here leaves its TensorScope, and is disposed with this tensor (or by whoever replaces it).</summary>
+    /// assigned here leaves its TensorScope; it is disposed when replaced (by another assignment, ZeroGrad) or when
+    /// this tensor is disposed.</summary>
     public Tensor? Grad
     {
         get => _grad;
-        set => _grad = value is null ? null : TensorScope.Escape(value);
+        set
+        {
+            var old = _grad;
+            _grad = value is null ? null : TensorScope.Escape(value);
+            if (old is not null && !ReferenceEquals(old, value)) old.Dispose();
+        }
     }
 
     public bool RequiresGrad
@@ -146,10 +152,10 @@ public sealed partial class Tensor
             // Grad is its own handle (a view of g when g is already laid out contiguously), never g itself.
             var gc = TensorOps.ContiguousNoGrad(g);
             if (Grad is null) Grad = gc;
-            else { var old = Grad; Grad = TensorOps.Add(old, gc); old.Dispose(); gc.Dispose(); }
+            else { Grad = TensorOps.Add(Grad, gc); gc.Dispose(); }   // the setter disposes the previous sum
         }
     }
 
-    /// <summary>Clears Grad (optimizers call this between steps).</summary>
-    public void ZeroGrad() { Grad?.Dispose(); Grad = null; }
+    /// <summary>Clears (and disposes) Grad (optimizers call this between steps).</summary>
+    public void ZeroGrad() => Grad = null;
 }

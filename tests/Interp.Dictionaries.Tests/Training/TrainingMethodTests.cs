@@ -101,7 +101,7 @@ public sealed class TrainingMethodTests
     public void NormalizeActivations_FoldsTheFactorIntoTheSavedWeights()
     {
         var cfg = Planted("topk", 3, steps: 40) with { NormalizeActivations = SaeConfig.NormExpectedAverageOnlyIn };
-        using var t = new SaeTrainer(cfg, new PlantedSource(cfg.DIn), new SaeTrainerOptions { Log = TextWriter.Null });
+        using var t = new SaeTrainer(cfg, new PlantedSource(cfg.DIn), new SaeTrainOptions { Log = TextWriter.Null });
         Assert.NotNull(t.NormScalingFactor);
         t.Train();
         using var sae = t.BuildSae();
