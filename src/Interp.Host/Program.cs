@@ -10,6 +10,7 @@ foreach (var c in new[]
     SaeCommand.Create(),
     CacheCommand.Create(),
     RunCommand.Create(),
+    HooksCommand.Create(),
     InspectCommand.Create(),
     BenchCommand.Create(),
     ToyWorldCommand.Create(),
