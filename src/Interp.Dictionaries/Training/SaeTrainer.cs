@@ -194,7 +194,7 @@ public sealed class SaeTrainer : IDisposable
     }
 
     /// <summary>One optimizer step; returns (loss, mse, sparsity, aux, L0, explained variance) of the batch.</summary>
-    private (double, double, double, double, double, double) TrainStep()
+    internal (double, double, double, double, double, double) TrainStep()
     {
         int rows = Config.TrainBatchSizeTokens, d = Config.DIn;
         _buffer.NextBatch(_batch);
