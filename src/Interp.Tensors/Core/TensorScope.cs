@@ -122,10 +122,13 @@ public sealed class TensorScope : IDisposable
         if (_tensors.Count >= _compactAt) Compact();
     }
 
-    /// <summary>Drops entries for tensors already disposed or moved, so a long-lived scope does not grow without bound.</summary>
+    /// <summary>Drops entries for tensors already disposed or moved, so a long-lived scope does not grow without bound.
+    /// Entries whose autograd node this scope owns stay: a kept one is where Dispose starts looking for nodes to keep.</summary>
     private void Compact()
     {
-        _tensors.RemoveAll(t => !ReferenceEquals(t.Scope, this) || t.IsDisposed);
+        bool Live(Node? n) => n is not null && ReferenceEquals(n.Scope, this) && !n.Freed;
+        _tensors.RemoveAll(t => (!ReferenceEquals(t.Scope, this) || t.IsDisposed) && !Live(t.GradFn));
+        _nodes?.RemoveAll(n => !Live(n));
         _compactAt = Math.Max(1024, 2 * _tensors.Count);
     }
 

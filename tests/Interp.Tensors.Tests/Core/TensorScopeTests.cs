@@ -190,6 +190,22 @@ public class TensorScopeTests
     }
 
     [Fact]
+    public void LongScope_KeptGraphSurvivesCompaction()
+    {
+        var x = Tensor.FromArray(new double[] { 1, 2, 3 }).RequireGrad();
+        Tensor loss;
+        using (var s = TensorScope.Begin())
+        {
+            var h = x * x;
+            loss = s.Keep(TensorOps.Sum(h * 2.0));
+            for (int i = 0; i < 5000; i++) Tensor.Zeros(2).Dispose();   // the scope's list is compacted meanwhile
+        }
+        loss.Backward();
+        Assert.Equal(new double[] { 4, 8, 12 }, x.Grad!.ToArray<double>());
+        loss.Dispose();
+    }
+
+    [Fact]
     public void LongScope_StaysUsable_AfterManyTensors()
     {
         using var s = TensorScope.Begin();
