@@ -11,7 +11,7 @@ public enum SaeStage { Input, ActsPre, ActsPost, Recons }
 
 /// <summary>Sees a stage's value and returns it or a replacement of the same shape, under the one callback ownership
 /// rule (Interp.Models HookRun.cs): the value is borrowed, what is returned is used and never disposed by the SAE, and
-/// what the callback makes belongs to the enclosing TensorScope.</summary>
+/// the callback runs as the caller of Sae.Forward (what it makes belongs to that caller's TensorScope).</summary>
 public delegate Tensor SaeStageFn(SaeStage stage, Tensor value);
 
 public sealed class Sae : IDisposable
@@ -101,9 +101,21 @@ public sealed class Sae : IDisposable
     /// <summary>Decode(Encode(x)): x [.., d_in] -> reconstruction [.., d_in].</summary>
     public Tensor Forward(Tensor x) => Forward(x, null);
 
-    /// <summary>Forward with <paramref name="at"/> called at every stage (splicing routes model hooks through it).</summary>
+    /// <summary>Forward with <paramref name="at"/> called at every stage (splicing routes model hooks through it). The
+    /// callback runs as the caller (HookRun.cs): what it creates belongs to the scope current when Forward was called.</summary>
     public Tensor Forward(Tensor x, SaeStageFn? at)
     {
+        if (at is not null)
+        {
+            var caller = TensorScope.Current;
+            var inner = at;
+            at = (stage, v) =>
+            {
+                Tensor r;
+                using (TensorScope.Enter(caller)) r = inner(stage, v);
+                return ReferenceEquals(r, v) ? v : TensorOps.Contiguous(r);   // our own view: what the callback returned stays its
+            };
+        }
         using var scope = TensorScope.Begin();
         return scope.Keep(DecodeCore(EncodeCore(x, at).acts, at));
     }

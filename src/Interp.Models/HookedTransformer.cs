@@ -54,11 +54,10 @@ public sealed class HookedTransformer : IDisposable
     {
         ValidateHookName(hookName);
         Tensor? captured = null;
-        HookFn stop = (x, _) => { captured = TensorScope.Escape(x.Detach()); throw new StopForward(); };
+        HookFn stop = (x, _) => { captured = x.Detach(); throw new StopForward(); };   // a hook runs as the caller: the view is the caller's
         try { Forward(tokens, null, false, hooks.Append((hookName, stop)).ToArray(), 0, null); }
         catch (StopForward) { }
-        if (captured is null) throw new InvalidOperationException($"the forward pass never reached hook '{hookName}'.");
-        return TensorScope.Current?.Adopt(captured) ?? captured;   // the caller's, like any result
+        return captured ?? throw new InvalidOperationException($"the forward pass never reached hook '{hookName}'.");
     }
 
     private sealed class StopForward : Exception;
@@ -134,8 +133,9 @@ public sealed class HookedTransformer : IDisposable
         }
     }
 
-    /// <summary>The forward pass: runs in its own TensorScope (each block in a nested one), so everything but the
-    /// logits (kept to the caller's scope) and what the caches took is freed when it returns or throws.</summary>
+    /// <summary>The forward pass: runs in its own TensorScope (each block in a nested one), so everything it makes
+    /// but the logits (kept to the caller's scope) and what the caches took is freed when it returns or throws.
+    /// Hooks and splices run in the caller's scope (see HookRun.cs).</summary>
     internal (Tensor logits, HookRun run) Forward(Tensor tokens, Func<string, bool>? cache, bool withGrad, (string name, HookFn fn)[]? hooks, int posOffset, KvCache? kv)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
@@ -150,7 +150,7 @@ public sealed class HookedTransformer : IDisposable
             list.Add(f);
         }
         var splices = _splices.Count == 0 ? null : _splices.ToDictionary(s => s.at, s => s.fn, StringComparer.Ordinal);
-        var run = fns is null && cache is null && splices is null ? HookRun.None : new HookRun(fns, cache, withGrad, splices);
+        var run = fns is null && cache is null && splices is null ? HookRun.None : new HookRun(fns, cache, withGrad, splices, TensorScope.Current);
         using var scope = TensorScope.Begin();
         var logits = Arch.Forward(tokens, run, posOffset, kv);
         return (scope.Keep(logits), run);

@@ -1,7 +1,7 @@
 // Splices an SAE into a HookedTransformer at its hook_name for as long as the handle lives. The model continues with
 // the SAE's reconstruction (plus the error term when asked), and the SAE's hook points (its rows in the model's
 // HookTable while spliced) can be cached, edited (feature ablation, clamping, steering at hook_sae_acts_post) and
-// differentiated like any model hook. The splice runs inside the model's TensorScope for its block.
+// differentiated like any model hook. The splice runs in its own TensorScope and keeps only what it returns.
 using Interp.Models;
 using Interp.Tensors;
 
@@ -91,7 +91,8 @@ public sealed class SaeSplice : IDisposable
     {
         if (act.DType != Sae.DType)
             throw new InvalidOperationException($"the activation at '{Names.HookName}' is {act.DType} but the SAE is {Sae.DType}; load the SAE in {act.DType}.");
-        var x = _layout.Read(act, Names.HookName);                                     // [batch, pos, d_in], a view in the block's scope
+        using var scope = TensorScope.Begin();   // a callback runs in its caller's scope: free our temporaries, keep the result
+        var x = _layout.Read(act, Names.HookName);                                     // [batch, pos, d_in] (act itself or a view)
         if (x.Shape[^1] != Sae.DIn)
             throw new InvalidOperationException($"the activation at '{Names.HookName}' gives rows of {x.Shape[^1]} but the SAE has d_in = {Sae.DIn}.");
         bool inner = _inner.Any(run.Wants);
@@ -102,6 +103,6 @@ public sealed class SaeSplice : IDisposable
             var clean = inner ? Sae.Forward(x) : xhat;                // the reconstruction no hook has touched
             output = xhat + run.At(Names.Error, x - clean);
         }
-        return _layout.Write(act, run.At(Names.Output, output));
+        return scope.Keep(_layout.Write(act, run.At(Names.Output, output)));
     }
 }

@@ -5,12 +5,16 @@ using Interp.Tensors;
 namespace Interp.Models;
 
 // Callback ownership — one rule for every callback the runtime calls (HookFn, SpliceFn, and the SAE's SaeStageFn):
-//   * the tensor a callback is given is borrowed: valid during the call, never disposed by the callback;
-//   * it returns that tensor, null (HookFn: unchanged), or another of the same shape and dtype; the runtime continues
-//     with what it returns and never disposes it;
-//   * everything the callback creates belongs to the TensorScope the runtime opened around the call (one per block
-//     or sublayer) and is freed when that scope ends; to keep a tensor past the call (a cache), take it out with
-//     TensorScope.Escape and dispose it yourself.
+// a callback runs as its caller.
+//   * The tensor it is given is borrowed: valid during the call; never dispose it. To keep it, take a view
+//     (x.Detach()) or copy: that is the callback's own tensor, like anything else it creates.
+//   * What it creates belongs to the TensorScope that was current when its caller started the pass (model.Run...,
+//     sae.Forward), exactly as if the caller had created it: freed when the caller's scope ends, or, when the caller
+//     has no scope, the caller's to dispose (as without scopes). So values captured in a hook — with their autograd
+//     graph — stay usable after the pass.
+//   * It returns that tensor, null (HookFn: unchanged), or another of the same shape and dtype; the runtime continues
+//     with its own view of it and never disposes what the callback returned.
+// Library callbacks (Interventions, FeatureEdits, SaeSplice) open their own scope and keep only what they return.
 
 /// <summary>Reads an activation and may return a replacement of the same shape and dtype (or null to keep it).
 /// Ownership as every callback (see the top of HookRun.cs): the argument is borrowed; what is returned is used, never
@@ -31,12 +35,16 @@ public sealed class HookRun
     private readonly Dictionary<string, Tensor>? _cache;
     private readonly Dictionary<string, Tensor>? _gradSources;
     private readonly IReadOnlyDictionary<string, SpliceFn>? _splices;
+    private readonly TensorScope? _caller;   // current when the pass began: callbacks run in it
     public readonly bool Active;
 
     public static readonly HookRun None = new(null, null, false);
 
-    public HookRun(Dictionary<string, List<HookFn>>? fns, Func<string, bool>? cacheFilter, bool grad, IReadOnlyDictionary<string, SpliceFn>? splices = null)
+    /// <param name="caller">the TensorScope current when the pass began (callbacks create their tensors there); null: none</param>
+    public HookRun(Dictionary<string, List<HookFn>>? fns, Func<string, bool>? cacheFilter, bool grad, IReadOnlyDictionary<string, SpliceFn>? splices = null,
+        TensorScope? caller = null)
     {
+        _caller = caller;
         _fns = fns is { Count: > 0 } ? fns : null;
         _splices = splices is { Count: > 0 } ? splices : null;
         _cacheFilter = cacheFilter;
@@ -59,7 +67,8 @@ public sealed class HookRun
         {
             foreach (var fn in list)
             {
-                var r = fn(x, name);
+                Tensor? r;
+                using (TensorScope.Enter(_caller)) r = fn(x, name);
                 if (r is null || ReferenceEquals(r, x)) continue;
                 if (!ShapeUtil.SameShape(r.Shape, x.Shape))
                     throw new InvalidOperationException($"hook at '{name}' returned shape [{ShapeUtil.Str(r.Shape)}] but the activation has [{ShapeUtil.Str(x.Shape)}]; a hook must keep the shape.");
@@ -83,13 +92,14 @@ public sealed class HookRun
         }
         if (_splices is not null && _splices.TryGetValue(name, out var splice))
         {
-            // the spliced code reads the value as edited and cached above; the model continues with its output
-            var y = splice(x, this);
+            // the spliced code reads the value as edited and cached above; the model continues with (its view of) its output
+            Tensor y;
+            using (TensorScope.Enter(_caller)) y = splice(x, this);
             if (!ReferenceEquals(y, x))
             {
                 if (!ShapeUtil.SameShape(y.Shape, x.Shape) || y.DType != x.DType)
                     throw new InvalidOperationException($"the code spliced at '{name}' returned {y.DType} [{ShapeUtil.Str(y.Shape)}] but the activation is {x.DType} [{ShapeUtil.Str(x.Shape)}].");
-                x = y;
+                x = TensorOps.Contiguous(y);
             }
         }
         return x;

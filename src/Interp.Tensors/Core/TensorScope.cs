@@ -12,6 +12,7 @@ namespace Interp.Tensors;
 /// <item><c>Adopt(t)</c>: t (made elsewhere) is freed with this scope.</item>
 /// <item><c>TensorScope.Escape(t)</c>: t leaves every scope; the object that stores it (a model, a cache, an
 /// optimizer) disposes it.</item>
+/// <item><c>TensorScope.Enter(s)</c>: run a callback as its caller (what it creates belongs to the caller's scope s).</item>
 /// </list>
 /// Tensors the autograd tape still needs stay readable after their handle is freed: each recorded node holds its
 /// inputs' and saved values' storage until backward (or this scope, when no kept tensor's graph reaches it) frees it.
@@ -20,11 +21,17 @@ namespace Interp.Tensors;
 public sealed class TensorScope : IDisposable
 {
     [ThreadStatic] private static TensorScope? _current;
+    // While callbacks run as their callers (Enter, possibly nested), the scopes they interrupted: what a callback makes
+    // may read those scopes' nodes, so it is recorded there too, as a root that keeps those nodes.
+    [ThreadStatic] private static Interruption? _interrupted;
+    private sealed record Interruption(TensorScope Scope, Interruption? Outer);
 
     private readonly TensorScope? _parent;
     private readonly int _thread;
+    private readonly long _beginSeq;          // nodes made before this scope began cannot read its tensors
     private List<Tensor> _tensors = new();
     private List<Node>? _nodes;
+    private List<Tensor>? _foreign;           // made by callbacks during this scope, owned elsewhere
     private int _compactAt = 1024;
     private bool _disposed;
 
@@ -32,6 +39,7 @@ public sealed class TensorScope : IDisposable
     {
         _parent = parent;
         _thread = Environment.CurrentManagedThreadId;
+        _beginSeq = Node.LastSeq + 1;
     }
 
     /// <summary>Opens a scope nested in the current one (on this thread); dispose it to free what it owns.</summary>
@@ -104,8 +112,45 @@ public sealed class TensorScope : IDisposable
         return t;
     }
 
+    /// <summary>Makes <paramref name="scope"/> — an open scope of this thread that encloses the current one, or null for
+    /// none — the current scope until the result is disposed. The runtime calls user callbacks (hooks) this way, so
+    /// what a callback creates belongs to the scope its caller was in when it started the call, as if the caller had
+    /// created it (and with no scope, to the callback's own code, as without scopes).</summary>
+    public static IDisposable Enter(TensorScope? scope)
+    {
+        var prev = _current;
+        if (scope is not null)
+        {
+            scope.CheckOpen("Enter");
+            bool encloses = false;
+            for (var s = prev; s is not null && !encloses; s = s._parent) encloses = ReferenceEquals(s, scope);
+            if (!encloses) throw new InvalidOperationException("TensorScope.Enter: the scope does not enclose the current one on this thread.");
+        }
+        var restore = new Restore(prev, _interrupted);
+        if (prev is not null && !ReferenceEquals(scope, prev)) _interrupted = new Interruption(prev, _interrupted);
+        _current = scope;
+        return restore;
+    }
+
+    private sealed class Restore(TensorScope? previous, Interruption? interrupted) : IDisposable
+    {
+        private bool _done;
+        public void Dispose()
+        {
+            if (_done) return;
+            _done = true;
+            _current = previous;
+            _interrupted = interrupted;
+        }
+    }
+
     /// <summary>Called by every tensor constructor: the innermost scope of this thread (if any) owns it.</summary>
-    internal static void Track(Tensor t) => _current?.Add(t);
+    internal static void Track(Tensor t)
+    {
+        _current?.Add(t);
+        for (var i = _interrupted; i is not null; i = i.Outer)
+            if (!ReferenceEquals(i.Scope, _current)) (i.Scope._foreign ??= new List<Tensor>()).Add(t);
+    }
 
     /// <summary>Called when an autograd node is recorded for <paramref name="output"/>: it lives in the output's scope.</summary>
     internal static void Track(Node n, Tensor output)
@@ -129,6 +174,7 @@ public sealed class TensorScope : IDisposable
         bool Live(Node? n) => n is not null && ReferenceEquals(n.Scope, this) && !n.Freed;
         _tensors.RemoveAll(t => (!ReferenceEquals(t.Scope, this) || t.IsDisposed) && !Live(t.GradFn));
         _nodes?.RemoveAll(n => !Live(n));
+        _foreign?.RemoveAll(t => t.IsDisposed || t.GradFn is null);
         _compactAt = Math.Max(1024, 2 * _tensors.Count);
     }
 
@@ -144,8 +190,12 @@ public sealed class TensorScope : IDisposable
         _current = _parent;
         var tensors = _tensors;
         _tensors = new List<Tensor>();
-        if (_nodes is { Count: > 0 } nodes) ReleaseNodes(nodes, tensors);
+        var foreign = _foreign;
+        _foreign = null;
+        if (_nodes is { Count: > 0 } nodes) ReleaseNodes(nodes, tensors, foreign);
         _nodes = null;
+        if (foreign is not null && _parent is not null)   // they may read the enclosing scope's nodes too
+            foreach (var t in foreign) if (!t.IsDisposed && t.GradFn is not null) (_parent._foreign ??= new List<Tensor>()).Add(t);
         List<Exception>? errors = null;
         foreach (var t in tensors)
         {
@@ -157,21 +207,30 @@ public sealed class TensorScope : IDisposable
         if (errors is not null) throw new AggregateException("TensorScope.Dispose: some tensors were over-released.", errors);
     }
 
-    /// <summary>Nodes reachable from a tensor that left this scope (kept or escaped) move to the enclosing scope with
-    /// it; the rest can never be reached by a backward pass and are freed now (releasing the storage they hold).</summary>
-    private void ReleaseNodes(List<Node> nodes, List<Tensor> tensors)
+    /// <summary>Nodes reachable from a tensor that left this scope (kept or escaped), or from one a callback made during
+    /// it, move to the enclosing scope; the rest can never be reached by a backward pass and are freed now (releasing the
+    /// storage they hold). The walk passes through other scopes' nodes made during this scope (a callback's), never
+    /// through older ones (they cannot read this scope's tensors).</summary>
+    private void ReleaseNodes(List<Node> nodes, List<Tensor> tensors, List<Tensor>? foreign)
     {
         var stack = new Stack<Node>();
-        foreach (var t in tensors)
-            if (!ReferenceEquals(t.Scope, this) && t.GradFn is { } n && ReferenceEquals(n.Scope, this)) stack.Push(n);
+        var seen = new HashSet<Node>(ReferenceEqualityComparer.Instance);
+        void Visit(Node? n)
+        {
+            if (n is null || n.Seq < _beginSeq || !seen.Add(n)) return;
+            stack.Push(n);
+        }
+        foreach (var t in tensors) if (!ReferenceEquals(t.Scope, this)) Visit(t.GradFn);
+        if (foreign is not null) foreach (var t in foreign) if (!t.IsDisposed) Visit(t.GradFn);
         while (stack.Count > 0)
         {
             var n = stack.Pop();
-            if (!ReferenceEquals(n.Scope, this)) continue;
-            n.Scope = _parent;
-            if (_parent is not null) (_parent._nodes ??= new List<Node>()).Add(n);
-            foreach (var i in n.Inputs)
-                if (i.GradFn is { } m && ReferenceEquals(m.Scope, this)) stack.Push(m);
+            if (ReferenceEquals(n.Scope, this))
+            {
+                n.Scope = _parent;
+                if (_parent is not null) (_parent._nodes ??= new List<Node>()).Add(n);
+            }
+            foreach (var i in n.Inputs) Visit(i.GradFn);
         }
         foreach (var n in nodes)
             if (ReferenceEquals(n.Scope, this)) { n.Scope = null; n.Free(); }

@@ -206,6 +206,30 @@ public class TensorScopeTests
     }
 
     [Fact]
+    public void Enter_MakesTensorsAsTheCaller_AndKeepsTheInterruptedScopesNodesTheyRead()
+    {
+        var w = Tensor.FromArray(new double[] { 1, 2 }).RequireGrad();
+        Tensor side;
+        using (var caller = TensorScope.Begin())
+        {
+            using (var inner = TensorScope.Begin())
+            {
+                var h = w * 3.0;                                   // inner's node, read by the side value below
+                using (TensorScope.Enter(caller))
+                {
+                    side = TensorOps.Sum(h * h);
+                    Assert.Throws<InvalidOperationException>(() => TensorScope.Enter(inner));   // inner does not enclose caller
+                }
+                Assert.Same(inner, TensorScope.Current);
+            }
+            Assert.False(side.IsDisposed);                        // the caller's
+            side.Backward();                                       // 18·w
+            Assert.Equal(new double[] { 18, 36 }, w.Grad!.ToArray<double>());
+        }
+        Assert.True(side.IsDisposed);
+    }
+
+    [Fact]
     public void LongScope_StaysUsable_AfterManyTensors()
     {
         using var s = TensorScope.Begin();
