@@ -128,7 +128,7 @@ public sealed class PoolAccountingTests : IDisposable
         {
             t.Run();
             using var sae = t.BuildSae();
-            Assert.Equal(("hook_z", 1), (sae.Cfg.ReshapeActivations, sae.Cfg.HookLayer));   // from the hook table, not the name
+            Assert.Equal((SaeReshape.HookZ, (int?)1), (sae.Cfg.ReshapeActivations, sae.Cfg.HookLayer));   // from the hook table, not the name
         }
         Assert.Equal(start, TensorMemory.OutstandingBuffers);
     }

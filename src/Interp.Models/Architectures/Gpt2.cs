@@ -57,9 +57,9 @@ public sealed class Gpt2 : TransformerArchitecture
     internal override Tensor Embed(Tensor tokens, HookRun run, int posOffset)
     {
         int b = tokens.Shape[0], t = tokens.Shape[1];
-        var tok = run.At(HookNames.Embed, TensorOps.Embedding(W("wte.weight"), tokens));   // [batch, pos, d_model]
+        var tok = run.At(HookTable.EmbedName, TensorOps.Embedding(W("wte.weight"), tokens));   // [batch, pos, d_model]
         var rows = W("wpe.weight").Narrow(0, posOffset, t);                                  // [pos, d_model]
-        var pos = run.At(HookNames.PosEmbed, rows.Expand(b, t, Config.DModel));              // [batch, pos, d_model]
+        var pos = run.At(HookTable.PosEmbedName, rows.Expand(b, t, Config.DModel));              // [batch, pos, d_model]
         return tok + pos;
     }
 

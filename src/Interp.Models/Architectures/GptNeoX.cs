@@ -57,7 +57,7 @@ public sealed class GptNeoX : TransformerArchitecture
     }
 
     internal override Tensor Embed(Tensor tokens, HookRun run, int posOffset) =>
-        run.At(HookNames.Embed, TensorOps.Embedding(W("gpt_neox.embed_in.weight"), tokens));
+        run.At(HookTable.EmbedName, TensorOps.Embedding(W("gpt_neox.embed_in.weight"), tokens));
 
     internal override (Tensor q, Tensor k, Tensor v) Qkv(int l, Tensor x)
     {

@@ -62,7 +62,7 @@ public sealed class Llama : TransformerArchitecture
     }
 
     internal override Tensor Embed(Tensor tokens, HookRun run, int posOffset) =>
-        run.At(HookNames.Embed, TensorOps.Embedding(W("model.embed_tokens.weight"), tokens));
+        run.At(HookTable.EmbedName, TensorOps.Embedding(W("model.embed_tokens.weight"), tokens));
 
     private Linear Lin(string name) => new(W(name + ".weight"), Wopt(name + ".bias"), OutIn: true);
 

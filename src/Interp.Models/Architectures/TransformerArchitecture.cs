@@ -80,7 +80,7 @@ public abstract class TransformerArchitecture
         using var final = TensorScope.Begin();
         final.Adopt(resid);
         var (w, b) = LnFinal();
-        var x = Norm.Apply(resid, w, b, Config.Norm, Config.Eps, run, HookNames.LnFinalScale, HookNames.LnFinalNormalized);
+        var x = Norm.Apply(resid, w, b, Config.Norm, Config.Eps, run, HookTable.LnFinalScaleName, HookTable.LnFinalNormalizedName);
         return final.Keep(Unembed(x));                                     // [batch, pos, d_vocab]
     }
 

@@ -291,15 +291,3 @@ public sealed class LayerHooks
     /// <summary>This block's names in forward order.</summary>
     public IEnumerable<string> InOrder() => HookTable.BlockKinds(_cfg).Select(k => HookTable.NameOf(k, Layer));
 }
-
-/// <summary>Kept for callers written before the hook table: the same names, read from <see cref="HookTable"/>.</summary>
-public static class HookNames
-{
-    public const string Embed = HookTable.EmbedName;
-    public const string PosEmbed = HookTable.PosEmbedName;
-    public const string LnFinalScale = HookTable.LnFinalScaleName;
-    public const string LnFinalNormalized = HookTable.LnFinalNormalizedName;
-
-    /// <summary>Every hook name the model exposes, in the order a forward pass reaches them.</summary>
-    public static IReadOnlyList<string> Ordered(ModelConfig cfg) => HookTable.For(cfg).Names;
-}
