@@ -24,10 +24,10 @@ internal sealed class EdgeAttribution(HookedTransformer model, PromptSet set, No
             using (batch)
             {
                 ActivationCache corr;
+                using (TensorScope.Begin())                                         // the logits (the cache owns its activations)
                 using (Tensor.NoGrad())
                 {
-                    var (lg, c) = model.RunWithCache(batch.Corrupted, upHooks.Contains);
-                    lg.Dispose(); corr = c; Forwards++;
+                    corr = model.RunWithCache(batch.Corrupted, upHooks.Contains).cache; Forwards++;
                 }
                 using (corr)
                 {

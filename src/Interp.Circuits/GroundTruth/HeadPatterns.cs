@@ -43,9 +43,9 @@ public static class HeadPatterns
             int t = probe.Tokens.Length;
             foreach (var (q, k) in probe.PrevToken.Concat(probe.Induction))
                 if (q < 0 || q >= t || k < 0 || k > q) throw new ArgumentException($"pattern probe pair ({q}, {k}) is not a causal (query, key) pair of a {t}-token prompt.");
-            using var ids = Tensor.FromArray(probe.Tokens.Select(x => (long)x).ToArray(), 1, t);
-            var (logits, cache) = model.RunWithCache(ids, hooks.Contains);
-            logits.Dispose();
+            using var scope = TensorScope.Begin();                                  // the ids and logits (the cache owns its activations)
+            var ids = Tensor.FromArray(probe.Tokens.Select(x => (long)x).ToArray(), 1, t);
+            var (_, cache) = model.RunWithCache(ids, hooks.Contains);
             using (cache)
                 for (int l = 0; l < L; l++)
                 {

@@ -44,7 +44,7 @@ public sealed class CacheFinalizeCase(bool inQuickRun) : IBenchCase
         string root = RepoRoot();
         _tmp = Directory.CreateTempSubdirectory("interp-bench-cache-").FullName;
         _path = Path.Combine(_tmp, "cache.db");
-        var model = ModelLoader.Load(Path.Combine(root, ModelDir));
+        using var model = ModelLoader.Load(Path.Combine(root, ModelDir));
         using var sae = Sae.Load(Path.Combine(root, SaeDir));
         var tokenizer = TokenizerLoader.Load(Path.Combine(root, ModelDir));
 

@@ -77,5 +77,5 @@ public sealed class CircuitCase(string kind, bool inQuickRun) : IBenchCase
         throw new DirectoryNotFoundException($"the circuit benchmarks need {Model} and {SaeDir}; run `interp bench` from the repository.");
     }
 
-    public void Dispose() => _sae?.Dispose();
+    public void Dispose() { _sae?.Dispose(); _lab?.Model.Dispose(); }
 }
