@@ -22,6 +22,7 @@ internal sealed class EdgeAttribution(HookedTransformer model, PromptSet set, No
         int total = set.Pairs.Count;
         foreach (var batch in set.Batches(batchSize, padId))
             using (batch)
+            using (TensorScope.Begin())                                             // what the passes leave (a spliced SAE's output) goes per batch
             {
                 ActivationCache corr;
                 using (TensorScope.Begin())                                         // the logits (the cache owns its activations)

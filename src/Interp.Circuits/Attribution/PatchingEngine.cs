@@ -25,6 +25,7 @@ internal sealed class PatchingEngine(HookedTransformer model, PromptSet set, Nod
         using var noGrad = Tensor.NoGrad();
         foreach (var batch in Batches())
             using (batch)
+            using (TensorScope.Begin())                                             // what the passes leave (a spliced SAE's output) goes per batch
             {
                 Fill(clean, batch, Run(batch, batch.Clean));
                 Fill(corr, batch, Run(batch, batch.Corrupted));
@@ -39,6 +40,7 @@ internal sealed class PatchingEngine(HookedTransformer model, PromptSet set, Nod
         using var noGrad = Tensor.NoGrad();
         foreach (var batch in Batches())
             using (batch)
+            using (TensorScope.Begin())
             using (var h = hooks(batch))
                 Fill(values, batch, Run(batch, batch.Clean, h.Hooks));
         return values;
@@ -52,6 +54,7 @@ internal sealed class PatchingEngine(HookedTransformer model, PromptSet set, Nod
         var scores = NewScores(byPosition);
         foreach (var batch in Batches())
             using (batch)
+            using (TensorScope.Begin())                                             // what the passes leave (a spliced SAE's output) goes per batch
             {
                 ActivationCache corr;
                 using (Tensor.NoGrad())
@@ -99,6 +102,7 @@ internal sealed class PatchingEngine(HookedTransformer model, PromptSet set, Nod
         var units = universe.Groups.Select((g, i) => (g, i)).GroupBy(x => x.g.Anchor ?? x.g.Hook).Select(u => u.ToArray()).ToArray();
         foreach (var batch in Batches())
             using (batch)
+            using (TensorScope.Begin())                                             // what the passes leave (a spliced SAE's output) goes per batch
             {
                 using var corr = CorruptedCache(batch);
                 ActivationCache clean;
@@ -163,6 +167,7 @@ internal sealed class PatchingEngine(HookedTransformer model, PromptSet set, Nod
         using var noGrad = Tensor.NoGrad();
         foreach (var batch in Batches())
             using (batch)
+            using (TensorScope.Begin())                                             // what the passes leave (a spliced SAE's output) goes per batch
             {
                 using var corr = CorruptedCache(batch, nodes.Select(n => n.Hook).ToHashSet());
                 int k = Math.Clamp(TokensPerPass / Math.Max(1, batch.Count * batch.Length), 1, Math.Max(1, nodes.Count));
@@ -206,6 +211,7 @@ internal sealed class PatchingEngine(HookedTransformer model, PromptSet set, Nod
         using var noGrad = Tensor.NoGrad();
         foreach (var batch in Batches())
             using (batch)
+            using (TensorScope.Begin())                                             // what the passes leave (a spliced SAE's output) goes per batch
             {
                 using var corr = CorruptedCache(batch, nodes.Select(n => n.Hook).ToHashSet());
                 using var scope = TensorScope.Begin();                              // masks and what the hooks make
