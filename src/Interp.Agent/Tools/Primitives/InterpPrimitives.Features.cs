@@ -49,10 +49,11 @@ public sealed partial class InterpPrimitives
     /// <summary>Feature activations [pos, d_sae] of a text (SAE spliced only for this pass, run stopped at its hook).</summary>
     internal float[] FeatureActs(SessionSae s, int[] ids)
     {
+        using var scope = TensorScope.Begin();
         using var noGrad = Tensor.NoGrad();
         using var splice = SaeSplice.Attach(Model, s.Sae, includeError: true);
-        using var tokens = Tensor.FromArray(ids.Select(i => (long)i).ToArray(), 1, ids.Length);
-        using var acts = Model.RunToHook(tokens, splice.Names.ActsPost);      // [1, pos, d_sae]
+        var tokens = Tensor.FromArray(ids.Select(i => (long)i).ToArray(), 1, ids.Length);
+        var acts = Model.RunToHook(tokens, splice.Names.ActsPost);           // [1, pos, d_sae]
         return acts.ToArray();
     }
 
