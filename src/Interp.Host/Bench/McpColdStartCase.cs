@@ -1,4 +1,4 @@
-// `mcp_cold_start_english_small`: a fresh `interp mcp --model english-small --sae …` process spawned by the MCP SDK's
+// `tools_mcp_cold_start_english_small`: a fresh `interp mcp --model english-small --sae …` process spawned by the MCP SDK's
 // stdio client, timed from the spawn to the answer of the first tools/list (runtime start, model and SAE load, MCP
 // handshake). One iteration is one cold start; the record keeps each.
 using System.Diagnostics;
@@ -11,7 +11,7 @@ public sealed class McpColdStartCase : IBenchCase
     private readonly List<double> _ms = new();
     private int _tools;
 
-    public string Name => "mcp_cold_start_english_small";
+    public string Name => "tools_mcp_cold_start_english_small";
     public bool InQuickRun => true;
     public double MinSeconds => 0;
 

@@ -1,4 +1,4 @@
-// `tool_{top_features|ablate_features|feature_info}_english_small`: latency of one tool call after load, through the
+// `tools_{top_features|ablate_features|feature_info}_english_small`: latency of one tool call after load, through the
 // kernel function (argument binding, the primitive, JSON), on the shipped english-small model and SAE with a latent cache
 // built in setup from the held-out corpus. One iteration is 200 calls; p50/p99 are over the last iteration's 200.
 // The text is 64 tokens of the held-out corpus.
@@ -25,7 +25,7 @@ public sealed class ToolLatencyCase(string tool) : IBenchCase
     private int _tokens;
     private double _loadSeconds;
 
-    public string Name => $"tool_{tool}_english_small";
+    public string Name => $"tools_{tool}_english_small";
     public bool InQuickRun => true;
     public double MinSeconds => 0;
 
