@@ -298,12 +298,20 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
                     while (r.Read()) c.Remove(r.GetInt64(0));
                 }
                 int n = 0;
+                if (since == 0)
+                    using (var count = conn.CreateCommand())
+                    {
+                        count.Transaction = tx;
+                        count.CommandText = "SELECT COUNT(*) FROM features";
+                        c.Reserve(checked((int)(long)count.ExecuteScalar()!));
+                    }
                 byte[] ebuf = [], dbuf = [];                        // one buffer per vector kind, reused for every row
                 using (var cmd = conn.CreateCommand())
                 {
                     cmd.Transaction = tx;
                     cmd.CommandText = $"SELECT pk, id, {F.SaeId}, {F.SaeName}, {F.ModelId}, {F.ModelName}, {F.Hook}, {F.Layer}, {F.Feature}, " +
-                        $"{F.Score}, {F.ScoreMethod}, {F.Density}, {F.Labeled}, {F.RunId}, explanation_vec, decoder_vec FROM features WHERE rev > @r";
+                        $"{F.Score}, {F.ScoreMethod}, {F.Density}, {F.Labeled}, {F.RunId}, explanation_vec, decoder_vec FROM features" +
+                        (since == 0 ? "" : " WHERE rev > @r");   // a first load scans the table in pk order, not through ix_features_rev
                     cmd.Parameters.AddWithValue("@r", since);
                     using var r = cmd.ExecuteReader();
                     while (r.Read())

@@ -56,6 +56,13 @@ internal sealed class VectorCache
         _version++;
     }
 
+    /// <summary>Makes room for <paramref name="rows"/> points at once (a full load), instead of doubling as they arrive.</summary>
+    public void Reserve(int rows)
+    {
+        Grow(rows);
+        _slot.EnsureCapacity(rows);
+    }
+
     /// <summary>Removes a point (the last row moves into its slot).</summary>
     public void Remove(long pk)
     {
@@ -91,7 +98,12 @@ internal sealed class VectorCache
         // The query's int8 form (widened to int16 for the multiply-add) and the parts of the error bound that depend on it.
         float qMax = MathF.Abs(TensorPrimitives.MaxMagnitude(query)), sq = qMax > 0 ? qMax / 127f : 0f;
         var qc = new short[m.Stride];
-        if (sq > 0) for (int i = 0; i < dim; i++) qc[i] = (short)Math.Clamp(MathF.Round(query[i] / sq), -127f, 127f);
+        if (sq > 0)
+        {
+            var q8 = new sbyte[dim];
+            VectorMatrix.Quantize(query, 127f / qMax, q8);
+            for (int i = 0; i < dim; i++) qc[i] = q8[i];
+        }
         float qL1 = TensorPrimitives.SumOfMagnitudes(query), qL2 = TensorPrimitives.Norm(query);
         float rowErr = 0.5f * qL1 + 0.25f * dim * sq, colErr = 0.5f * sq;
         // Covers float rounding in the bound itself and in the exact dot (γ_dim·‖q‖·‖x‖ with unit rows), generously.
