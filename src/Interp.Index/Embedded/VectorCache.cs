@@ -126,9 +126,10 @@ internal sealed class VectorCache
                     upper[s] = a + 1.01f * (sx * rowErr + colErr * l1[s]);
                 }
             }
-            int parts = Math.Clamp(n / MinRowsPerPart, 1, Environment.ProcessorCount);
+            // More parts than cores: when one thread is preempted (a shared machine), the others take its remaining parts.
+            int parts = Math.Clamp(n / MinRowsPerPart, 1, 4 * Environment.ProcessorCount);
             if (parts == 1) Scan(0, n);
-            else Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts },
+            else Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
                 p => Scan((int)((long)n * p / parts), (int)((long)n * (p + 1) / parts)));
 
             // Seeds: the k best by the int8 score (any k passing rows would do; these are the likeliest winners).
