@@ -23,6 +23,9 @@ foreach (var c in new[]
     CorpusCommand.Create(),
     LlmCommand.Create(),
     CircuitCommand.Create(),
+    McpCommand.Create(),
+    ChatCommand.Create(),
+    ToolCommand.Create(),
 })
     root.Subcommands.Add(c);
 
