@@ -12,6 +12,9 @@ public sealed class CliCollection { public const string Name = "Cli"; }
 public sealed record CliResult(int Code, string Stdout, string Stderr)
 {
     public override string ToString() => $"exit {Code}\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
+
+    /// <summary>As the (code, stdout, stderr) tuple the verb tests moved from the library test projects use.</summary>
+    public static implicit operator (int, string, string)(CliResult r) => (r.Code, r.Stdout, r.Stderr);
 }
 
 public static class CliHarness

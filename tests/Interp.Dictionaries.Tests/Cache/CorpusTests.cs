@@ -12,19 +12,6 @@ public sealed class CorpusTests : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
-    /// <summary>A WordLevel tokenizer over w0..w89 plus punctuation, [UNK] = 0 (fits gpt2-tiny's 101 ids).</summary>
-    public static string TinyTokenizerJson()
-    {
-        var vocab = new Dictionary<string, int> { ["[UNK]"] = 0, ["."] = 1, [","] = 2 };
-        for (int i = 0; i < 90; i++) vocab[$"w{i}"] = 3 + i;
-        return System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["version"] = "1.0", ["added_tokens"] = Array.Empty<object>(), ["normalizer"] = null,
-            ["pre_tokenizer"] = new { type = "Whitespace" }, ["post_processor"] = null, ["decoder"] = null,
-            ["model"] = new { type = "WordLevel", vocab, unk_token = "[UNK]" },
-        });
-    }
-
     [Fact]
     public void Ids_JsonAndWhitespaceForms_SameContextsAndTailDropped()
     {
@@ -67,7 +54,7 @@ public sealed class CorpusTests : IDisposable
     [Fact]
     public void Text_ChunkedTokenization_EqualsWholeText()
     {
-        var tok = TokenizerLoader.FromJson(TinyTokenizerJson());
+        var tok = TokenizerLoader.FromJson(TestCorpora.TinyTokenizerJson());
         var rng = new Rng(4);
         var sb = new System.Text.StringBuilder();
         while (sb.Length < 200_000)                                       // several 64K chunks, lines of varied length

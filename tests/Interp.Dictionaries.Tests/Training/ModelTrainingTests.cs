@@ -12,34 +12,9 @@ public sealed class ModelTrainingTests : IDisposable
     private readonly string _model = TestSupport.FixtureDir("gpt2-tiny");
     public void Dispose() => _tmp.Dispose();
 
-    /// <summary>tokenizer.json (WordLevel: specials 0-3, words w4..w99) and a seeded corpus of 300 short documents.</summary>
-    internal static (string tokenizer, string corpus) TinyCorpus(TempDir tmp)
-    {
-        var vocab = new Dictionary<string, int> { ["<pad>"] = 0, ["<bos>"] = 1, ["<eos>"] = 2, ["<unk>"] = 3 };
-        for (int i = 4; i < 100; i++) vocab[$"w{i}"] = i;
-        var added = new[] { "<pad>", "<bos>", "<eos>", "<unk>" }.Select((c, i) => new { id = i, content = c, single_word = false, lstrip = false, rstrip = false, normalized = false, special = true });
-        var json = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["version"] = "1.0", ["truncation"] = null, ["padding"] = null, ["added_tokens"] = added, ["normalizer"] = null,
-            ["pre_tokenizer"] = new { type = "WhitespaceSplit" }, ["post_processor"] = null, ["decoder"] = null,
-            ["model"] = new { type = "WordLevel", vocab, unk_token = "<unk>" },
-        });
-        string dir = tmp.Sub("tok");
-        File.WriteAllText(Path.Combine(dir, "tokenizer.json"), json);
-        File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), "{\"bos_token\": \"<bos>\", \"eos_token\": \"<eos>\", \"pad_token\": \"<pad>\"}");
-        var rng = new Rng(21);
-        string corpus = tmp.File("corpus.txt");
-        File.WriteAllLines(corpus, Enumerable.Range(0, 300).Select(_ =>
-        {
-            int topic = 4 + 12 * rng.NextInt(8);                              // documents draw words from one of 8 topics
-            return string.Join(" ", Enumerable.Range(0, 4 + rng.NextInt(12)).Select(__ => $"w{topic + rng.NextInt(12)}"));
-        }));
-        return (dir, corpus);
-    }
-
     private string Config(string body)
     {
-        var (tok, corpus) = TinyCorpus(_tmp);
+        var (tok, corpus) = TestCorpora.TinySaeCorpus(_tmp);
         var path = _tmp.File("train.json");
         File.WriteAllText(path, "{\n" +
             $"  \"model_path\": {Q(_model)}, \"tokenizer_path\": {Q(tok)}, \"dataset_path\": \"corpus.txt\",\n" +

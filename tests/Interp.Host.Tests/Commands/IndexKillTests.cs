@@ -10,7 +10,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Interp.Host.Tests.Commands;
 
-[Collection(nameof(ConsoleSwap))]
+[Collection(CliCollection.Name)]
 public sealed class IndexKillTests : IDisposable
 {
     private const int Records = 1200, Batch = 256;   // Index:UpsertBatch in the shipped appsettings.json

@@ -2,7 +2,6 @@
 // records indexed with decoder directions (twice: no duplicates), found by meaning, by direction (checked against a brute-
 // force cosine over the SAE's W_dec rows) and by activation (checked against ActiveFeatures), and bad input exiting 2
 // with one clear line and nothing written.
-using System.CommandLine;
 using System.Text.Json;
 using Interp.Dictionaries;
 using Interp.Dictionaries.Analysis;
@@ -14,11 +13,8 @@ using Interp.Models.Tokenizers;
 
 namespace Interp.Host.Tests.Commands;
 
-/// <summary>These tests swap Console.Out/Error, which are process-wide: nothing else may run beside them.</summary>
-[CollectionDefinition(nameof(ConsoleSwap), DisableParallelization = true)]
-public class ConsoleSwap { }
-
-[Collection(nameof(ConsoleSwap))]
+/// <summary>These tests swap Console.Out/Error, which are process-wide: they run in the Cli collection, alone.</summary>
+[Collection(CliCollection.Name)]
 public sealed class IndexSearchCliTests : IDisposable
 {
     internal static readonly string Root = RepoRoot();
@@ -44,15 +40,7 @@ public sealed class IndexSearchCliTests : IDisposable
         return d?.FullName ?? throw new InvalidOperationException("repository root (Agent.sln) not found above the test binaries");
     }
 
-    internal static (int Code, string Out, string Err) Interp(params string[] args)
-    {
-        var root = new RootCommand("test root") { IndexCommand.Create(), SearchCommand.Create() };
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (o, e) = (new StringWriter(), new StringWriter());
-        Console.SetOut(o); Console.SetError(e);
-        try { return (root.Parse(args).Invoke(), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
+    internal static (int Code, string Out, string Err) Interp(params string[] args) => CliHarness.Run(args);
 
     /// <summary>Features 0, 7, 14, … of the shipped SAE with the labels above; the last one unlabeled.</summary>
     private string WriteRecords(string name = "records.jsonl", Func<int, string, string>? edit = null)

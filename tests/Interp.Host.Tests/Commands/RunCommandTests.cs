@@ -1,7 +1,6 @@
-// `interp run` end to end through the System.CommandLine verb (moved from Interp.Models.Tests with issue 13; the work is
+// `interp run` end to end through the real entry point (moved from Interp.Models.Tests with issue 13; the work is
 // Dictionaries/Runs/ModelRun): on each fixture, every tensor written
 // (logits, loss, act.*, grad.*) matches the PyTorch reference; bad input exits with code 2 and one clear line.
-using System.CommandLine;
 using System.Text.Json;
 using Interp.Host.Commands;
 using Interp.Models.Tests;
@@ -35,15 +34,7 @@ public sealed class RunCommandTests : IDisposable
     }
 
     /// <summary>Runs `interp run args...` as the executable would; returns the exit code, stdout and stderr.</summary>
-    private static (int code, string stdout, string stderr) Interp(params string[] args)
-    {
-        var root = new RootCommand("test root") { RunCommand.Create() };
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (o, e) = (new StringWriter(), new StringWriter());
-        Console.SetOut(o); Console.SetError(e);
-        try { return (root.Parse(new[] { "run" }.Concat(args).ToArray()).Invoke(), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
+    private static (int code, string stdout, string stderr) Interp(params string[] args) => CliHarness.Run(["run", .. args]);
 
     private static void AssertClose(Tensor expected, Tensor actual, string what)
     {

@@ -1,31 +1,23 @@
-// `interp sae train` end to end on gpt2-tiny: a run split by --max-steps and finished with --resume prints JSON
-// summaries and writes a loadable SAE; bad configs exit with code 2 and one line saying what to fix.
-using System.CommandLine;
+// `interp sae train` end to end on gpt2-tiny (moved from Interp.Dictionaries.Tests, issue 13): a run split by
+// --max-steps and finished with --resume prints JSON summaries and writes a loadable SAE; bad configs exit with code 2
+// and one line saying what to fix.
 using System.Text.Json;
-using Interp.Dictionaries.Tests.Training;
-using Interp.Host.Commands;
+using Interp.Dictionaries;
+using Interp.Dictionaries.Tests;
 
-namespace Interp.Dictionaries.Tests.Cli;
+namespace Interp.Host.Tests.Commands;
 
-[Collection(nameof(ConsoleCollection))]
+[Collection(CliCollection.Name)]
 public sealed class SaeTrainCliTests : IDisposable
 {
     private readonly TempDir _tmp = new();
     public void Dispose() => _tmp.Dispose();
 
-    private static (int code, string stdout, string stderr) Interp(params string[] args)
-    {
-        var root = new RootCommand("test root") { SaeCommand.Create() };
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (o, e) = (new StringWriter(), new StringWriter());
-        Console.SetOut(o); Console.SetError(e);
-        try { return (root.Parse(args).Invoke(), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
+    private static (int code, string stdout, string stderr) Interp(params string[] args) => CliHarness.Run(args);
 
     private string Config(string extra = "")
     {
-        var (tok, corpus) = ModelTrainingTests.TinyCorpus(_tmp);
+        var (tok, corpus) = TestCorpora.TinySaeCorpus(_tmp);
         var path = _tmp.File("train.json");
         File.WriteAllText(path, JsonSerializer.Serialize(new Dictionary<string, object>
         {

@@ -1,31 +1,22 @@
-// `interp cache build` / `interp cache show` end to end: ids and text corpora, the text view and the JSON view (equal to
-// LatentCache.Feature), and bad arguments or files (foreign, corrupted, truncated, unfinished) exiting with code 2 and
-// one `error:` line.
-using System.CommandLine;
+// `interp cache build` / `interp cache show` end to end (moved from Interp.Dictionaries.Tests, issue 13): ids and text
+// corpora, the text view and the JSON view (equal to LatentCache.Feature), and bad arguments or files (foreign,
+// corrupted, truncated, unfinished) exiting with code 2 and one `error:` line.
 using System.Text.Json;
 using Interp.Dictionaries.Cache;
-using Interp.Dictionaries.Tests.Cli;
-using Interp.Host.Commands;
+using Interp.Dictionaries.Tests;
+using Interp.Dictionaries.Tests.Cache;
 using Microsoft.Data.Sqlite;
 
-namespace Interp.Dictionaries.Tests.Cache;
+namespace Interp.Host.Tests.Commands;
 
-[Collection(nameof(ConsoleCollection))]
+[Collection(CliCollection.Name)]
 public sealed class CacheCliTests : IDisposable
 {
     private readonly CacheTestData _d = new();
 
     public void Dispose() => _d.Dispose();
 
-    private static (int code, string stdout, string stderr) Interp(params string[] args)
-    {
-        var root = new RootCommand("test root") { CacheCommand.Create() };
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (o, e) = (new StringWriter(), new StringWriter());
-        Console.SetOut(o); Console.SetError(e);
-        try { return (root.Parse(args).Invoke(), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
+    private static (int code, string stdout, string stderr) Interp(params string[] args) => CliHarness.Run(args);
 
     private static readonly string[] SmallOptions =
         { "--context", "16", "--batch", "4", "--top", "5", "--quantiles", "4", "--per-quantile", "3", "--random", "4", "--window", "6", "--seed", "5" };
@@ -91,7 +82,7 @@ public sealed class CacheCliTests : IDisposable
     {
         string model = _d.Tmp.Sub("model-with-tokenizer");
         foreach (var name in new[] { "config.json", "model.safetensors" }) File.Copy(Path.Combine(_d.ModelDir, name), Path.Combine(model, name));
-        File.WriteAllText(Path.Combine(model, "tokenizer.json"), CorpusTests.TinyTokenizerJson());
+        File.WriteAllText(Path.Combine(model, "tokenizer.json"), TestCorpora.TinyTokenizerJson());
         string text = _d.Tmp.File("corpus.txt"), path = _d.Tmp.File("t.db");
         File.WriteAllLines(text, Enumerable.Range(0, 60).Select(i => $"w{i % 90} w{(i * 7) % 90}, w{(i * 13) % 90} w{i % 11}."));
         var (code, stdout, stderr) = Interp(new[] { "cache", "build", "--model", model, "--sae", _d.SaeDir, "--corpus", text, "--out", path }.Concat(SmallOptions).ToArray());

@@ -1,27 +1,19 @@
-// The training verbs end to end through System.CommandLine: tokenizer train -> corpus encode -> corpus baselines ->
-// train (progress on stderr, a loadable model), and exit code 2 with one clear line for bad recipes and resumes.
-using System.CommandLine;
+// The training verbs end to end through the real entry point (moved from Interp.Models.Tests, issue 13): tokenizer
+// train -> corpus encode -> corpus baselines -> train (progress on stderr, a loadable model), and exit code 2 with one
+// clear line for bad recipes and resumes.
 using System.Text.Json;
-using Interp.Host.Commands;
+using Interp.Models;
 using Interp.Models.Tests.Training;
 
-namespace Interp.Models.Tests.Cli;
+namespace Interp.Host.Tests.Commands;
 
-[Collection(nameof(ConsoleCollection))]
+[Collection(CliCollection.Name)]
 public sealed class TrainCommandTests : IDisposable
 {
     private readonly TinyCorpus _c = new();
     public void Dispose() => _c.Dispose();
 
-    private static (int code, string stdout, string stderr) Interp(params string[] args)
-    {
-        var root = new RootCommand("test root") { TrainCommand.Create(), TokenizerCommand.Create(), CorpusCommand.Create() };
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (o, e) = (new StringWriter(), new StringWriter());
-        Console.SetOut(o); Console.SetError(e);
-        try { return (root.Parse(args).Invoke(), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
+    private static (int code, string stdout, string stderr) Interp(params string[] args) => CliHarness.Run(args);
 
     private string WriteConfig(string name, object settings)
     {

@@ -1,16 +1,16 @@
-// Malformed latent-cache files through the real CLI entry point (`cache show`, and `cache build --out` on an existing
-// file, which re-reads every context row when finalize settings change): each exits with code 2 and one `error:` line
-// that names the file and says what is wrong, with no stack trace, and never shows a damaged feature as "never fires".
-using System.CommandLine;
+// Malformed latent-cache files through the real CLI entry point (moved from Interp.Dictionaries.Tests, issue 13)
+// (`cache show`, and `cache build --out` on an existing file, which re-reads every context row when finalize settings
+// change): each exits with code 2 and one `error:` line that names the file and says what is wrong, with no stack
+// trace, and never shows a damaged feature as "never fires".
 using Interp.Dictionaries.Cache;
-using Interp.Dictionaries.Tests.Cli;
-using Interp.Host.Commands;
+using Interp.Dictionaries.Tests;
+using Interp.Dictionaries.Tests.Cache;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
-namespace Interp.Dictionaries.Tests.Cache;
+namespace Interp.Host.Tests.Commands;
 
-[Collection(nameof(ConsoleCollection))]
+[Collection(CliCollection.Name)]
 public sealed class CacheMalformedCliTests : IClassFixture<CacheMalformedCliTests.Good>
 {
     /// <summary>One finished cache the cases copy and damage, and a second SAE and model folder for identity cases.</summary>
@@ -57,15 +57,7 @@ public sealed class CacheMalformedCliTests : IClassFixture<CacheMalformedCliTest
             .Concat(small).Concat(extra).ToArray();
     }
 
-    private static (int code, string stdout, string stderr) Run(params string[] args)
-    {
-        var root = new RootCommand("test root") { CacheCommand.Create() };
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (o, e) = (new StringWriter(), new StringWriter());
-        Console.SetOut(o); Console.SetError(e);
-        try { return (root.Parse(args).Invoke(), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
+    private static (int code, string stdout, string stderr) Run(params string[] args) => CliHarness.Run(args);
 
     private string Copy()
     {

@@ -1,20 +1,16 @@
-// The CLI verbs end to end: `interp sae eval` prints the metrics as JSON (equal to SaeEvaluator's), `interp run --sae`
-// writes the SAE hook activations and gradients (logits unchanged with the error term, changed with --sae-replace),
-// and bad input exits with code 2 and one clear line.
-using System.CommandLine;
+// The CLI verbs end to end (moved from Interp.Dictionaries.Tests, issue 13): `interp sae eval` prints the metrics as
+// JSON (equal to SaeEvaluator's), `interp run --sae` writes the SAE hook activations and gradients (logits unchanged
+// with the error term, changed with --sae-replace), and bad input exits with code 2 and one clear line.
 using System.Text.Json;
-using Interp.Host.Commands;
+using Interp.Dictionaries;
+using Interp.Dictionaries.Tests;
 using Interp.Tensors;
 using Interp.Tensors.IO;
 using static Interp.Dictionaries.Tests.TestSupport;
 
-namespace Interp.Dictionaries.Tests.Cli;
+namespace Interp.Host.Tests.Commands;
 
-/// <summary>These tests swap Console.Out/Error, which are process-wide: nothing else may run beside them.</summary>
-[CollectionDefinition(nameof(ConsoleCollection), DisableParallelization = true)]
-public class ConsoleCollection { }
-
-[Collection(nameof(ConsoleCollection))]
+[Collection(CliCollection.Name)]
 public sealed class SaeCliTests : IDisposable
 {
     private const string Anchor = "blocks.0.hook_resid_post";
@@ -29,15 +25,7 @@ public sealed class SaeCliTests : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
-    private static (int code, string stdout, string stderr) Interp(params string[] args)
-    {
-        var root = new RootCommand("test root") { RunCommand.Create(), SaeCommand.Create() };
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (o, e) = (new StringWriter(), new StringWriter());
-        Console.SetOut(o); Console.SetError(e);
-        try { return (root.Parse(args).Invoke(), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
+    private static (int code, string stdout, string stderr) Interp(params string[] args) => CliHarness.Run(args);
 
     private string SaveSae(string name, Sae sae) { var d = _tmp.Sub(name); sae.Save(d); return d; }
 

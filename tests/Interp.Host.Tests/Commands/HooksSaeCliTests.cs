@@ -1,28 +1,20 @@
-// `interp hooks --sae`: the SAE's hook_sae_* points appear right after its hook_name with their kinds and d_in / d_sae
-// shapes (as `interp run --sae` splices it; without hook_sae_error under --sae-replace), from cfg.json alone; an SAE
-// that does not fit the model is exit 2 with the reason.
-using System.CommandLine;
-using Interp.Host.Commands;
+// `interp hooks --sae` (moved from Interp.Dictionaries.Tests, issue 13): the SAE's hook_sae_* points appear right after
+// its hook_name with their kinds and d_in / d_sae shapes (as `interp run --sae` splices it; without hook_sae_error
+// under --sae-replace), from cfg.json alone; an SAE that does not fit the model is exit 2 with the reason.
+using Interp.Dictionaries;
+using Interp.Dictionaries.Tests;
 using Interp.Models;
 using static Interp.Dictionaries.Tests.TestSupport;
 
-namespace Interp.Dictionaries.Tests.Cli;
+namespace Interp.Host.Tests.Commands;
 
-[Collection(nameof(ConsoleCollection))]
+[Collection(CliCollection.Name)]
 public sealed class HooksSaeCliTests : IDisposable
 {
     private readonly TempDir _tmp = new();
     public void Dispose() => _tmp.Dispose();
 
-    private static (int code, string stdout, string stderr) Interp(params string[] args)
-    {
-        var root = new RootCommand("test root") { HooksCommand.Create() };
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (o, e) = (new StringWriter(), new StringWriter());
-        Console.SetOut(o); Console.SetError(e);
-        try { return (root.Parse(new[] { "hooks" }.Concat(args).ToArray()).Invoke(), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
+    private static (int code, string stdout, string stderr) Interp(params string[] args) => CliHarness.Run(["hooks", .. args]);
 
     private string Saved(SaeConfig cfg) { var d = _tmp.Sub(Guid.NewGuid().ToString("N")); using var s = Random(cfg, 1); s.Save(d); return d; }
 

@@ -2,12 +2,13 @@
 // named instants from the very first (INTERP_CACHE_KILL_AT: right after taking the lock, with the new file created but
 // empty, written but not yet renamed into place, ...), and as soon as its first file appears on disk; every file it leaves
 // resumes in-process to exactly the rows of an uninterrupted build. And a second writer, in another process, is refused
-// with the first one's process id.
+// with the first one's process id. Moved from Interp.Dictionaries.Tests (issue 13): they run the `interp` executable.
 using System.Diagnostics;
 using Interp.Dictionaries.Cache;
+using Interp.Dictionaries.Tests.Cache;
 using Interp.Tensors;
 
-namespace Interp.Dictionaries.Tests.Cache;
+namespace Interp.Host.Tests.Commands;
 
 public sealed class CacheKillTests : IDisposable
 {
@@ -136,18 +137,6 @@ public sealed class CacheKillTests : IDisposable
         }
     }
 
-    /// <summary>What the earlier format left after a kill in its first instant: a 0-byte file. It is taken as a cache not yet
-    /// created, not refused.</summary>
-    [Fact]
-    public void Build_OnAnEmptyFile_CreatesAndBuilds()
-    {
-        string db = _d.Tmp.File("empty.db");
-        File.WriteAllBytes(db, []);
-        File.WriteAllText(db + "-wal", "a log of a deleted database, which must not be replayed into the new one");
-        _d.Build(db, CacheTestData.Options(Batch));
-        Assert.Equal(Uninterrupted(), CacheTestData.Dump(db));
-    }
-
     [Fact]
     public void Build_WhileAnotherProcessBuilds_RefusedWithItsProcessId()
     {
@@ -174,19 +163,5 @@ public sealed class CacheKillTests : IDisposable
         LatentCacheBuilder.Build(db, _d.Model, _d.Sae, Corpus.Ids(ids, 101), _d.Inputs, CacheTestData.Options(Batch));
         using var cache = LatentCache.Open(db);
         Assert.True(cache.Info.Finalized);
-    }
-
-    [Fact]
-    public void Build_SameCacheTwiceInOneProcess_SecondRefused()
-    {
-        string db = _d.Tmp.File("twice.db");
-        var e = Assert.Throws<LatentCacheInUseException>(() => _d.Build(db, progress: ev =>
-        {
-            if (ev.Stage == CacheStage.BatchCommitted) _d.Build(db);
-        }));
-        Assert.Equal(Environment.ProcessId, e.Pid);
-        Assert.Contains("(this process)", e.Message);
-        _d.Build(db);                                                   // the lock was released with the first build
-        Assert.Equal(Uninterrupted(), CacheTestData.Dump(db));
     }
 }

@@ -1,22 +1,27 @@
-// `interp hooks` through the System.CommandLine verb: the table as text (the golden table) and as JSON, and bad input
-// (no such folder, no config.json) as exit 2 with one line.
-using System.CommandLine;
+// `interp hooks` through the real entry point: the table as text (the golden table, also checked against
+// HooksCommand.Text directly) and as JSON, and bad input (no such folder, no config.json) as exit 2 with one line.
+// Moved from Interp.Models.Tests (issue 13); the golden files stay there and are linked into this project.
 using System.Text.Json;
 using Interp.Host.Commands;
+using Interp.Models;
+using Interp.Models.Tests;
 
-namespace Interp.Models.Tests.Cli;
+namespace Interp.Host.Tests.Commands;
 
-[Collection(nameof(ConsoleCollection))]
+[Collection(CliCollection.Name)]
 public sealed class HooksCommandTests
 {
-    private static (int code, string stdout, string stderr) Interp(params string[] args)
+    private static (int code, string stdout, string stderr) Interp(params string[] args) => CliHarness.Run(["hooks", .. args]);
+
+    [Theory]
+    [MemberData(nameof(Fixture.All), MemberType = typeof(Fixture))]
+    public void Table_MatchesGoldenFile(string name)
     {
-        var root = new RootCommand("test root") { HooksCommand.Create() };
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (o, e) = (new StringWriter(), new StringWriter());
-        Console.SetOut(o); Console.SetError(e);
-        try { return (root.Parse(new[] { "hooks" }.Concat(args).ToArray()).Invoke(), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+        var table = HookTable.For(HfConfigReader.Read(Path.Combine(Fixture.Dir(name), "config.json")));
+        string file = $"hooktable.{table.Config.ModelType}.txt", text = HooksCommand.Text(table);
+        if (Environment.GetEnvironmentVariable("INTERP_UPDATE_GOLDEN") is { Length: > 0 } srcDir)
+            File.WriteAllText(Path.Combine(srcDir, file), text); // regenerate: INTERP_UPDATE_GOLDEN=<tests/.../Golden>, then review the diff
+        Assert.Equal(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", file)), text);
     }
 
     [Theory]
