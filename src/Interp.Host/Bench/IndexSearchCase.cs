@@ -67,7 +67,12 @@ public sealed class IndexSearchCase(VectorKind kind, bool filtered) : IBenchCase
             .Add("p50_ms", Math.Round(P(0.50), 3)).Add("p99_ms", Math.Round(P(0.99), 3)).Add("queries", s.Length)
             .Add("recall_at_10", _recall.Average()).Add("first_query_s", Math.Round(_firstQuerySeconds, 3))
             .Add("build_s", Math.Round(_data!.BuildSeconds, 3)).Add("reopen_open_s", Math.Round(_data.ReopenSeconds.Open, 3))
-            .Add("reopen_first_query_s", Math.Round(_data.ReopenSeconds.FirstQuery, 3)).Add("cores", Environment.ProcessorCount);
+            .Add("reopen_first_query_s", Math.Round(_data.ReopenSeconds.FirstQuery, 3))
+            .Add("reopen_first_query_cpu_s", Math.Round(_data.ReopenSeconds.FirstQueryCpu, 3))
+            .Add("reopen_sidecar_first_query_cpu_s", Math.Round(_data.ReopenSeconds.SidecarFirstQueryCpu, 3))
+            .Add("sidecar_write_wait_s", Math.Round(_data.ReopenSeconds.SidecarWrite, 3)).Add("sidecar_mb", _data.ReopenSeconds.SidecarMb)
+            .Add("reopen_sidecar_open_s", Math.Round(_data.ReopenSeconds.SidecarOpen, 3))
+            .Add("reopen_sidecar_first_query_s", Math.Round(_data.ReopenSeconds.SidecarFirstQuery, 3)).Add("cores", Environment.ProcessorCount);
         if (_searchOnlyMs.Count > 0)
         {
             var o = _searchOnlyMs.Order().ToArray();

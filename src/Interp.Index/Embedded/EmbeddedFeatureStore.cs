@@ -1,6 +1,8 @@
 // The default feature store: one SQLite file (WAL: crash-safe, readers never wait for a writer) holding the records,
 // their filter fields and float32 unit vectors; search is exact over an in-memory copy (VectorCache) that follows the
 // file by revision, so points written by another process are seen on the next query. Not a server; one file per index.
+// Beside it, "<file>.vectors" (VectorSidecar) keeps that copy whole for the next cold open: loaded, checked against its
+// stamp and caught up by revision instead of reading every row from SQLite; rewritten after a large load or at dispose.
 using System.Runtime.InteropServices;
 using System.Text;
 using Interp.Index.Stores;
@@ -23,6 +25,16 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
     private readonly object _refreshLock = new();
     private VectorCache? _cache;
     private StoreSchema? _schema;
+    private Guid _instance;
+    private long _sidecarRev = -1;          // the revision of the sidecar on disk as far as this process knows (-1: none)
+    private long _changedSinceSidecar;      // rows put or removed in the cache since that sidecar (or since empty)
+    private Task? _sidecarTask;
+
+    /// <summary>Rows changed since the sidecar (read from SQLite, written, deleted) that make it worth rewriting.</summary>
+    internal int SidecarMinRows { get; set; } = 5000;
+    internal string SidecarPath => VectorSidecar.PathFor(_path);
+    /// <summary>Where the cold load started from: "sidecar", "sqlite", or null before the first search (tests read it).</summary>
+    internal string? LoadedFrom { get; private set; }
 
     /// <param name="create">create the file when it does not exist (indexing); false for search, which needs an index</param>
     /// <param name="busyTimeoutSeconds">how long a write waits for another process's write to finish</param>
@@ -55,7 +67,7 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
         try
         {
             using var conn = Connect();
-            DecoderDim = EmbeddedSchema.CreateOrCheck(conn, _path, schema);
+            DecoderDim = EmbeddedSchema.CreateOrCheck(conn, _path, schema, out _instance);
             EmbeddedSchema.Exec(conn, null, "PRAGMA journal_mode=WAL");   // only once the file is known to be an index (it persists)
             // A new (never written) index starts with an empty in-memory copy, so this process's writes go straight into
             // it; an existing one is read in by the first search.
@@ -140,7 +152,7 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
             }
             tx.Commit();
             DecoderDim = decoderDim;
-            WithCacheAt(rev, c =>
+            WithCacheAt(rev, points.Count, c =>
             {
                 for (int i = 0; i < points.Count; i++)
                     c.Put(pks[i], FeaturePointId.Text(points[i].Id), points[i].Payload, points[i].Explanation, points[i].Decoder);
@@ -210,7 +222,7 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
                 foreach (var g in gone) { pk.Value = g; log.ExecuteNonQuery(); }
             }
             tx.Commit();
-            WithCacheAt(rev, c => { foreach (var g in gone) c.Remove(g); });
+            WithCacheAt(rev, gone.Count, c => { foreach (var g in gone) c.Remove(g); });
         }
         catch (SqliteException e)
         {
@@ -266,73 +278,165 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
         return Task.FromResult((long)cmd.ExecuteScalar()!);
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        if (_sidecarTask is { } pending) await pending;
+        if (_cache is not null && _changedSinceSidecar >= SidecarMinRows) WriteSidecar();
         using (var conn = new SqliteConnection(_connString)) SqliteConnection.ClearPool(conn);
         _cacheLock.Dispose();
         _writeGate.Dispose();
-        return ValueTask.CompletedTask;
     }
 
-    /// <summary>Brings the in-memory copy up to the file's revision: rows written and deleted since, by any process.</summary>
+    /// <summary>Brings the in-memory copy up to the file's revision: rows written and deleted since, by any process. A
+    /// cold start begins from the sidecar when it is a checked copy of an earlier (or this) revision of this file.</summary>
     private void Refresh()
     {
         var schema = _schema ?? throw new InvalidOperationException("OpenAsync first.");
         lock (_refreshLock)
         {
-            using var conn = Connect();
-            using var tx = conn.BeginTransaction(deferred: true);   // one snapshot for the revision and the rows
-            long rev = Revision(conn, tx);
-            if (_cache is not null && _cache.Rev == rev) return;
-            _cacheLock.EnterWriteLock();
+            bool rewrite;
+            using (var conn = Connect())
+            using (var tx = conn.BeginTransaction(deferred: true))   // one snapshot for the revision and the rows
+            {
+                long rev = Revision(conn, tx);
+                if (_cache is not null && _cache.Rev == rev) return;
+                _cacheLock.EnterWriteLock();
+                try
+                {
+                    var c = _cache;
+                    bool fromSidecar = false;
+                    if (c is null && (c = LoadSidecar(schema, rev)) is not null) fromSidecar = true;
+                    c ??= new VectorCache(schema.EmbedderDim);
+                    long since = c.Rev;
+                    int n = CatchUp(conn, tx, c);
+                    if (fromSidecar && c.Count != CountRows(conn, tx))
+                    {
+                        // Only a file changed behind the revision counter (a restored backup) gets here: start over from SQLite.
+                        _log.LogWarning("The vector sidecar of {Path} (revision {Rev}) disagrees with the file after catching up; reading the file instead", _path, since);
+                        c = new VectorCache(schema.EmbedderDim);
+                        fromSidecar = false;
+                        _sidecarRev = -1; _changedSinceSidecar = 0;
+                        n = CatchUp(conn, tx, c);
+                    }
+                    if (_cache is null) LoadedFrom = fromSidecar ? "sidecar" : "sqlite";
+                    c.Rev = rev;
+                    _cache = c;
+                    _changedSinceSidecar += n;
+                    _log.LogDebug("Index cache of {Path} at revision {Rev}: {Rows} rows read since revision {Since}, {Total} in memory",
+                        _path, rev, n, since, c.Count);
+                }
+                finally { _cacheLock.ExitWriteLock(); }
+                rewrite = _changedSinceSidecar >= SidecarMinRows && _sidecarTask is null or { IsCompleted: true };
+            }
+            // In the background once this snapshot is closed (an open read transaction would keep the checkpoint from completing).
+            if (rewrite) _sidecarTask = Task.Run(WriteSidecar);
+        }
+    }
+
+    /// <summary>The sidecar's copy when its stamp fits this file (same instance, revision not past the file's); null otherwise,
+    /// with a warning when a sidecar was there but could not be used.</summary>
+    private VectorCache? LoadSidecar(StoreSchema schema, long fileRev)
+    {
+        var (cache, stamp, why) = VectorSidecar.TryRead(SidecarPath, schema.EmbedderDim);
+        if (cache is not null && stamp.Instance != _instance) (cache, why) = (null, "it belongs to another index file at this path");
+        else if (cache is not null && stamp.Rev > fileRev) (cache, why) = (null, $"its revision {stamp.Rev} is past the file's {fileRev}");
+        if (cache is null)
+        {
+            if (why != "missing") _log.LogWarning("Ignoring the vector sidecar {Sidecar}: {Why}; reading the index from SQLite and rewriting it", SidecarPath, why);
+            return null;
+        }
+        _sidecarRev = stamp.Rev;
+        _changedSinceSidecar = 0;
+        _log.LogDebug("Loaded {Rows} rows of {Path} from its vector sidecar (revision {Rev})", cache.Count, _path, stamp.Rev);
+        return cache;
+    }
+
+    /// <summary>Applies the deletions and the rows written after c.Rev (all rows when c.Rev is 0); the rows read.</summary>
+    private int CatchUp(SqliteConnection conn, SqliteTransaction tx, VectorCache c)
+    {
+        long since = c.Rev;
+        int n = 0;
+        using (var del = conn.CreateCommand())
+        {
+            del.Transaction = tx;
+            del.CommandText = "SELECT pk FROM deletions WHERE rev > @r";
+            del.Parameters.AddWithValue("@r", since);
+            using var r = del.ExecuteReader();
+            while (r.Read()) { c.Remove(r.GetInt64(0)); n++; }
+        }
+        if (since == 0) c.Reserve(checked((int)CountRows(conn, tx)));
+        byte[] ebuf = [], dbuf = [];                        // one buffer per vector kind, reused for every row
+        using (var cmd = conn.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = $"SELECT pk, id, {F.SaeId}, {F.SaeName}, {F.ModelId}, {F.ModelName}, {F.Hook}, {F.Layer}, {F.Feature}, " +
+                $"{F.Score}, {F.ScoreMethod}, {F.Density}, {F.Labeled}, {F.RunId}, explanation_vec, decoder_vec FROM features" +
+                (since == 0 ? "" : " WHERE rev > @r");   // a first load scans the table in pk order, not through ix_features_rev
+            cmd.Parameters.AddWithValue("@r", since);
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                var pl = new FeaturePayload(r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
+                    r.GetInt32(7), r.GetInt32(8), r.IsDBNull(9) ? null : r.GetDouble(9), r.IsDBNull(10) ? null : r.GetString(10),
+                    r.IsDBNull(11) ? null : r.GetDouble(11), r.GetInt64(12) != 0, r.GetString(13), "");
+                c.Put(r.GetInt64(0), r.GetString(1), pl, Floats(r, 14, ref ebuf), Floats(r, 15, ref dbuf));
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static long CountRows(SqliteConnection conn, SqliteTransaction tx)
+    {
+        using var count = conn.CreateCommand();
+        count.Transaction = tx;
+        count.CommandText = "SELECT COUNT(*) FROM features";
+        return (long)count.ExecuteScalar()!;
+    }
+
+    /// <summary>Saves the cache as the sidecar, only when its revision is durable in the file: with the cache held still, a
+    /// complete WAL checkpoint (every committed frame copied into the file and synced) must succeed first; otherwise (a
+    /// reader of another process holds the WAL) it is left for later. A failure to write is a warning, never an error:
+    /// the sidecar is only a cache.</summary>
+    private void WriteSidecar()
+    {
+        try
+        {
+            _cacheLock.EnterReadLock();
             try
             {
-                var c = _cache ??= new VectorCache(schema.EmbedderDim);
-                long since = c.Rev;
-                using (var del = conn.CreateCommand())
+                var c = _cache;
+                if (c is null || c.Rev == _sidecarRev || c.Rev == 0) return;
+                if (!CheckpointComplete())
                 {
-                    del.Transaction = tx;
-                    del.CommandText = "SELECT pk FROM deletions WHERE rev > @r";
-                    del.Parameters.AddWithValue("@r", since);
-                    using var r = del.ExecuteReader();
-                    while (r.Read()) c.Remove(r.GetInt64(0));
+                    _log.LogDebug("Vector sidecar of {Path} not written: the WAL checkpoint did not complete (another reader)", _path);
+                    return;
                 }
-                int n = 0;
-                if (since == 0)
-                    using (var count = conn.CreateCommand())
-                    {
-                        count.Transaction = tx;
-                        count.CommandText = "SELECT COUNT(*) FROM features";
-                        c.Reserve(checked((int)(long)count.ExecuteScalar()!));
-                    }
-                byte[] ebuf = [], dbuf = [];                        // one buffer per vector kind, reused for every row
-                using (var cmd = conn.CreateCommand())
-                {
-                    cmd.Transaction = tx;
-                    cmd.CommandText = $"SELECT pk, id, {F.SaeId}, {F.SaeName}, {F.ModelId}, {F.ModelName}, {F.Hook}, {F.Layer}, {F.Feature}, " +
-                        $"{F.Score}, {F.ScoreMethod}, {F.Density}, {F.Labeled}, {F.RunId}, explanation_vec, decoder_vec FROM features" +
-                        (since == 0 ? "" : " WHERE rev > @r");   // a first load scans the table in pk order, not through ix_features_rev
-                    cmd.Parameters.AddWithValue("@r", since);
-                    using var r = cmd.ExecuteReader();
-                    while (r.Read())
-                    {
-                        var pl = new FeaturePayload(r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
-                            r.GetInt32(7), r.GetInt32(8), r.IsDBNull(9) ? null : r.GetDouble(9), r.IsDBNull(10) ? null : r.GetString(10),
-                            r.IsDBNull(11) ? null : r.GetDouble(11), r.GetInt64(12) != 0, r.GetString(13), "");
-                        c.Put(r.GetInt64(0), r.GetString(1), pl, Floats(r, 14, ref ebuf), Floats(r, 15, ref dbuf));
-                        n++;
-                    }
-                }
-                c.Rev = rev;
-                _log.LogDebug("Index cache of {Path} at revision {Rev}: {Rows} rows read, {Total} in memory", _path, rev, n, c.Count);
+                VectorSidecar.Write(SidecarPath, _instance, c);
+                _sidecarRev = c.Rev;
+                _changedSinceSidecar = 0;
+                _log.LogDebug("Wrote the vector sidecar of {Path} at revision {Rev} ({Rows} rows)", _path, c.Rev, c.Count);
             }
-            finally { _cacheLock.ExitWriteLock(); }
+            finally { _cacheLock.ExitReadLock(); }
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException or Interp.Errors.InterpException)
+        {
+            _log.LogWarning("Could not write the vector sidecar {Sidecar} ({Message}); cold opens will read the index from SQLite", SidecarPath, e.Message);
+        }
+    }
+
+    private bool CheckpointComplete()
+    {
+        using var conn = Connect();
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+        using var r = cmd.ExecuteReader();
+        return r.Read() && r.GetInt64(0) == 0 && r.GetInt64(1) >= 0 && r.GetInt64(1) == r.GetInt64(2);
     }
 
     /// <summary>Applies this process's own write to the cache when the cache was exactly one revision behind; otherwise
     /// (another process wrote in between, or nothing is cached) the next search catches up from the file.</summary>
-    private void WithCacheAt(long rev, Action<VectorCache> apply)
+    private void WithCacheAt(long rev, int rows, Action<VectorCache> apply)
     {
         if (_cache is null) return;
         _cacheLock.EnterWriteLock();
@@ -341,6 +445,7 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
             if (_cache.Rev != rev - 1) return;
             apply(_cache);
             _cache.Rev = rev;
+            _changedSinceSidecar += rows;
         }
         finally { _cacheLock.ExitWriteLock(); }
     }

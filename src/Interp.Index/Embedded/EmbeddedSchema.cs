@@ -14,6 +14,8 @@ internal static class EmbeddedSchema
     //   blobs of unit length. pk never repeats (AUTOINCREMENT), so deletions can name rows by it.
     // deletions(pk, rev): rows deleted by the write that set revision rev (readers in other processes catch up by it).
     // revision(rev): bumped by every write transaction; rows carry the revision that last wrote them.
+    // meta 'instance': a GUID naming this file (a file rebuilt at the same path gets another); the vector sidecar is
+    //   stamped with it and a revision.
     private const string Ddl = """
         CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE revision(one INTEGER PRIMARY KEY CHECK (one = 1), rev INTEGER NOT NULL);
@@ -41,7 +43,7 @@ internal static class EmbeddedSchema
         """;
 
     /// <summary>Creates the tables in an empty database, or checks an existing index; returns its decoder dimension.</summary>
-    public static int? CreateOrCheck(SqliteConnection conn, string path, StoreSchema schema)
+    public static int? CreateOrCheck(SqliteConnection conn, string path, StoreSchema schema, out Guid instance)
     {
         using var tx = conn.BeginTransaction();   // BEGIN IMMEDIATE: two processes creating the same file take turns
         var tables = new List<string>();
@@ -61,6 +63,7 @@ internal static class EmbeddedSchema
                 ["embedder_model"] = schema.EmbedderModel, ["embedder_dim"] = Str(schema.EmbedderDim),
             })
                 SetMeta(conn, tx, k, v);
+            instance = NewInstance(conn, tx);
             tx.Commit();
             return null;
         }
@@ -78,8 +81,17 @@ internal static class EmbeddedSchema
         if (model != schema.EmbedderModel || dim != schema.EmbedderDim)
             throw new FeatureIndexException($"'{path}' was built with the embedder {model} ({dim}-d) but this Interp embeds with " +
                 $"{schema.EmbedderModel} ({schema.EmbedderDim}-d); configure the same embedder, or index into a new file (--index NEW.db).");
+        // Indexes written before the sidecar existed get their instance now.
+        instance = meta.TryGetValue("instance", out var inst) && Guid.TryParse(inst, out var g) ? g : NewInstance(conn, tx);
         tx.Commit();
         return meta.TryGetValue("decoder_dim", out var dd) ? int.Parse(dd, CultureInfo.InvariantCulture) : null;
+    }
+
+    private static Guid NewInstance(SqliteConnection conn, SqliteTransaction tx)
+    {
+        var g = Guid.NewGuid();
+        SetMeta(conn, tx, "instance", g.ToString("D"));
+        return g;
     }
 
     public static Dictionary<string, string> ReadMeta(SqliteConnection conn, SqliteTransaction? tx)

@@ -14,7 +14,7 @@ using System.Numerics.Tensors;
 
 namespace Interp.Index.Embedded;
 
-internal sealed class VectorCache
+internal sealed partial class VectorCache
 {
     private const int MinRowsPerPart = 8192, InitialCapacity = 1024, MaxCachedMasks = 16;
 

@@ -85,6 +85,25 @@ internal sealed class VectorMatrix
         Array.Copy(Codes, from * Stride, Codes, to * Stride, Stride);
     }
 
+    /// <summary>Fixes the dimension of a matrix that has none yet (a sidecar load: d_in known before any row).</summary>
+    public void EnsureDim(int dim)
+    {
+        if (Dim == 0 && dim > 0) SetDim(dim);
+        else if (dim != Dim) throw new InvalidOperationException($"a matrix of {Dim} cannot take rows of {dim}.");
+    }
+
+    /// <summary>The first <paramref name="count"/> rows' arrays as byte views, in the sidecar's order: has, scale, L1,
+    /// rows, codes (each in pieces of at most 64 MiB, so a span never passes 2 GiB).</summary>
+    public void ForEachSection(int count, VectorSidecar.BytesAction each)
+    {
+        VectorSidecar.Pieces(Has, count, each);
+        VectorSidecar.Pieces(Scale, count, each);
+        VectorSidecar.Pieces(L1, count, each);
+        if (Dim == 0) return;
+        VectorSidecar.Pieces(Rows, (long)count * Dim, each);
+        VectorSidecar.Pieces(Codes, (long)count * Stride, each);
+    }
+
     private void SetDim(int dim)
     {
         Dim = dim;
