@@ -22,6 +22,7 @@ foreach (var c in new[]
     CorpusCommand.Create(),
     LlmCommand.Create(),
     CircuitCommand.Create(),
+    ServeCommand.Create(),
 })
     root.Subcommands.Add(c);
 
