@@ -115,6 +115,7 @@ public static class ServeServiceCollectionExtensions
                 await Problems.HandleAsync(ctx, e, log);      // expected errors: 4xx without a trace; bugs: 500, logged with it
             }
         });
+        app.UseMiddleware<RequestGuard>();
         app.UseStatusCodePages(ctx => ctx.HttpContext.Response.ContentLength is null && !ctx.HttpContext.Response.HasStarted
             ? Problems.WriteAsync(ctx.HttpContext, ctx.HttpContext.Response.StatusCode, ctx.HttpContext.Response.StatusCode switch
             {

@@ -82,7 +82,6 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyRing ring, Auth
         {
             if (need == ApiScope.Admin || !auth.AnonymousRead || ctx.GetEndpoint()?.Metadata.GetMetadata<KeyRequired>() is not null)
             {
-                ctx.Response.Headers.WWWAuthenticate = "ApiKey";
                 await Problems.WriteAsync(ctx, 401, "API key needed", need == ApiScope.Admin ? "this route needs an admin key in X-Api-Key" : "send a key in X-Api-Key");
                 return;
             }
@@ -91,8 +90,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyRing ring, Auth
         using var lease = _limiter.AttemptAcquire(who);
         if (!lease.IsAcquired)
         {
-            ctx.Response.Headers.RetryAfter = "1";
-            await Problems.WriteAsync(ctx, 429, "rate limit exceeded", $"'{who}' sent more requests than its requests_per_minute allows; retry after a second");
+            await Problems.WriteAsync(ctx, 429, "rate limit exceeded", $"'{who}' sent more requests than its requests_per_minute allows; retry after a second", retryAfterS: 1);
             return;
         }
         await next(ctx);

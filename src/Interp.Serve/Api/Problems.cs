@@ -12,10 +12,11 @@ public static class Problems
 {
     public const string ContentType = "application/problem+json";
 
-    public static Task WriteAsync(HttpContext ctx, int status, string title, string? detail)
+    public static Task WriteAsync(HttpContext ctx, int status, string title, string? detail, int? retryAfterS = null)
     {
         if (ctx.Response.HasStarted) return Task.CompletedTask;
         ctx.Response.Clear();
+        if (retryAfterS is int r) ctx.Response.Headers.RetryAfter = r.ToString(System.Globalization.CultureInfo.InvariantCulture);
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = ContentType;
         var body = new Dictionary<string, object?>
@@ -32,6 +33,7 @@ public static class Problems
     /// <summary>The status and title of an exception thrown while handling a request.</summary>
     public static (int Status, string Title, string Detail) Classify(Exception e)
     {
+        if (e is BadHttpRequestException { StatusCode: 413 }) return (413, "request body too large", "the request body is larger than Auth.max_body_bytes allows; send less");
         if (e is BadHttpRequestException b)
             return (b.StatusCode, b.StatusCode == 413 ? "request body too large" : "bad request", b.StatusCode == 413
                 ? "the request body is larger than Auth.max_body_bytes allows; send less" : b.Message);
@@ -52,6 +54,7 @@ public static class Problems
     public static async Task HandleAsync(HttpContext ctx, Exception e, ILogger log)
     {
         var (status, title, detail) = Classify(e);
+        if (status == 413) ctx.Response.OnStarting(() => { ctx.Response.Headers.Connection = "close"; return Task.CompletedTask; });
         if (status >= 500) log.LogError(e, "request {Method} {Path} failed", ctx.Request.Method, ctx.Request.Path);
         await WriteAsync(ctx, status, title, detail);
     }

@@ -12,8 +12,12 @@ public static class RequestJson
     {
         if (request.ContentType is { } t && !t.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
             throw new InterpException($"the body is '{(t.Length > 64 ? t[..64] : t)}', not JSON", "Content-Type", "send Content-Type: application/json");
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, ct);                     // bounded by Kestrel's MaxRequestBodySize
+        if (!System.Text.Unicode.Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+            throw new InterpException("the body is not valid UTF-8", "body", "send UTF-8 JSON");
         JsonDocument doc;
-        try { doc = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { MaxDepth = 32 }, ct); }
+        try { doc = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 32 }); }
         catch (JsonException e) { throw new InterpException($"the body is not valid JSON: {JsonErrorText.Describe(e)}", "body", "send one JSON object"); }
         if (doc.RootElement.ValueKind != JsonValueKind.Object)
         {

@@ -23,7 +23,12 @@ public sealed record JobLogLine(long Seq, long JobId, DateTimeOffset At, string 
 public sealed record JobRun(long JobId, int Attempt, string Owner, DateTimeOffset Started, DateTimeOffset? Ended, string? Outcome);
 
 /// <summary>A claimed job: what the worker needs to run it.</summary>
-public sealed record JobLease(long Id, string Kind, string Args, int Attempts, string Owner);
+/// <param name="Attempts">starts so far, all time (run numbers)</param>
+/// <param name="RetryBase">starts before the last manual retry (Attempts - RetryBase counts toward Worker.max_attempts)</param>
+public sealed record JobLease(long Id, string Kind, string Args, int Attempts, string Owner, int RetryBase = 0)
+{
+    public int StartsSinceRetry => Attempts - RetryBase;
+}
 
 /// <summary>The worker no longer holds the job (its lease ran out and another worker took it, or it was cancelled):
 /// it must stop without writing anything else.</summary>

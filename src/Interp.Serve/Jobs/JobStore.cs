@@ -42,7 +42,7 @@ public sealed class JobStore
         using var cmd = Command(c, tx, _db.ClaimSql, ("owner", owner), ("until", now + (long)lease.TotalMilliseconds), ("now", now));
         JobLease? got = null;
         using (var r = cmd.ExecuteReader())
-            if (r.Read()) got = new JobLease(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt32(3), owner);
+            if (r.Read()) got = new JobLease(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt32(3), owner, r.GetInt32(4));
         if (got is not null)
         {
             Exec(c, tx, "UPDATE interp_job_runs SET outcome = 'lost (worker stopped answering)' WHERE job_id = @j AND ended_ms IS NULL AND outcome IS NULL", ("j", got.Id));
@@ -114,8 +114,8 @@ public sealed class JobStore
         int n = Exec(c, tx, $"UPDATE interp_jobs SET state = @s, error = @e, result = COALESCE(@r, result), message = COALESCE(@m, message), owner = NULL, lease_until_ms = NULL" +
                             (final ? ", finished_ms = @now" : "") + " WHERE id = @id AND owner = @o AND state = 'running'",
             ("s", state), ("e", error), ("r", result), ("m", message), ("now", Now), ("id", job.Id), ("o", job.Owner));
-        Exec(c, tx, "UPDATE interp_job_runs SET ended_ms = @now, outcome = @s WHERE job_id = @j AND attempt = @a AND owner = @o",
-            ("now", Now), ("s", n == 1 ? state : "lost lease"), ("j", job.Id), ("a", job.Attempts), ("o", job.Owner));
+        Exec(c, tx, "UPDATE interp_job_runs SET ended_ms = @now, outcome = @s WHERE job_id = @j AND attempt = @a AND owner = @o AND outcome IS NULL",
+            ("now", Now), ("s", n == 1 ? state : "lost lease"), ("j", job.Id), ("a", job.Attempts), ("o", job.Owner));   // a run already marked lost keeps that
         tx.Commit();
         return n == 1;
     }
@@ -133,7 +133,7 @@ public sealed class JobStore
     public JobRecord? Retry(long id)
     {
         using var c = _db.Open();
-        Exec(c, null, "UPDATE interp_jobs SET state = 'queued', cancel_requested = 0, error = NULL, finished_ms = NULL, attempts = 0 WHERE id = @id AND state IN ('failed', 'cancelled')", ("id", id));
+        Exec(c, null, "UPDATE interp_jobs SET state = 'queued', cancel_requested = 0, error = NULL, finished_ms = NULL, retry_base = attempts WHERE id = @id AND state IN ('failed', 'cancelled')", ("id", id));
         return Get(id);
     }
 

@@ -40,9 +40,9 @@ public sealed class JobWorker(JobStore store, JobHandlers handlers, JobSignal si
 
     private async Task RunAsync(JobLease lease, CancellationToken stopping)
     {
-        if (lease.Attempts > options.MaxAttempts)
+        if (lease.StartsSinceRetry > options.MaxAttempts)
         {
-            store.Finish(lease, JobStates.Failed, $"started {lease.Attempts - 1} times without ending (crashes or lost leases); retry it once the cause is fixed");
+            store.Finish(lease, JobStates.Failed, $"started {lease.StartsSinceRetry - 1} times without ending (crashes or lost leases); retry it once the cause is fixed");
             return;
         }
         if (!handlers.TryGet(lease.Kind, out var handler))

@@ -24,7 +24,7 @@ public abstract class SqlDialect
               done BIGINT NOT NULL DEFAULT 0, total BIGINT NOT NULL DEFAULT -1, message TEXT, error TEXT, result TEXT,
               attempts INTEGER NOT NULL DEFAULT 0, owner TEXT, lease_until_ms BIGINT,
               created_ms BIGINT NOT NULL, started_ms BIGINT, finished_ms BIGINT,
-              cancel_requested INTEGER NOT NULL DEFAULT 0, submitted_by TEXT)
+              cancel_requested INTEGER NOT NULL DEFAULT 0, submitted_by TEXT, retry_base INTEGER NOT NULL DEFAULT 0)
             """;
         yield return "CREATE INDEX IF NOT EXISTS interp_jobs_state ON interp_jobs (state, id)";
         yield return $"CREATE TABLE IF NOT EXISTS interp_job_logs (seq {IdColumn}, job_id BIGINT NOT NULL, at_ms BIGINT NOT NULL, level TEXT NOT NULL, text TEXT NOT NULL)";
@@ -46,7 +46,7 @@ public abstract class SqlDialect
         WHERE id = (SELECT id FROM interp_jobs
                     WHERE cancel_requested = 0 AND (state = 'queued' OR (state = 'running' AND lease_until_ms < @now))
                     ORDER BY id LIMIT 1 {SkipLocked})
-        RETURNING id, kind, args, attempts
+        RETURNING id, kind, args, attempts, retry_base
         """;
 }
 
