@@ -108,7 +108,7 @@ public sealed class ApiTests(LabeledServerFixture f) : IClassFixture<LabeledServ
     {
         var r = await S.Admin.PostAsJsonAsync("/api/jobs", new { kind = "cache_build", args = new { sae = ServeTestEnv.Sae, idz = "x" } });
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
-        Assert.Contains("did you mean 'ids'", await r.Content.ReadAsStringAsync());
+        Assert.Contains("did you mean 'ids'", JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString());
         var k = await S.Admin.PostAsJsonAsync("/api/jobs", new { kind = "nope", args = new { } });
         Assert.Contains("cache_build", await k.Content.ReadAsStringAsync());
     }
