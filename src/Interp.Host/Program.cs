@@ -22,6 +22,9 @@ foreach (var c in new[]
     CorpusCommand.Create(),
     LlmCommand.Create(),
     CircuitCommand.Create(),
+    McpCommand.Create(),
+    ChatCommand.Create(),
+    ToolCommand.Create(),
     ServeCommand.Create(),
 })
     root.Subcommands.Add(c);
