@@ -8,7 +8,9 @@ using Interp.Serve.Features;
 using Interp.Serve.Jobs;
 using Interp.Serve.Jobs.Handlers;
 using Interp.Serve.Settings;
+using Interp.Serve.Tools;
 using Interp.Serve.Ui;
+using Interp.Agent.Tools;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,7 +24,8 @@ public static class ServeServiceCollectionExtensions
 {
     /// <summary>Registers the server. <paramref name="env"/> reads environment variables (secrets: API keys, the
     /// PostgreSQL connection string).</summary>
-    public static IServiceCollection AddInterpServe(this IServiceCollection services, ServeSettings settings, Func<string, string?> env)
+    public static IServiceCollection AddInterpServe(this IServiceCollection services, ServeSettings settings, Func<string, string?> env,
+        (string Text, string Version) chatPrompt)
     {
         services.AddSingleton(settings);
         services.AddSingleton(settings.Worker);
@@ -48,6 +51,15 @@ public static class ServeServiceCollectionExtensions
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.Worker.ShutdownS));
 
         if (settings.Schedules.Enabled) AddSchedules(services, settings, dialect, env);
+
+        var tools = ToolHost.Load(settings, chatPrompt);                 // the model session the tools, chat and MCP share
+        var mcp = services.AddMcpServer(o => o.ServerInfo = new ModelContextProtocol.Protocol.Implementation { Name = "interp", Version = "1" })
+            .WithHttpTransport(o => o.Stateless = true);
+        if (tools is not null)
+        {
+            services.AddSingleton(tools);
+            mcp.WithInterpTools(tools.Session);
+        }
 
         services.AddProblemDetails();
         services.AddOpenApi();
@@ -127,6 +139,8 @@ public static class ServeServiceCollectionExtensions
         app.MapOpenApi("/openapi/v1.json").WithMetadata(new RequireScope(null));
         app.MapInterpApi();
         app.MapInterpUi();
+        app.MapInterpTools();
+        app.MapMcp("/mcp").WithMetadata(new RequireScope(ApiScope.Read), new KeyRequired());
         return app;
     }
 

@@ -58,13 +58,13 @@ public static class ServeTestEnv
 
     /// <summary>Writes appsettings.json for a server whose files live in <paramref name="dir"/>; <paramref name="edit"/>
     /// changes it further (e.g. the worker's store).</summary>
-    public static string WriteConfig(string dir, Action<JsonObject>? edit = null, double leaseS = 2, string? cache = null, int rpmAdmin = 600_000)
+    public static string WriteConfig(string dir, Action<JsonObject>? edit = null, double leaseS = 2, string? cache = null, int rpmAdmin = 600_000, string llmBaseUrl = "http://127.0.0.1:9/v1")
     {
         string root = RepoRoot;
         var o = new JsonObject
         {
             ["Llm"] = JsonNode.Parse($$"""
-                { "store_path": "{{Path.Combine(dir, "llm.db")}}", "endpoints": { "local": { "base_url": "http://127.0.0.1:9/v1", "max_concurrency": 2, "request_timeout_s": 5 } },
+                { "store_path": "{{Path.Combine(dir, "llm.db")}}", "endpoints": { "local": { "base_url": "{{llmBaseUrl}}", "max_concurrency": 2, "request_timeout_s": 5, "retry": { "max_attempts": 1 } } },
                   "roles": { "agent": { "endpoint": "local", "model": "stand-in" } } }
                 """),
             ["Index"] = new JsonObject { ["backend"] = "embedded", ["embedded"] = new JsonObject { ["path"] = Path.Combine(dir, "index.db") } },

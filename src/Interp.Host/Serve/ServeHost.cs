@@ -32,7 +32,8 @@ public static class ServeHost
 
         builder.Services.AddInterpLlm(settings.Llm);                       // Interp.Agent: LLM roles, kernels, embeddings
         builder.Services.AddInterpIndex(settings.Index);                   // Interp.Index: the feature index
-        builder.Services.AddInterpServe(settings, Environment.GetEnvironmentVariable); // Interp.Serve: queue, worker, API, UI, evals
+        builder.Services.AddInterpServe(settings, Environment.GetEnvironmentVariable,   // Interp.Serve: queue, worker, API, UI, tools, MCP, evals
+            Commands.ChatCommand.LoadPrompt(null));
 
         var app = builder.Build();
         app.UseInterpServe();

@@ -89,6 +89,8 @@ public sealed record ModelEntry
 {
     /// <summary>Hugging Face checkpoint folder.</summary>
     public string Path { get; init; } = "";
+    /// <summary>Serve the tools (tool calls, chat, MCP) on this model; when none is marked, the first model.</summary>
+    public bool Tools { get; init; }
 }
 
 /// <summary>An SAE the server knows, by name: its folder, the model it reads, and its latent cache (for feature pages).</summary>
