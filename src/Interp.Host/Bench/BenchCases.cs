@@ -16,6 +16,7 @@ public static class BenchCases
         _ => new Gpt2ForwardCase(8, 128, cache: true, inQuickRun: false),
         _ => new Gpt2ForwardBackwardCase(inQuickRun: true),
         quick => new SaeTopKStepCase(inQuickRun: true).Configure(quick),
+        _ => new ForwardRssCase(inQuickRun: true),
         _ => new LlmChatCase(),
         _ => new IndexUpsertCase(),
         _ => new IndexSearchCase(Interp.Index.VectorKind.Explanation, filtered: false),
