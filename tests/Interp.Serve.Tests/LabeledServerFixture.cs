@@ -9,11 +9,28 @@ namespace Interp.Serve.Tests;
 
 public sealed class LabeledServerFixture : IAsyncLifetime
 {
-    public ServerFixture Server { get; } = new();
+    private sealed class WithLlm(Func<string> url) : ServerFixture
+    {
+        public override string Config() => ServeTestEnv.WriteConfig(Dir, llmBaseUrl: url());
+    }
+
+    private Interp.Agent.StandIn.StandInServer? _llm;
+    public ServerFixture Server { get; }
+    public Interp.Agent.StandIn.StandInServer Llm => _llm!;
+
+    public LabeledServerFixture() => Server = new WithLlm(() => _llm!.BaseUrl.ToString());
+
+    /// <summary>The stand-in's script: a question makes the agent call tokenize once, then answer.</summary>
+    public const string ChatScript = """
+        { "rules": [
+          { "name": "look", "when": { "path": "chat", "last_role": "user" }, "reply": { "tool_calls": [ { "name": "tokenize", "arguments": { "text": "Anna gave the ball to Ben" } } ] } },
+          { "name": "answer", "when": { "path": "chat" }, "reply": { "content": "Those are the tokens of the sentence." } } ] }
+        """;
     public static readonly string[] Topics = ["names of people", "numbers and counting", "colours of things", "places and cities", "animals in the farm", "weather and rain", "food and cooking", "days of the week"];
 
     public async Task InitializeAsync()
     {
+        _llm = await Interp.Agent.StandIn.StandInServer.StartAsync(Interp.Agent.StandIn.StandInScript.Parse(ChatScript));
         await Server.InitializeAsync();
         string ids = Path.Combine(Server.Dir, "ids.json");
         using (var doc = JsonDocument.Parse(File.ReadAllText(ServeTestEnv.ToyIds)))
@@ -40,5 +57,9 @@ public sealed class LabeledServerFixture : IAsyncLifetime
         Assert.True(ixDone.GetProperty("state").GetString() == "succeeded", ixDone.ToString());
     }
 
-    public Task DisposeAsync() => Server.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        if (_llm is not null) await _llm.DisposeAsync();
+    }
 }

@@ -26,8 +26,8 @@ const interp = (() => {
       tr.cells[1].appendChild(text(job.kind || ""));
       tr.cells[3].innerHTML = '<progress max="100"></progress> <span class="count"></span>';
       tr.cells[5].innerHTML = '<button data-watch="' + job.id + '">watch</button> <button data-cancel="' + job.id + '">cancel</button>';
-      const table = document.getElementById("jobs");
-      table.insertBefore(tr, table.rows[1] || null);
+      const body = document.getElementById("jobs").tBodies[0];   // the header row is the body's first row
+      body.insertBefore(tr, body.rows[1] || null);
     }
     tr.dataset.state = job.state;
     tr.cells[2].className = "state " + job.state;
@@ -82,7 +82,7 @@ const interp = (() => {
   }
 
   function chatPage() {
-    const history = [];
+    let conversation = null;
     document.getElementById("ask").addEventListener("submit", async (e) => {
       e.preventDefault();
       const q = document.getElementById("question");
@@ -90,13 +90,12 @@ const interp = (() => {
       if (!question) return;
       q.value = "";
       add("msg-user", question);
-      history.push({ role: "user", content: question });
-      const resp = await fetch("/api/chat", { method: "POST", headers: headers(), body: JSON.stringify({ messages: history }) });
+      const resp = await fetch("/api/chat", { method: "POST", headers: headers(), body: JSON.stringify({ question, conversation }) });
       if (!resp.ok) { add("msg-error", await problem(resp)); return; }
       const answer = add("msg-assistant", "");
       const reader = resp.body.getReader();
       const dec = new TextDecoder();
-      let buf = "", full = "";
+      let buf = "", full = "";   // the server keeps the conversation (its transcript); we send only its id
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
@@ -107,13 +106,13 @@ const interp = (() => {
           const ev = (chunk.match(/^event: (.*)$/m) || [])[1], data = (chunk.match(/^data: (.*)$/m) || [])[1];
           if (!data) continue;
           const d = JSON.parse(data);
-          if (ev === "tool_call") document.getElementById("chat").insertBefore(Object.assign(document.createElement("div"), { className: "msg-tool", textContent: "→ " + d.name + " " + d.arguments }), answer);
+          if (ev === "conversation") conversation = d.id;
+          else if (ev === "tool_call") document.getElementById("chat").insertBefore(Object.assign(document.createElement("div"), { className: "msg-tool", textContent: "→ " + d.name + " " + d.arguments }), answer);
           else if (ev === "tool_result") document.getElementById("chat").insertBefore(Object.assign(document.createElement("div"), { className: "msg-tool", textContent: "← " + d.name + ": " + d.result }), answer);
           else if (ev === "text") { full += d.text; answer.textContent = full; }
-          else if (ev === "error") add("msg-error", d.detail || d.title);
+          else if (ev === "error" || ev === "limit") add("msg-error", d.detail || d.title);
         }
       }
-      history.push({ role: "assistant", content: full });
     });
   }
 
