@@ -108,7 +108,8 @@ public static class ServeServiceCollectionExtensions
             }
             foreach (var suite in settings.Schedules.Suites.Where(s => s.Cron is not null))
                 q.ScheduleJob<ScheduledEvalJob>(
-                    t => t.WithIdentity($"eval-{suite.Name}").WithCronSchedule(suite.Cron!, c => c.InTimeZone(TimeZoneInfo.Utc)),
+                    // a missed firing (server down, or another node re-registering the trigger at its start) is skipped, not fired late
+                    t => t.WithIdentity($"eval-{suite.Name}").WithCronSchedule(suite.Cron!, c => c.InTimeZone(TimeZoneInfo.Utc).WithMisfireInstruction(CronTriggerMisfireInstruction.DoNothing)),
                     j => j.WithIdentity($"eval-{suite.Name}").UsingJobData(ScheduledEvalJob.SuiteKey, suite.Name));
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);

@@ -52,12 +52,12 @@ public sealed class JobWorker(JobStore store, JobHandlers handlers, JobSignal si
         }
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         bool cancelRequested = false, leaseLost = false;
-        var heartbeat = Task.Run(async () =>
+        // The lease is renewed from a thread of its own: a handler's CPU-bound work can starve the thread pool, and a late
+        // renewal would hand the job to another worker while this one still runs it.
+        var heartbeat = new Thread(() =>
         {
-            while (!cts.IsCancellationRequested)
+            while (!cts.Token.WaitHandle.WaitOne(Lease / 3))
             {
-                await Delay(Lease / 3, cts.Token);
-                if (cts.IsCancellationRequested) break;
                 try
                 {
                     var (held, cancel) = store.Renew(lease, Lease);
@@ -66,7 +66,8 @@ public sealed class JobWorker(JobStore store, JobHandlers handlers, JobSignal si
                 }
                 catch (Exception e) { log.LogWarning("job {JobId}: lease renewal failed: {Error}", lease.Id, e.Message); }
             }
-        }, CancellationToken.None);
+        }) { IsBackground = true, Name = $"lease {lease.Id}" };
+        heartbeat.Start();
 
         log.LogInformation("job {JobId} ({Kind}) started, attempt {Attempt}, by {Owner}", lease.Id, lease.Kind, lease.Attempts, lease.Owner);
         store.Log(lease.Id, "info", lease.Attempts == 1 ? $"started by {lease.Owner}" : $"resumed by {lease.Owner} (start {lease.Attempts})");
@@ -108,7 +109,7 @@ public sealed class JobWorker(JobStore store, JobHandlers handlers, JobSignal si
         finally
         {
             cts.Cancel();
-            await heartbeat;
+            heartbeat.Join();
         }
     }
 

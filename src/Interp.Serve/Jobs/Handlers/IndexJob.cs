@@ -30,9 +30,16 @@ public sealed class IndexJob(SaeCatalog catalog, SharedFeatureIndex index) : IJo
         var ix = await index.GetAsync(ctx.Token);
         var summary = await FeatureIndexer.IndexAsync(records, ix,
             r => bySaeId.TryGetValue(r.Sae.Id, out var name) ? catalog.Decoder(name).Row(r.Feature) : null,
-            new Progress<int>(n => ctx.Progress(n, records.Count, $"{n}/{records.Count} records written")), ctx.Token);
+            new Inline(n => ctx.Progress(n, records.Count, $"{n}/{records.Count} records written")), ctx.Token);
         ctx.Progress(records.Count, records.Count, "indexed");
         return JsonSerializer.Serialize(summary, ServeJson.Options);
+    }
+
+    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool, where a lost lease would be an
+    /// unhandled exception instead of stopping the job).</summary>
+    private sealed class Inline(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
     }
 
     private static string? Safe(Func<string> f)
