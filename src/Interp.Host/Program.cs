@@ -27,6 +27,7 @@ foreach (var c in new[]
     ChatCommand.Create(),
     ToolCommand.Create(),
     ServeCommand.Create(),
+    EvalsCommand.Create(),
 })
     root.Subcommands.Add(c);
 

@@ -71,7 +71,8 @@ public static class ServeServiceCollectionExtensions
         return services;
     }
 
-    private static SqlDialect Dialect(WorkerOptions w, Func<string, string?> env)
+    /// <summary>The queue's database (and the eval store's): SQLite file or PostgreSQL from the environment.</summary>
+    public static SqlDialect Dialect(WorkerOptions w, Func<string, string?> env)
     {
         if (w.Store == WorkerOptions.Postgres)
         {

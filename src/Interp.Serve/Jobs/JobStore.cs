@@ -52,6 +52,25 @@ public sealed class JobStore
         return got;
     }
 
+    /// <summary>Claims job <paramref name="id"/> itself when it is queued or its lease lapsed; null otherwise.</summary>
+    public JobLease? ClaimById(long id, string owner, TimeSpan lease)
+    {
+        using var c = _db.Open();
+        long now = Now;
+        using var tx = c.BeginTransaction();
+        using var cmd = Command(c, tx, "UPDATE interp_jobs SET state = 'running', owner = @owner, lease_until_ms = @until, attempts = attempts + 1, " +
+                                       "started_ms = COALESCE(started_ms, @now), message = NULL WHERE id = @id AND cancel_requested = 0 AND " +
+                                       "(state = 'queued' OR (state = 'running' AND lease_until_ms < @now)) RETURNING id, kind, args, attempts, retry_base",
+            ("owner", owner), ("until", now + (long)lease.TotalMilliseconds), ("now", now), ("id", id));
+        JobLease? got = null;
+        using (var r = cmd.ExecuteReader())
+            if (r.Read()) got = new JobLease(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt32(3), owner, r.GetInt32(4));
+        if (got is not null)
+            Exec(c, tx, "INSERT INTO interp_job_runs (job_id, attempt, owner, started_ms) VALUES (@j, @a, @o, @now)", ("j", got.Id), ("a", got.Attempts), ("o", owner), ("now", now));
+        tx.Commit();
+        return got;
+    }
+
     /// <summary>Extends the lease; false when this owner no longer holds the job. Also says whether a cancel was asked.</summary>
     public (bool Held, bool CancelRequested) Renew(JobLease job, TimeSpan lease)
     {

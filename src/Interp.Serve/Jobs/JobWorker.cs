@@ -38,6 +38,15 @@ public sealed class JobWorker(JobStore store, JobHandlers handlers, JobSignal si
         }
     }
 
+    /// <summary>Claims job <paramref name="id"/> (queued, or running with a lapsed lease) and runs it here, now (the CLI's
+    /// `interp evals run`); false when another worker holds it or it is finished.</summary>
+    public async Task<bool> RunNowAsync(long id, CancellationToken ct)
+    {
+        if (store.ClaimById(id, InstanceId + "/cli", Lease) is not { } lease) return false;
+        await RunAsync(lease, ct);
+        return true;
+    }
+
     private async Task RunAsync(JobLease lease, CancellationToken stopping)
     {
         if (lease.StartsSinceRetry > options.MaxAttempts)
