@@ -42,26 +42,41 @@ public sealed class FeatureService(SaeCatalog catalog, SharedFeatureIndex index)
     private static ExampleView Example(string kind, CacheExample e) =>
         new(kind, e.QuantileBin, e.ContextId, e.PeakIndex, e.PeakValue, e.Tokens, e.Activations);
 
-    /// <summary>The features whose decoder rows are closest (cosine) to <paramref name="feature"/>'s.</summary>
+    /// <summary>The features whose decoder rows are closest (cosine) to <paramref name="feature"/>'s, best first. Computed
+    /// once per feature (the 64 nearest, then cut to <paramref name="k"/>): decoder rows never change while the server runs.</summary>
     public IReadOnlyList<(int Feature, double Cosine)> Neighbours(string sae, int feature, int k)
     {
         if (k <= 0) return [];
-        var dec = catalog.Decoder(sae);
-        var row = dec.Row(feature);
-        if (row is null) return [];
-        double n0 = Norm(row);
-        var best = new PriorityQueue<(int, double), double>();
-        for (int f = 0; f < dec.DSae; f++)
+        var all = _neighbours.GetOrAdd((sae, feature), key => Nearest(key.Sae, key.Feature, MaxNeighbours));
+        return all.Length <= k ? all : all[..k];
+    }
+
+    private const int MaxNeighbours = 64;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Sae, int Feature), (int, double)[]> _neighbours = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (float[][] Rows, double[] Norms)> _rows = new();
+
+    private (int, double)[] Nearest(string sae, int feature, int k)
+    {
+        var (rows, norms) = _rows.GetOrAdd(sae, name =>
         {
-            if (f == feature || dec.Row(f) is not { } r) continue;
-            double cos = Dot(row, r) / (n0 * Norm(r));
+            var dec = catalog.Decoder(name);
+            var r = Enumerable.Range(0, dec.DSae).Select(f => dec.Row(f) ?? []).ToArray();
+            return (r, r.Select(x => Math.Sqrt(Dot(x, x))).ToArray());
+        });
+        var row = rows[feature];
+        if (row.Length == 0) return [];
+        var best = new PriorityQueue<(int, double), double>();
+        for (int f = 0; f < rows.Length; f++)
+        {
+            if (f == feature || rows[f].Length == 0) continue;
+            double cos = Dot(row, rows[f]) / (norms[feature] * norms[f]);
             best.Enqueue((f, cos), cos);
             if (best.Count > k) best.Dequeue();
         }
         var list = new List<(int, double)>();
         while (best.Count > 0) list.Add(best.Dequeue());
         list.Reverse();
-        return list;
+        return [.. list];
     }
 
     /// <summary>Text search over labels, narrowed by <paramref name="filter"/>; SAE names resolve to identities.</summary>
@@ -97,6 +112,5 @@ public sealed class FeatureService(SaeCatalog catalog, SharedFeatureIndex index)
         catch (Exception e) when (e is IOException or InterpException or UnauthorizedAccessException or ArgumentException) { return null; }
     }
 
-    private static double Dot(float[] a, float[] b) { double s = 0; for (int i = 0; i < a.Length; i++) s += (double)a[i] * b[i]; return s; }
-    private static double Norm(float[] a) => Math.Sqrt(Dot(a, a));
+    private static double Dot(float[] a, float[] b) => System.Numerics.Tensors.TensorPrimitives.Dot(a, b);
 }
