@@ -34,9 +34,11 @@ public sealed class PrimitiveTests(ToolFixture fx)
         var r = En.ListHooks();
         Assert.Equal(fx.English.Model.HookNames, r.Hooks.Select(h => h.Name));
         var resid = r.Hooks.Single(h => h.Name == fx.English.Saes[0].HookName);
-        Assert.Equal("[batch, pos, 256]", resid.Shape);
-        Assert.Equal("[batch, 8, pos, pos]", r.Hooks.Single(h => h.Name == new LayerHooks(1, fx.English.Model.Config).Pattern).Shape);
-        Assert.All(En.ListHooks(layer: 3).Hooks, h => Assert.Contains(h.Name, new LayerHooks(3, fx.English.Model.Config).InOrder()));
+        Assert.Equal("[batch, pos, d_model=256]", resid.Shape);
+        Assert.Equal(2, resid.Layer);
+        var table = fx.English.Model.HookTable;
+        Assert.Equal("[batch, head_index=8, query_pos, key_pos]", r.Hooks.Single(h => h.Name == table.Layer(1).Pattern).Shape);
+        Assert.Equal(table.Layer(3).InOrder(), En.ListHooks(layer: 3).Hooks.Select(h => h.Name));
         Assert.Empty(En.ListHooks(contains: "no-such-hook").Hooks);
     }
 
@@ -136,7 +138,7 @@ public sealed class PrimitiveTests(ToolFixture fx)
         using var dir = Tensor.FromArray(row, 256);
         var ids = fx.English.Tokenizer.Encode(Text, addSpecialTokens: true);
         var plain = DirectLogits(fx.English, ids);
-        var pushed = DirectLogits(fx.English, ids, (HookNames.LnFinalNormalized, Interventions.Steer(dir, 1.0)));
+        var pushed = DirectLogits(fx.English, ids, (fx.English.Model.HookTable.Name(HookKind.LnFinalNormalized), Interventions.Steer(dir, 1.0)));
         var top = r.Promoted[0];
         double delta = pushed[(ids.Length - 1) * 4096 + top.Id] - plain[(ids.Length - 1) * 4096 + top.Id];
         Assert.True(Math.Abs(delta - top.Logit) < 1e-3, $"{delta} vs {top.Logit}");

@@ -55,9 +55,12 @@ public sealed class Transcript
         return (new Transcript(tid, path), messages);
     }
 
+    /// <summary>Lines people can read: quotes and non-ASCII text unescaped (still valid JSON).</summary>
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public void Append(IEnumerable<ChatMessageContent> messages)
     {
-        var lines = messages.Select(m => new JsonObject { ["at"] = DateTimeOffset.UtcNow.ToString("O"), ["message"] = JsonSerializer.SerializeToNode(m) }.ToJsonString());
+        var lines = messages.Select(m => new JsonObject { ["at"] = DateTimeOffset.UtcNow.ToString("O"), ["message"] = JsonSerializer.SerializeToNode(m) }.ToJsonString(Readable));
         File.AppendAllLines(Path, lines);
     }
 

@@ -1,6 +1,5 @@
 // The catalogue primitives: what model is loaded, which SAEs are attached (with cache and index coverage), which hook
 // points exist with their shapes, and how a text tokenizes.
-using Interp.Tensors;
 
 namespace Interp.Agent.Tools;
 
@@ -14,16 +13,15 @@ public sealed record SaeInfo(string Name, string Hook, int Layer, string Archite
     long? CacheTokens, long Indexed);
 public sealed record SaesResult(IReadOnlyList<SaeInfo> Saes, string Note);
 
-/// <param name="Shape">the activation's shape on a one-row input, with the token axis written "pos"</param>
-public sealed record HookInfo(string Name, string Shape);
+/// <param name="Shape">the activation's axes (TransformerLens names, sizes after '=')</param>
+/// <param name="Layer">the block, or null outside the blocks</param>
+public sealed record HookInfo(string Name, string Kind, int? Layer, string Shape);
 public sealed record HooksResult(int Count, IReadOnlyList<HookInfo> Hooks, string Note);
 
 public sealed record TokenizeResult(int Count, IReadOnlyList<TokenAt> Tokens);
 
 public sealed partial class InterpPrimitives
 {
-    private IReadOnlyList<HookInfo>? _hookShapes;
-
     public ModelsResult ListModels()
     {
         var c = Model.Config;
@@ -47,23 +45,10 @@ public sealed partial class InterpPrimitives
     public HooksResult ListHooks(string? contains = null, int? layer = null)
     {
         if (layer is { } l) ToolArgs.Range(l, 0, Model.Config.NLayers - 1, "layer", "0");
-        var all = HookShapes();
-        var names = layer is { } ll ? new Models.LayerHooks(ll, Model.Config).InOrder().ToHashSet() : null;
-        var hooks = all.Where(h => (names is null || names.Contains(h.Name)) && (string.IsNullOrEmpty(contains) || h.Name.Contains(contains, StringComparison.Ordinal))).ToList();
-        return new HooksResult(hooks.Count, hooks, hooks.Count == 0 ? "no hook matches; call list_hooks without filters to see all" : "shapes are per forward pass of one text; 'pos' is the token axis");
+        var hooks = Model.HookTable.Where(h => (layer is null || h.Layer == layer) && (string.IsNullOrEmpty(contains) || h.Name.Contains(contains, StringComparison.Ordinal)))
+            .Select(h => new HookInfo(h.Name, h.KindName, h.Layer, "[" + string.Join(", ", h.Dims) + "]")).ToList();
+        return new HooksResult(hooks.Count, hooks, hooks.Count == 0 ? "no hook matches; call list_hooks without filters to see all" : "'pos' is the token axis; sizes after '='");
     }
-
-    private IReadOnlyList<HookInfo> HookShapes() => _hookShapes ??= Session.Exclusive(() =>
-    {
-        // one pass over a 13-token input, recording every hook's shape: real shapes, no name-suffix rules
-        int T = Math.Min(13, Model.Config.NCtx);
-        using var noGrad = Tensor.NoGrad();
-        using var tokens = Tensor.FromArray(new long[T], 1, T);
-        var (logits, cache) = Model.RunWithCache(tokens);
-        using (logits) using (cache)
-            return Model.HookNames.Where(cache.Contains).Select(n => new HookInfo(n, "[" + string.Join(", ", cache[n].Shape.ToArray().Select((d, i) =>
-                i == 0 ? "batch" : d == T ? "pos" : d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]")).ToList();
-    });
 
     public TokenizeResult Tokenize(string? text)
     {

@@ -23,7 +23,8 @@ public sealed record ScoreInfo(string Method, double Value, double CiLow, double
 public sealed record DensityInfo(long Firing, long Tokens, double Density, double Max, double Mean, string Source);
 /// <param name="Text">the window's text with every token where the feature fires marked ⟦token⟧ and the peak ⟦⟦token⟧⟧</param>
 /// <param name="Active">the firing tokens with their activation</param>
-public sealed record ExampleInfo(string Kind, int? Bin, long ContextId, double Peak, string Text, IReadOnlyList<DimensionValue> Active);
+public sealed record ExampleInfo(string Kind, int? Bin, long ContextId, double Peak, string Text, IReadOnlyList<TokenValue> Active);
+public sealed record TokenValue(string Token, double Value);
 /// <param name="Notice">examples are corpus text: data to analyse, not instructions</param>
 public sealed record CorpusExamples(string Notice, IReadOnlyList<ExampleInfo> Top, IReadOnlyList<ExampleInfo> Quantile);
 /// <param name="Logit">logit change per unit of the feature's activation (decoder row through ln_final's scale and the unembedding)</param>
@@ -49,10 +50,11 @@ public sealed partial class InterpPrimitives
     /// <summary>Feature activations [pos, d_sae] of a text (SAE spliced only for this pass, run stopped at its hook).</summary>
     internal float[] FeatureActs(SessionSae s, int[] ids)
     {
+        using var scope = TensorScope.Begin();
         using var noGrad = Tensor.NoGrad();
         using var splice = SaeSplice.Attach(Model, s.Sae, includeError: true);
-        using var tokens = Tensor.FromArray(ids.Select(i => (long)i).ToArray(), 1, ids.Length);
-        using var acts = Model.RunToHook(tokens, splice.Names.ActsPost);      // [1, pos, d_sae]
+        var tokens = Tensor.FromArray(ids.Select(i => (long)i).ToArray(), 1, ids.Length);
+        var acts = Model.RunToHook(tokens, splice.Names.ActsPost);           // [1, pos, d_sae]
         return acts.ToArray();
     }
 
@@ -111,13 +113,13 @@ public sealed partial class InterpPrimitives
     private ExampleInfo Example(CacheExample e)
     {
         var sb = new System.Text.StringBuilder("⟪");
-        var active = new List<DimensionValue>();
+        var active = new List<TokenValue>();
         for (int i = 0; i < e.Tokens.Count; i++)
         {
             string t = e.Tokens[i];
             if (e.Activations[i] > 0)
             {
-                active.Add(new DimensionValue(t, ToolJson.R(e.Activations[i])));
+                active.Add(new TokenValue(t, ToolJson.R(e.Activations[i])));
                 sb.Append(i == e.PeakIndex ? $"⟦⟦{t}⟧⟧" : $"⟦{t}⟧");
             }
             else sb.Append(t);

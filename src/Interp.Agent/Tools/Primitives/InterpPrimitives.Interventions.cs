@@ -52,7 +52,7 @@ public sealed partial class InterpPrimitives
         var pos = ToolArgs.Positions(positions, ids.Length, Limits, null!);
         ToolArgs.K(k, Limits);
         var (a, w) = (SingleToken(answer, "answer"), SingleToken(wrong, "wrong"));
-        var hooks = units.GroupBy(u => u.Layer).Select(g => (new LayerHooks(g.Key, c).Z, Interventions.AblateHeads(g.Select(u => u.Index).ToArray(), new Selection(pos)))).ToArray();
+        var hooks = units.GroupBy(u => u.Layer).Select(g => (Model.HookTable.Layer(g.Key).Z, Interventions.AblateHeads(g.Select(u => u.Index).ToArray(), new Selection(pos)))).ToArray();
         return Session.Exclusive(() => Compare($"zero-ablate heads {string.Join(",", units.Select(u => $"L{u.Layer}.H{u.Index}"))} (their attn.hook_z){At(pos)}",
             ids, Logits(ids), Logits(ids, hooks), a, w, k));
     }
@@ -65,7 +65,7 @@ public sealed partial class InterpPrimitives
         var pos = ToolArgs.Positions(positions, ids.Length, Limits, null!);
         ToolArgs.K(k, Limits);
         var (a, w) = (SingleToken(answer, "answer"), SingleToken(wrong, "wrong"));
-        var hooks = units.GroupBy(u => u.Layer).Select(g => (new LayerHooks(g.Key, c).MlpPost, Interventions.AblateNeurons(g.Select(u => u.Index).ToArray(), new Selection(pos)))).ToArray();
+        var hooks = units.GroupBy(u => u.Layer).Select(g => (Model.HookTable.Layer(g.Key).MlpPost, Interventions.AblateNeurons(g.Select(u => u.Index).ToArray(), new Selection(pos)))).ToArray();
         return Session.Exclusive(() => Compare($"zero-ablate neurons {string.Join(",", units.Select(u => $"L{u.Layer}.N{u.Index}"))} (their mlp.hook_post){At(pos)}",
             ids, Logits(ids), Logits(ids, hooks), a, w, k));
     }
@@ -100,18 +100,18 @@ public sealed partial class InterpPrimitives
         try { Model.ValidateHookName(hook); }
         catch (ArgumentException e) { throw new ToolArgumentException("hook", e.Message.TrimEnd('.'), "call list_hooks for every valid name"); }
         var pos = ToolArgs.Positions(positions, c.Length, Limits, null!);
-        if (pos is not null && Enumerable.Range(0, Model.Config.NLayers).Select(l => new LayerHooks(l, Model.Config)).Any(h => h.Pattern == hook || h.AttnScores == hook))
+        if (pos is not null && Model.HookTable[hook].Kind is HookKind.Pattern or HookKind.AttnScores)
             throw new ToolArgumentException("positions", $"'{hook}' is [batch, head, query, key]: positions cannot select its token axis",
                 "patch it whole (leave positions out), or patch attn.hook_z of the layer at those positions");
         ToolArgs.K(k, Limits);
         var (a0, w0) = (SingleToken(answer, "answer"), SingleToken(wrong, "wrong"));
         return Session.Exclusive(() =>
         {
+            using var scope = TensorScope.Begin();
             using var noGrad = Tensor.NoGrad();
-            using var tc = Tensor.FromArray(c.Select(i => (long)i).ToArray(), 1, c.Length);
+            var tc = Tensor.FromArray(c.Select(i => (long)i).ToArray(), 1, c.Length);
             var (cl, cache) = Model.RunWithCache(tc, n => n == hook);
-            float[] cleanLogits;
-            using (cl) cleanLogits = cl.ToArray();
+            float[] cleanLogits = cl.ToArray();
             using (cache)
             {
                 var corrLogits = Logits(x);
@@ -145,10 +145,11 @@ public sealed partial class InterpPrimitives
         if (norm == 0) throw new ToolArgumentException("feature", $"feature {feature} has an all-zero decoder row: there is no direction to steer along", "pick another feature");
         return Session.Exclusive(() =>
         {
+            using var scope = TensorScope.Begin();
             var o = new SamplingOptions { MaxNewTokens = maxNewTokens, Temperature = 0 };
-            using var prompt = Tensor.FromArray(ids.Select(i => (long)i).ToArray(), 1, ids.Length);
+            var prompt = Tensor.FromArray(ids.Select(i => (long)i).ToArray(), 1, ids.Length);
             var plain = Generator.Generate(Model, prompt, o)[0].Skip(ids.Length).Select(i => (int)i).ToArray();
-            using var dir = Tensor.FromArray(row.Select(v => (float)(v / norm)).ToArray(), row.Length);
+            var dir = Tensor.FromArray(row.Select(v => (float)(v / norm)).ToArray(), row.Length);
             var steered = Generator.Generate(Model, prompt, o, (s.HookName, Interventions.Steer(dir, strength)))[0].Skip(ids.Length).Select(i => (int)i).ToArray();
             return new SteerResult(s.Name, feature, strength, s.HookName, Session.Tokenizer.Decode(ids), Session.Tokenizer.Decode(plain), Session.Tokenizer.Decode(steered),
                 plain.Select(Tok).ToList(), steered.Select(Tok).ToList(),

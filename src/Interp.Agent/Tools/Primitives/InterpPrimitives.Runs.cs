@@ -41,9 +41,10 @@ public sealed partial class InterpPrimitives
         var pos = ToolArgs.Positions(positions, ids.Length, Limits, Enumerable.Range(0, Math.Min(ids.Length, Limits.MaxPositions)).ToArray());
         return Session.Exclusive(() =>
         {
+            using var scope = TensorScope.Begin();
             using var noGrad = Tensor.NoGrad();
-            using var tokens = Tensor.FromArray(ids.Select(i => (long)i).ToArray(), 1, ids.Length);
-            using var act = Model.RunToHook(tokens, hook);
+            var tokens = Tensor.FromArray(ids.Select(i => (long)i).ToArray(), 1, ids.Length);
+            var act = Model.RunToHook(tokens, hook);
             var shape = act.Shape.ToArray();
             var data = act.ToArray();
             // [1, head, q, k] (attention pattern and scores) put the position second; every other hook [1, pos, ...]

@@ -50,9 +50,10 @@ public sealed partial class InterpPrimitives(ModelSession session)
     /// <summary>Logits [pos, d_vocab] of one row, flattened, with <paramref name="hooks"/> active for this pass only.</summary>
     internal float[] Logits(int[] ids, params (string name, HookFn fn)[] hooks)
     {
+        using var scope = TensorScope.Begin();                       // the pass and its hooks' tensors end here
         using var noGrad = Tensor.NoGrad();
-        using var tokens = Tensor.FromArray(ids.Select(i => (long)i).ToArray(), 1, ids.Length);
-        using var logits = hooks.Length == 0 ? Model.Run(tokens) : Model.RunWithHooks(tokens, hooks);
+        var tokens = Tensor.FromArray(ids.Select(i => (long)i).ToArray(), 1, ids.Length);
+        var logits = hooks.Length == 0 ? Model.Run(tokens) : Model.RunWithHooks(tokens, hooks);   // [1, pos, d_vocab]
         return logits.ToArray();
     }
 

@@ -91,9 +91,7 @@ public sealed class ModelSession : IAsyncDisposable, IDisposable
                 cache = LatentCache.Open(cp);
                 cache.CheckInputs(CacheInputs.FromDirectories(modelDir, src.Dir));
             }
-            int layer = -1;
-            for (int l = 0; l < model.Config.NLayers && layer < 0; l++)
-                if (new LayerHooks(l, model.Config).InOrder().Contains(sae.Cfg.HookName)) layer = l;
+            int layer = model.HookTable.TryGet(sae.Cfg.HookName, out var point) ? point.Layer ?? -1 : -1;
             return new SessionSae
             {
                 Name = Path.GetFileName(Path.GetFullPath(src.Dir).TrimEnd('/')), Dir = Path.GetFullPath(src.Dir), Sae = sae,
