@@ -71,6 +71,39 @@ public sealed class InvestigatorTests(ToolFixture fx)
         Assert.Equal(turn.ToolCalls.Select(c => c.Result), results);
     }
 
+    [Fact]
+    public async Task ScriptedCircuitInvestigation_CircuitToolsRunForReal()
+    {
+        // attribute → test_circuit → propose_hypothesis on the toy model's IOI task, each through the stand-in's tool
+        // calls; every result must equal the same primitive called directly (which PrimitiveTests checks against
+        // CircuitLab), and the hypothesis' evidence must be the circuit test's numbers.
+        var p = new InterpPrimitives(fx.Toy);
+        var direct = p.Attribute("ioi", "heads", "atp", 3, 8);
+        string ids = string.Join(",", direct.Scores.Take(2).Select(s => s.Id));
+        await using var server = await LlmTestKit.Server(Script(
+            ToolRule("attribute", """{ "path": "chat", "last_role": "user" }""", Call("attribute", new { task = "ioi", nodes = "heads", method = "atp", k = 3, pairs = 8 })),
+            ToolRule("test", """{ "path": "chat", "last_role": "tool" }""", Call("test_circuit", new { node_ids = ids, task = "ioi", nodes = "heads", pairs = 8 })),
+            ToolRule("claim", """{ "path": "chat", "last_role": "tool" }""", Call("propose_hypothesis", new { claim = "the top two heads carry IOI", node_ids = ids, task = "ioi", nodes = "heads", pairs = 8 })),
+            AnswerRule($"Heads {ids} were tested as the IOI circuit.")));
+        using var llm = LlmTestKit.Client(LlmTestKit.Options(server.BaseUrl));
+        var inv = new Investigator(fx.Toy, llm, new InvestigatorOptions(Prompt, "investigator@1", Dir));
+
+        var turn = await inv.AskAsync("Which heads does the toy model use for IOI?");
+
+        Assert.Null(turn.Failure);
+        Assert.Equal(["attribute", "test_circuit", "propose_hypothesis"], turn.ToolCalls.Select(c => c.Tool));
+        Assert.All(turn.ToolCalls, c => Assert.False(c.Failed));
+        using var attribution = JsonDocument.Parse(turn.ToolCalls[0].Result);                // its timing fields differ per run
+        Assert.Equal(ToolJson.Serialize(direct.Scores), attribution.RootElement.GetProperty("scores").GetRawText());
+        var circuit = p.TestCircuit("ioi", "heads", ids, 8);
+        Assert.Equal(ToolJson.Serialize(circuit), turn.ToolCalls[1].Result);
+        using var hyp = JsonDocument.Parse(turn.ToolCalls[2].Result);
+        var expected = p.ProposeHypothesis("the top two heads carry IOI", "ioi", "heads", ids, 8);
+        Assert.Equal(circuit.Faithfulness, expected.Evidence.Ablation.Faithfulness);
+        Assert.Equal(ToolJson.Serialize(expected.Evidence), hyp.RootElement.GetProperty("evidence").GetRawText());
+        Assert.Equal(4, server.Requests.Count);
+    }
+
     /// <summary>A feature whose cached top examples contain the planted instruction.</summary>
     private async Task<int> InjectedFeature()
     {
