@@ -26,6 +26,8 @@ foreach (var c in new[]
     McpCommand.Create(),
     ChatCommand.Create(),
     ToolCommand.Create(),
+    ServeCommand.Create(),
+    EvalsCommand.Create(),
 })
     root.Subcommands.Add(c);
 

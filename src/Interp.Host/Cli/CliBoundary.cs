@@ -14,6 +14,9 @@ public static class CliBoundary
     /// <summary>Where internal-error reports go: $INTERP_CRASH_DIR, else the temp folder's interp-crashes/.</summary>
     public const string CrashDirVariable = "INTERP_CRASH_DIR";
 
+    /// <summary>Verbs that handle SIGTERM/SIGINT themselves (the generic host's lifetime).</summary>
+    public static readonly IReadOnlySet<string> SelfStoppingVerbs = new HashSet<string> { "serve" };
+
     /// <summary>Validates the environment, parses <paramref name="args"/> and runs the chosen verb; returns the exit code.</summary>
     public static async Task<int> RunAsync(RootCommand root, string[] args)
     {
@@ -24,7 +27,11 @@ public static class CliBoundary
             InterpEnvironment.Apply();
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0) return ParseErrors(parse);
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
+            // A hosted verb stops itself on SIGTERM/SIGINT (the host drains its jobs within Worker.shutdown_s); System.CommandLine's
+            // 2-second termination timer would kill it mid-checkpoint (exit 143).
+            if (SelfStoppingVerbs.Contains(parse.CommandResult.Command.Name)) invocation.ProcessTerminationTimeout = null;
+            return await parse.InvokeAsync(invocation);
         }
         catch (Exception e) { return Report(e, args); }
     }

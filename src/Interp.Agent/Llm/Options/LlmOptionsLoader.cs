@@ -61,7 +61,8 @@ public static partial class LlmOptionsLoader
         if (children.All(c => int.TryParse(c.Key, out _)))
             return new JsonArray(children.OrderBy(c => int.Parse(c.Key)).Select(ToJson).ToArray());
         var o = new JsonObject();
-        foreach (var c in children) o[c.Key] = ToJson(c);
+        foreach (var c in children)
+            if (ToJson(c) is { } v) o[c.Key] = v;   // an empty object ("prices": {}) or a null arrives as a section without value: leave it out
         return o;
     }
 
