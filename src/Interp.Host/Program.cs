@@ -16,6 +16,7 @@ foreach (var c in new[]
     TrainCommand.Create(),
     TokenizerCommand.Create(),
     CorpusCommand.Create(),
+    LabelCommand.Create(),
 })
     root.Subcommands.Add(c);
 
