@@ -33,16 +33,19 @@ public sealed class LabelingJob : IDisposable
 
     private LabelingJob(RunStore store, LabelingRunner runner) => (Store, _runner) = (store, runner);
 
-    public static LabelingJob Prepare(LabelingRequest r, IEmbeddingGenerator<string, Embedding<float>>? embedder = null)
+    /// <param name="components">builds the explainer and scorers for the manifest (default: LabelingComponents.Offline); the
+    /// LLM path passes its own here</param>
+    public static LabelingJob Prepare(LabelingRequest r, IEmbeddingGenerator<string, Embedding<float>>? embedder = null,
+        Func<RunManifest, LabelingComponents>? components = null)
     {
         var examples = r.Examples ?? new ExampleOptions();
         examples.Validate();
         (r.Run ?? new RunOptions()).Validate();
         if (r.Clusters is < 0 or > 16) throw new ArgumentException($"--clusters must be 0..16 (got {r.Clusters}).");
         if (r.Resamples is < 100 or > 100_000) throw new ArgumentException($"--resamples must be 100..100000 (got {r.Resamples}).");
-        if (r.Explainer == LabelingComponents.LlmExplainerKind)
+        if (r.Explainer == LabelingComponents.LlmExplainerKind && components is null)
             throw new ArgumentException("--explainer llm needs the LLM layer, which this build does not have yet; use --explainer offline.");
-        if (r.Explainer != LabelingComponents.OfflineExplainerKind)
+        if (r.Explainer is not (LabelingComponents.OfflineExplainerKind or LabelingComponents.LlmExplainerKind))
             throw new ArgumentException($"--explainer must be 'offline' or 'llm' (got '{r.Explainer}').");
         var scorers = (r.Scorers ?? LabelingRequest.DefaultScorers).Distinct().ToList();
         foreach (var s in scorers)
@@ -58,13 +61,13 @@ public sealed class LabelingJob : IDisposable
         var manifest = new RunManifest(Path.GetFullPath(r.ModelDir), ModelId(r.ModelDir, model, inputs), Path.GetFullPath(r.SaeDir), SaeId(r.SaeDir, sae, inputs),
             Path.GetFullPath(r.CachePath), cacheIdentity, features, r.Explainer, scorers, shuffled, examples, r.Offline ?? new OfflineExplainerOptions(),
             r.Clusters, r.Resamples, PromptLibrary.Versions(), null);
-        var components = LabelingComponents.Offline(manifest, embedder);
+        var parts = components?.Invoke(manifest) ?? LabelingComponents.Offline(manifest, embedder);
         var effects = new OutputEffects(model, sae);
         var neighbours = examples.HardNegatives > 0 ? new DecoderNeighbours(sae.WDec.ToArray(), sae.DSae, sae.DIn) : null;
         var tokenizer = HasTokenizer(r.ModelDir) ? TokenizerLoader.Load(r.ModelDir) : null;
         var store = RunStore.OpenOrCreate(r.OutPath, manifest, r.MaxPageCount);
         string cachePath = r.CachePath;
-        var runner = new LabelingRunner(store, components, () => LatentCache.Open(cachePath), new EvidenceSource(examples, effects, neighbours, tokenizer is null ? null : tokenizer.TokenToString),
+        var runner = new LabelingRunner(store, parts, () => LatentCache.Open(cachePath), new EvidenceSource(examples, effects, neighbours, tokenizer is null ? null : tokenizer.TokenToString),
             r.Run ?? new RunOptions());
         return new LabelingJob(store, runner);
     }
@@ -96,8 +99,8 @@ public sealed class LabelingJob : IDisposable
     private static SaeIdentity SaeId(string dir, Sae sae, CacheInputs inputs)
     {
         var hook = sae.Cfg.HookName;
-        var parts = hook.Split('.');
-        int layer = parts.Length > 1 && parts[0] == "blocks" && int.TryParse(parts[1], out int l) ? l : -1;
+        var pieces = hook.Split('.');
+        int layer = pieces.Length > 1 && pieces[0] == "blocks" && int.TryParse(pieces[1], out int l) ? l : -1;
         return new SaeIdentity(inputs.SaeFingerprint, Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/')), hook, layer, sae.DIn, sae.DSae, sae.Cfg.Architecture);
     }
 

@@ -28,6 +28,9 @@ public static class ActivationFormats
     /// <summary>A token as one line of a `token<TAB>value` block: tabs and line breaks written as \t, \n, \r.</summary>
     public static string LineToken(string token) => token.Replace("\\", "\\\\").Replace("\t", "\\t").Replace("\n", "\\n").Replace("\r", "\\r");
 
+    /// <summary>Text kept on one line (an example is one line of a numbered list): line breaks written as \n and \r.</summary>
+    public static string OneLine(string text) => text.Replace("\r", "\\r").Replace("\n", "\\n");
+
     /// <summary>Records in the OpenAI layout: "\n&lt;start&gt;\n" + lines + "\n&lt;end&gt;\n", records separated by
     /// "\n&lt;end&gt;\n&lt;start&gt;\n". <paramref name="omitZeros"/> keeps only tokens whose scaled value is above 0;
     /// <paramref name="hide"/> writes "unknown" instead of every value (the simulator's input).</summary>
@@ -59,15 +62,15 @@ public static class ActivationFormats
         return Highlight(tokens, marked);
     }
 
-    /// <summary>Wraps each run of consecutive marked tokens in &lt;&lt; &gt;&gt;.</summary>
+    /// <summary>Wraps each run of consecutive marked tokens in &lt;&lt; &gt;&gt;; line breaks inside tokens are written as \n.</summary>
     public static string Highlight(IReadOnlyList<string> tokens, IReadOnlyList<bool> marked)
     {
         var sb = new StringBuilder();
         for (int i = 0; i < tokens.Count;)
         {
-            if (!marked[i]) { sb.Append(tokens[i++]); continue; }
+            if (!marked[i]) { sb.Append(OneLine(tokens[i++])); continue; }
             sb.Append(Open);
-            while (i < tokens.Count && marked[i]) sb.Append(tokens[i++]);
+            while (i < tokens.Count && marked[i]) sb.Append(OneLine(tokens[i++]));
             sb.Append(Close);
         }
         return sb.ToString();

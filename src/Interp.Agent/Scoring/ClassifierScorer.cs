@@ -77,7 +77,7 @@ public sealed class ClassifierScorer(JudgeTask task, IClassifierJudge judge, int
     /// <summary>The text each window is shown as.</summary>
     internal List<JudgeSample> Samples(IReadOnlyList<LabelingExample> ex, Rng rng)
     {
-        if (task == JudgeTask.Detection) return ex.Select(e => new JudgeSample(e.Text)).ToList();
+        if (task == JudgeTask.Detection) return ex.Select(e => new JudgeSample(ActivationFormats.OneLine(e.Text))).ToList();
         var active = ex.Where(e => e.IsActivating).ToList();
         int wrongMarks = (int)Math.Ceiling(active.Average(e => (double)e.Activations.Count(a => a > 0)));
         return ex.Select(e =>
