@@ -16,5 +16,6 @@ public static class BenchCases
         _ => new Gpt2ForwardCase(8, 128, cache: true, inQuickRun: false),
         _ => new Gpt2ForwardBackwardCase(inQuickRun: true),
         quick => new SaeTopKStepCase(inQuickRun: true).Configure(quick),
+        _ => new LabelOfflineCase(),
     };
 }
