@@ -91,7 +91,8 @@ public sealed class RunStoreTests : IDisposable
     {
         var path = Path.Combine(_dir, "full.db");
         var features = Enumerable.Range(0, 50).ToList();
-        string big = new('x', 20_000);
+        var rng = new Interp.Tensors.Rng(5);
+        string big = new(Enumerable.Range(0, 20_000).Select(_ => (char)('!' + rng.NextInt(90))).ToArray());   // incompressible: results are stored compressed
         int committed = 0;
         RunStoreWriteException? error = null;
         using (var s = RunStore.OpenOrCreate(path, Manifest(features), maxPageCount: 60))

@@ -90,7 +90,7 @@ public sealed partial class RunStore
         var rows = new List<StageRow>();
         string? S(string c) => r.IsDBNull(r.GetOrdinal(c)) ? null : r.GetString(r.GetOrdinal(c));
         while (r.Read())
-            rows.Add(new StageRow(r.GetInt32(r.GetOrdinal("feature")), S("stage")!, S("status")!, S("kind"), S("reason"), S("raw"), S("result"),
+            rows.Add(new StageRow(r.GetInt32(r.GetOrdinal("feature")), S("stage")!, S("status")!, S("kind"), S("reason"), S("raw"), r.IsDBNull(r.GetOrdinal("result")) ? null : Packed.Unpack((byte[])r["result"]),
                 r.GetInt32(r.GetOrdinal("attempts")),
                 new StageUsage(r.GetInt32(r.GetOrdinal("calls")), r.GetInt64(r.GetOrdinal("prompt_tokens")), r.GetInt64(r.GetOrdinal("completion_tokens")),
                     r.GetDouble(r.GetOrdinal("cost_usd"))),
@@ -122,4 +122,28 @@ public sealed partial class RunStore
     }
 
     public void Dispose() => _conn.Dispose();
+}
+
+/// <summary>UTF-8 text compressed with Brotli (fast setting): stage results and records are mostly repeated JSON keys,
+/// token strings and numbers, and shrink several times.</summary>
+internal static class Packed
+{
+    public static byte[] Pack(string text)
+    {
+        using var ms = new MemoryStream();
+        using (var b = new System.IO.Compression.BrotliStream(ms, System.IO.Compression.CompressionLevel.Fastest))
+            b.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        return ms.ToArray();
+    }
+
+    public static string Unpack(byte[] packed)
+    {
+        try
+        {
+            using var b = new System.IO.Compression.BrotliStream(new MemoryStream(packed), System.IO.Compression.CompressionMode.Decompress);
+            using var r = new StreamReader(b, System.Text.Encoding.UTF8);
+            return r.ReadToEnd();
+        }
+        catch (InvalidDataException e) { throw new InvalidDataException($"a run store value is damaged ({e.Message}); give a new --out.", e); }
+    }
 }

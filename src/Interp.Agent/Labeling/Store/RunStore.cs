@@ -1,6 +1,7 @@
 // The run store: one SQLite file per labeling run. meta (format, version, run id, creation time, manifest), stages (one row
 // per feature per stage: pending | succeeded with its result JSON | failed with kind, reason and raw output; attempts and
-// LLM usage), and records (the FeatureRecord JSON of each feature whose stages are all settled). Every write is one
+// LLM usage), and records (the FeatureRecord JSON of each feature whose stages are all settled); results and records are
+// stored Brotli-compressed (Packed), read back through this class. Every write is one
 // transaction (WAL), so a process killed at any instant leaves the last committed state; a write that fails (disk full)
 // rolls back and leaves the store readable. Thread-safe: one connection behind a lock.
 using System.Globalization;
@@ -130,10 +131,10 @@ public sealed partial class RunStore : IDisposable
                 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
                 CREATE TABLE stages(feature INTEGER NOT NULL, stage TEXT NOT NULL,
                     status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
-                    kind TEXT, reason TEXT, raw TEXT, result TEXT, attempts INTEGER NOT NULL DEFAULT 0,
+                    kind TEXT, reason TEXT, raw TEXT, result BLOB, attempts INTEGER NOT NULL DEFAULT 0,
                     calls INTEGER NOT NULL DEFAULT 0, prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,
                     cost_usd REAL NOT NULL DEFAULT 0, updated TEXT, PRIMARY KEY (feature, stage)) WITHOUT ROWID;
-                CREATE TABLE records(feature INTEGER PRIMARY KEY, schema_version INTEGER NOT NULL, json TEXT NOT NULL);
+                CREATE TABLE records(feature INTEGER PRIMARY KEY, schema_version INTEGER NOT NULL, json BLOB NOT NULL);
                 """);
             foreach (var (k, v) in new[] { ("format", Format), ("schema_version", SchemaVersion.ToString(CultureInfo.InvariantCulture)),
                          ("run_id", id), ("created_utc", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)), ("manifest", manifestJson) })
@@ -180,12 +181,12 @@ public sealed partial class RunStore : IDisposable
                             prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens,
                             cost_usd = cost_usd + excluded.cost_usd, updated = excluded.updated
                         """,
-                        ("$f", r.Feature), ("$s", r.Stage), ("$st", r.Status), ("$k", r.Kind), ("$r", r.Reason), ("$raw", r.Raw), ("$res", r.Result),
+                        ("$f", r.Feature), ("$s", r.Stage), ("$st", r.Status), ("$k", r.Kind), ("$r", r.Reason), ("$raw", r.Raw), ("$res", r.Result is null ? null : Packed.Pack(r.Result)),
                         ("$a", r.Attempts), ("$c", r.Usage.Calls), ("$pt", r.Usage.PromptTokens), ("$ct", r.Usage.CompletionTokens),
                         ("$cost", r.Usage.CostUsd), ("$u", r.Updated?.ToString("O", CultureInfo.InvariantCulture)));
                 if (record is not null)
                     Exec(_conn, "INSERT INTO records(feature, schema_version, json) VALUES ($f, $v, $j) ON CONFLICT(feature) DO UPDATE SET schema_version = excluded.schema_version, json = excluded.json",
-                        ("$f", record.Feature), ("$v", record.SchemaVersion), ("$j", FeatureRecordJson.Serialize(record)));
+                        ("$f", record.Feature), ("$v", record.SchemaVersion), ("$j", Packed.Pack(FeatureRecordJson.Serialize(record))));
                 tx.Commit();
                 return 0;
             });
@@ -200,7 +201,7 @@ public sealed partial class RunStore : IDisposable
                 using var cmd = _conn.CreateCommand();
                 cmd.CommandText = "SELECT json FROM records WHERE feature = $f";
                 cmd.Parameters.AddWithValue("$f", feature);
-                return cmd.ExecuteScalar() is string json ? FeatureRecordJson.Deserialize(json) : null;
+                return cmd.ExecuteScalar() is byte[] json ? FeatureRecordJson.Deserialize(Packed.Unpack(json)) : null;
             });
     }
 
@@ -214,7 +215,7 @@ public sealed partial class RunStore : IDisposable
                 using var cmd = _conn.CreateCommand();
                 cmd.CommandText = "SELECT json FROM records ORDER BY feature";
                 using var r = cmd.ExecuteReader();
-                while (r.Read()) list.Add(FeatureRecordJson.Deserialize(r.GetString(0)));
+                while (r.Read()) list.Add(FeatureRecordJson.Deserialize(Packed.Unpack((byte[])r[0])));
                 return list;
             });
     }
