@@ -30,7 +30,13 @@ public sealed class SimulationScorer(ISimulator simulator, int resamples = Stati
         if (r is not double value)
             return Outcome<Score>.Fail(FailureKinds.UndefinedScore,
                 "the simulation predicts the same activation at every token, so the correlation is undefined", usage: sim.Usage);
-        var ci = Statistics.Bootstrap(rng => Correlation(real, predicted, Statistics.Resample(rng, ex.Count)), request.Seed, resamples);
+        var sums = Enumerable.Range(0, ex.Count).Select(i => Sums.Of(real[i], predicted[i])).ToArray();
+        var ci = Statistics.Bootstrap(rng =>
+        {
+            var total = new Sums();
+            for (int k = 0; k < sums.Length; k++) total.Add(sums[rng.NextInt(sums.Length)]);
+            return total.Pearson();
+        }, request.Seed, resamples);
         int tokens = real.Sum(x => x.Length);
         var metrics = new Dictionary<string, double>
         {
@@ -39,6 +45,30 @@ public sealed class SimulationScorer(ISimulator simulator, int resamples = Stati
         };
         return Outcome<Score>.Ok(new Score(Method, simulator.Capability, value, ci.Low, ci.High, request.ExplanationIndex, metrics,
             ex.Select(e => e.ToRef()).ToList(), simulator.LlmModel, simulator.PromptVersion), sim.Usage);
+    }
+
+    /// <summary>A window's sufficient statistics for Pearson's r (n, Σx, Σy, Σx², Σy², Σxy): a resample's r over its
+    /// concatenated windows is the r of their summed statistics, without building the concatenation.</summary>
+    internal struct Sums
+    {
+        public double N, X, Y, Xx, Yy, Xy;
+
+        public static Sums Of(double[] x, double[] y)
+        {
+            var s = new Sums();
+            for (int i = 0; i < x.Length; i++) { s.N++; s.X += x[i]; s.Y += y[i]; s.Xx += x[i] * x[i]; s.Yy += y[i] * y[i]; s.Xy += x[i] * y[i]; }
+            return s;
+        }
+
+        public void Add(in Sums o) { N += o.N; X += o.X; Y += o.Y; Xx += o.Xx; Yy += o.Yy; Xy += o.Xy; }
+
+        /// <summary>r from the sums; null when either variance is zero (to a relative 1e-12).</summary>
+        public readonly double? Pearson()
+        {
+            double vx = N * Xx - X * X, vy = N * Yy - Y * Y;
+            if (vx <= 1e-12 * N * Xx || vy <= 1e-12 * N * Yy || N < 2) return null;
+            return Math.Clamp((N * Xy - X * Y) / Math.Sqrt(vx * vy), -1, 1);
+        }
     }
 
     /// <summary>r over the concatenation of the chosen windows (a window may be chosen several times).</summary>
