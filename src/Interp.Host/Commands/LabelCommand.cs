@@ -127,6 +127,7 @@ public static class LabelCommand
     private static void BuildCache(string modelDir, string saeDir, string corpusPath, string cachePath)
     {
         if (!File.Exists(corpusPath)) throw new CliException($"--corpus '{corpusPath}' does not exist.");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(cachePath))!);
         var m = ModelLoader.Load(modelDir);
         using var s = Sae.Load(saeDir);
         var inputs = CacheInputs.FromDirectories(modelDir, saeDir);

@@ -88,6 +88,28 @@ public sealed class LabelCliTests(LabelCliFixture fx)
         Assert.Contains("<svg class=\"plot score-dist\"", File.ReadAllText(html));
     }
 
+    [Fact]
+    public void Label_CorpusGz_BuildsItsCacheInANewFolderThenReusesIt()
+    {
+        var gz = fx.File("toy-corpus.txt.gz");
+        using (var f = File.Create(gz))
+        using (var z = new System.IO.Compression.GZipStream(f, System.IO.Compression.CompressionLevel.Fastest))
+        using (var w = new StreamWriter(z))
+            foreach (var line in Interp.Evals.ToyWorld.ToyWorldFiles.ReadLines(Path.Combine(LabelCliFixture.Root, "evals", "worlds", "toy-v1"), "corpus.txt").Take(120))
+                w.WriteLine(line);
+        var run = Path.Combine(fx.Dir, "fresh", "sub", "run.db");
+        string[] args = ["label", "--model", LabelCliFixture.ModelDir, "--sae", LabelCliFixture.SaeDir, "--corpus", gz, "--features", "0-5",
+            "--scorers", "simulation", "--out", run, "--report", "none"];
+        var (code, _, err) = LabelCliFixture.Run(args);
+        Assert.True(code == 0, err);
+        Assert.Contains("building the latent cache", err);
+        Assert.True(File.Exists(Path.Combine(fx.Dir, "fresh", "sub", "run.cache.db")));
+        (code, _, err) = LabelCliFixture.Run(args);
+        Assert.True(code == 0, err);
+        Assert.DoesNotContain("building the latent cache", err);
+        Assert.Contains("6 already done before this run", err);
+    }
+
     [Theory]
     [InlineData("other-sae", "was built from another SAE")]
     [InlineData("range", "outside this SAE's features 0..1023")]
