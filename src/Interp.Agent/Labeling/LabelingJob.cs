@@ -60,7 +60,7 @@ public sealed class LabelingJob : IDisposable
         var features = FeatureSpec.Parse(r.Features, sae.DSae);
         var manifest = new RunManifest(Path.GetFullPath(r.ModelDir), ModelId(r.ModelDir, model, inputs), Path.GetFullPath(r.SaeDir), SaeId(r.SaeDir, sae, inputs),
             Path.GetFullPath(r.CachePath), cacheIdentity, features, r.Explainer, scorers, shuffled, examples, r.Offline ?? new OfflineExplainerOptions(),
-            r.Clusters, r.Resamples, PromptLibrary.Versions(), null);
+            r.Clusters, r.Resamples, r.Explainer == LabelingComponents.LlmExplainerKind ? PromptLibrary.Versions() : new Dictionary<string, string>(), null);
         var parts = components?.Invoke(manifest) ?? LabelingComponents.Offline(manifest, embedder);
         var effects = new OutputEffects(model, sae);
         var neighbours = examples.HardNegatives > 0 ? new DecoderNeighbours(sae.WDec.ToArray(), sae.DSae, sae.DIn) : null;

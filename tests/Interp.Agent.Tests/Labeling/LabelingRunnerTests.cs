@@ -60,15 +60,16 @@ public sealed class LabelingRunnerTests(ToyCacheFixture fx)
     [Fact]
     public async Task Run_StoppedMidwayThenResumed_SameRecordsAsUninterrupted()
     {
-        using (var full = LabelingJob.Prepare(Request("full.db", concurrency: 1))) await full.RunAsync();
+        string[] scorers = [.. Offline, ScoreMethods.Embedding];   // MiniLM too: its vectors do not depend on batching or timing
+        using (var full = LabelingJob.Prepare(Request("full.db", scorers: scorers, concurrency: 1))) await full.RunAsync();
         using var cts = new CancellationTokenSource();
-        using (var first = LabelingJob.Prepare(Request("stopped.db", concurrency: 2)))
+        using (var first = LabelingJob.Prepare(Request("stopped.db", scorers: scorers, concurrency: 2)))
         {
             var progress = new Inline(p => { if (p.Done >= 9) cts.Cancel(); });
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.RunAsync(progress, cts.Token));
             Assert.InRange(first.Store.ReadRecords().Count, 9, 39);
         }
-        using var resumed = LabelingJob.Prepare(Request("stopped.db", concurrency: 2));
+        using var resumed = LabelingJob.Prepare(Request("stopped.db", scorers: scorers, concurrency: 2));
         var p = await resumed.RunAsync();
         Assert.True(p.DoneBefore >= 9);
         Assert.Equal(40, p.Done);

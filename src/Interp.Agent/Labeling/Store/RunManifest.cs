@@ -13,6 +13,7 @@ namespace Interp.Agent.Labeling.Store;
 /// depend on</param>
 /// <param name="Shuffled">methods also scored on another feature's examples (the sanity score)</param>
 /// <param name="Clusters">k of the multi-concept explainer (0 = one label per feature)</param>
+/// <param name="Prompts">template → "name@version" of the prompts an LLM run sends (empty offline: no prompt is used)</param>
 /// <param name="LlmModel">the endpoint's model for LLM stages; null offline</param>
 public sealed record RunManifest(
     string ModelDir, ModelIdentity Model, string SaeDir, SaeIdentity Sae, string CachePath,
