@@ -187,8 +187,21 @@ public sealed class LabelingRunnerTests(ToyCacheFixture fx)
     public void Prepare_CacheFromAnotherSae_ClearError()
     {
         var other = Path.Combine(ToyCacheFixture.RepoRoot, "evals", "saes", "english-small-resid2-topk");
-        var e = Assert.ThrowsAny<Exception>(() => LabelingJob.Prepare(Request("x.db") with { SaeDir = other }));
-        Assert.True(e is ArgumentException or InvalidDataException, e.ToString());
+        var e = Assert.Throws<ArgumentException>(() => LabelingJob.Prepare(Request("x.db") with { SaeDir = other }));
+        Assert.Contains("was built from another SAE", e.Message);
+    }
+
+    [Fact]
+    public void Prepare_CacheFromAnotherModel_ClearError()
+    {
+        // the same weights under a config.json that differs by one trailing line: another model fingerprint
+        var other = fx.File("other-model");
+        Directory.CreateDirectory(other);
+        foreach (var f in Directory.GetFiles(ToyCacheFixture.ModelDir)) File.Copy(f, Path.Combine(other, Path.GetFileName(f)), overwrite: true);
+        File.AppendAllText(Path.Combine(other, "config.json"), "\n");
+        var e = Assert.Throws<ArgumentException>(() => LabelingJob.Prepare(Request("z.db") with { ModelDir = other }));
+        Assert.Contains("was built from another model", e.Message);
+        Assert.Contains("--corpus to build one", e.Message);
     }
 
     [Fact]
