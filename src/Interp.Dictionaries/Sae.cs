@@ -196,7 +196,7 @@ public sealed class Sae : IDisposable
             throw new SaeFormatException($"{source}: normalize_activations '{cfg.NormalizeActivations}' is not supported; supported: none, expected_average_only_in.");
         if (cfg.NormScalingFactor is { } s && !(s > 0 && double.IsFinite(s)))
             throw new SaeFormatException($"{source}: norm_scaling_factor = {s} must be a positive finite number.");
-        if (cfg.ReshapeActivations is not ("none" or "hook_z"))
+        if (!Enum.IsDefined(cfg.ReshapeActivations))
             throw new SaeFormatException($"{source}: reshape_activations '{cfg.ReshapeActivations}' is not supported; supported: none, hook_z.");
         if (cfg.HookHeadIndex is < 0) throw new SaeFormatException($"{source}: hook_head_index = {cfg.HookHeadIndex} must be >= 0.");
     }

@@ -2,32 +2,42 @@
 // norm_scaling_factor, which this project stores there. Reading and writing the JSON is Format/SaeConfigJson.cs.
 namespace Interp.Dictionaries;
 
-public sealed record SaeConfig
+/// <summary>SAELens's normalize_activations values this project implements.</summary>
+public enum SaeNormalization
 {
-    public const string NormNone = "none";
+    None,
     /// <summary>Anthropic's April 2024 normalisation: inputs are multiplied by NormScalingFactor = sqrt(d_in) / E‖x‖
     /// before encoding, and reconstructions divided by it after decoding.</summary>
-    public const string NormExpectedAverageOnlyIn = "expected_average_only_in";
+    ExpectedAverageOnlyIn,
+}
+
+/// <summary>SAELens's reshape_activations: "hook_z" flattens a [.., heads, d_head] hook_z activation to [.., heads·d_head].</summary>
+public enum SaeReshape { None, HookZ }
+
+/// <summary>How the weights are stored on disk (cfg.json "dtype"; "torch.float32" is read as "float32").</summary>
+public enum SaeDType { Float32, Float64, Float16, Bfloat16 }
+
+public sealed record SaeConfig
+{
+    public const SaeNormalization NormNone = SaeNormalization.None;
+    public const SaeNormalization NormExpectedAverageOnlyIn = SaeNormalization.ExpectedAverageOnlyIn;
 
     /// <summary>"standard" (ReLU), "topk", "batchtopk" or "jumprelu" (see SaeArchitectures).</summary>
     public required string Architecture { get; init; }
     public required int DIn { get; init; }
     public required int DSae { get; init; }
-    /// <summary>How the weights are stored on disk: "float32", "float64", "float16" or "bfloat16" (computation uses the
-    /// dtype the SAE was loaded in, F32 unless asked otherwise).</summary>
-    public string DType { get; init; } = "float32";
+    /// <summary>How the weights are stored on disk (computation uses the dtype the SAE was loaded in, F32 unless asked otherwise).</summary>
+    public SaeDType DType { get; init; } = SaeDType.Float32;
     /// <summary>Kept for round trips; this project computes on the host whatever it says.</summary>
     public string Device { get; init; } = "cpu";
     /// <summary>Subtract b_dec from the (normalised) input before the encoder.</summary>
     public bool ApplyBDecToInput { get; init; } = true;
-    /// <summary>"none" or "expected_average_only_in".</summary>
-    public string NormalizeActivations { get; init; } = NormNone;
+    public SaeNormalization NormalizeActivations { get; init; } = NormNone;
     /// <summary>For expected_average_only_in: the factor inputs are multiplied by. Stored in cfg.json as
     /// "norm_scaling_factor" (SAELens keeps the same number in its pretrained_saes.yaml); null = not known yet
     /// (estimate it with Sae.EstimateNormScalingFactor).</summary>
     public double? NormScalingFactor { get; init; }
-    /// <summary>"none", or "hook_z": the hook's [.., heads, d_head] activation is flattened to [.., heads·d_head].</summary>
-    public string ReshapeActivations { get; init; } = "none";
+    public SaeReshape ReshapeActivations { get; init; } = SaeReshape.None;
     /// <summary>topk: features kept per token (an integer). batchtopk: mean features per token over a batch (may be
     /// fractional; used by training only, inference uses the threshold).</summary>
     public double? K { get; init; }

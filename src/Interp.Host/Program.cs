@@ -1,5 +1,7 @@
-// The one executable, `interp`: each verb lives in Commands/<Verb>Command.cs and is registered here.
+// The one executable, `interp`: each verb lives in Commands/<Verb>Command.cs and is registered here; every verb runs
+// inside Cli/CliBoundary (environment checks, exit 2 for bad input, 70 for bugs, no stack traces).
 using System.CommandLine;
+using Interp.Host.Cli;
 using Interp.Host.Commands;
 
 var root = new RootCommand("Interp: automated interpretability for transformer language models.");
@@ -11,13 +13,17 @@ foreach (var c in new[]
     CacheCommand.Create(),
     RunCommand.Create(),
     InspectCommand.Create(),
+    IndexCommand.Create(),
+    SearchCommand.Create(),
     BenchCommand.Create(),
     ToyWorldCommand.Create(),
     TrainCommand.Create(),
     TokenizerCommand.Create(),
     CorpusCommand.Create(),
     LabelCommand.Create(),
+    LlmCommand.Create(),
+    CircuitCommand.Create(),
 })
     root.Subcommands.Add(c);
 
-return await root.Parse(args).InvokeAsync();
+return await CliBoundary.RunAsync(root, args);

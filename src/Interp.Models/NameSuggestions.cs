@@ -1,28 +1,12 @@
-// "Did you mean": edit distance between names, used wherever a bad name (hook, config key) gets the
-// nearest valid ones suggested in its error message.
+// Kept for callers in this assembly: the implementation moved to Interp.Errors.NameSuggestions (Interp.Tensors), where
+// the config reader needs it too.
 namespace Interp.Models;
 
 public static class NameSuggestions
 {
-    /// <summary>Levenshtein distance (insertions, deletions and substitutions each cost 1).</summary>
-    public static int Distance(string a, string b)
-    {
-        var d = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) d[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            int prev = d[0]; d[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int tmp = d[j];
-                d[j] = Math.Min(Math.Min(d[j] + 1, d[j - 1] + 1), prev + (a[i - 1] == b[j - 1] ? 0 : 1));
-                prev = tmp;
-            }
-        }
-        return d[b.Length];
-    }
+    public static int Distance(string a, string b) => Interp.Errors.NameSuggestions.Distance(a, b);
 
-    /// <summary>The <paramref name="count"/> candidates nearest to <paramref name="name"/>, nearest first.</summary>
+    /// <summary>The <paramref name="count"/> candidates nearest to <paramref name="name"/> by edit distance, nearest first.</summary>
     public static IEnumerable<string> Nearest(IEnumerable<string> candidates, string name, int count = 3) =>
         candidates.OrderBy(c => Distance(c, name)).Take(count);
 }

@@ -1,6 +1,6 @@
-// The latent cache's SQLite file: schema (version 1), the meta table of identity and progress keys, and opening with
-// checks that turn a foreign or corrupted file into an InvalidDataException that says what was found. Not the build
-// (LatentCacheBuilder), finalize (CacheFinalizer) or reading (LatentCache).
+// The latent cache's SQLite file: schema (version 2), the meta table of identity and progress keys, atomic creation, and
+// opening with checks that turn a foreign, damaged, old or odd file (directory, FIFO, empty) into an InvalidDataException
+// that says what was found. Not the build (LatentCacheBuilder), finalize (CacheFinalizer) or reading (LatentCache).
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 
@@ -9,63 +9,50 @@ namespace Interp.Dictionaries.Cache;
 internal static class CacheDb
 {
     public const string Format = "interp-latent-cache";
-    public const int Version = 1;
+    public const int Version = 2;
 
-    // Schema, version 1. Values are float32 activations stored as REAL; token ids and windows as little-endian blobs.
-    //   meta(key, value)                      identity (format, version, model, sae, corpus, fingerprints, context) and progress
-    //   contexts(id, tokens)                  every context's token ids, int32 LE [context]
-    //   vocab(id, text)                       display string of every token id seen
-    //   acts(context, feature, pos, value)    only non-zero activations; primary key (context, feature, pos)
-    //   acts_by_value                         index (feature, value DESC, context, pos), built by finalize
-    //   features(feature, ...)                per-feature count, density, max, mean, histogram and quantile edges (JSON)
-    //   examples(feature, kind, rank, ...)    top / quantile / random-negative windows: tokens int32 LE, acts float32 LE
+    // Schema, version 2 (version 1 stored one row per activation, ~46 bytes each):
+    //   meta(key, value)        identity (format, version, model, sae, corpus, fingerprints, context) and progress
+    //   contexts(id, data)      one row per context: token ids and non-zero activations (ContextBlob, ~6 bytes/activation)
+    //   vocab(id, text)         display string of every token id seen
+    //   features(feature, ...)  per feature: count, density, max, mean, histogram and quantile bins (JSON), and its
+    //                           top / quantile / random-negative windows (ExampleBlob), written by finalize
     private const string Ddl = """
         CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-        CREATE TABLE contexts(id INTEGER PRIMARY KEY, tokens BLOB NOT NULL);
+        CREATE TABLE contexts(id INTEGER PRIMARY KEY, data BLOB NOT NULL);
         CREATE TABLE vocab(id INTEGER PRIMARY KEY, text TEXT NOT NULL);
-        CREATE TABLE acts(context INTEGER NOT NULL, feature INTEGER NOT NULL, pos INTEGER NOT NULL, value REAL NOT NULL,
-                          PRIMARY KEY(context, feature, pos)) WITHOUT ROWID;
         CREATE TABLE features(feature INTEGER PRIMARY KEY, count INTEGER NOT NULL, density REAL NOT NULL, max REAL NOT NULL,
-                              mean REAL NOT NULL, histogram TEXT NOT NULL, quantile_bins TEXT NOT NULL);
-        CREATE TABLE examples(feature INTEGER NOT NULL, kind INTEGER NOT NULL, rank INTEGER NOT NULL, bin INTEGER,
-                              context INTEGER NOT NULL, pos INTEGER NOT NULL, value REAL NOT NULL, start INTEGER NOT NULL,
-                              tokens BLOB NOT NULL, acts BLOB NOT NULL, PRIMARY KEY(feature, kind, rank)) WITHOUT ROWID;
+                              mean REAL NOT NULL, histogram TEXT NOT NULL, quantile_bins TEXT NOT NULL, examples BLOB NOT NULL);
         """;
 
-    public const string ValueIndexDdl = "CREATE INDEX IF NOT EXISTS acts_by_value ON acts(feature, value DESC, context, pos)";
-
-    /// <summary>Opens (or, when absent, creates with <paramref name="identity"/>) a cache for building. An existing file
-    /// must be a cache of this version whose identity keys equal <paramref name="identity"/>'s.</summary>
-    public static SqliteConnection OpenForBuild(string path, IReadOnlyDictionary<string, string> identity)
+    /// <summary>What each identity key means, for messages.</summary>
+    private static readonly Dictionary<string, string> IdentityNames = new()
     {
-        bool exists = File.Exists(path);
-        if (!exists)
-        {
-            var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-            if (dir is not null && !Directory.Exists(dir)) throw new DirectoryNotFoundException($"--out '{path}': folder '{dir}' does not exist.");
-        }
-        var conn = Connect(path, SqliteOpenMode.ReadWriteCreate);
+        ["model_fingerprint"] = "model", ["sae_fingerprint"] = "SAE", ["hook_name"] = "hook", ["d_sae"] = "SAE width (d_sae)",
+        ["d_vocab"] = "vocabulary size", ["corpus_kind"] = "corpus kind (--corpus text or --ids)", ["corpus_fingerprint"] = "corpus",
+        ["context"] = "context length (--context)",
+    };
+
+    /// <summary>Opens the cache at <paramref name="path"/> for building, creating it first when absent (or empty) with
+    /// <paramref name="identity"/> and <paramref name="info"/>: created under another name and renamed into place, so the
+    /// path never holds a half-initialised file. An existing file must be a cache of this version with the same identity.
+    /// The caller holds the cache's lock.</summary>
+    public static SqliteConnection OpenForBuild(string path, IReadOnlyDictionary<string, string> identity, IReadOnlyDictionary<string, string> info)
+    {
+        var kind = CheckBuildPath(path);
+        if (kind == PathKind.Missing || new FileInfo(path).Length == 0) Create(path, identity, info);
+        var conn = Connect(path, SqliteOpenMode.ReadWrite);
         try
         {
-            if (!exists)
-            {
-                using var tx = conn.BeginTransaction();
-                Exec(conn, Ddl);
-                SetMeta(conn, "format", Format);
-                SetMeta(conn, "version", Version.ToString(CultureInfo.InvariantCulture));
-                foreach (var (k, v) in identity) SetMeta(conn, k, v);
-                SetMeta(conn, "created_utc", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
-                tx.Commit();
-                BeginBuild(conn);
-                return conn;
-            }
             CheckFormat(conn, path);
             foreach (var (k, v) in identity)
             {
                 var had = GetMeta(conn, k);
-                if (had != v)
-                    throw new InvalidDataException($"'{path}' is a latent cache built with a different {k} ('{had}', now '{v}'); " +
-                        "resume with the same model, SAE, corpus and --context, or pass a new --out.");
+                if (had == v) continue;
+                string what = IdentityNames.GetValueOrDefault(k, k);
+                string from = k switch { "model_fingerprint" => $", built from '{GetMeta(conn, "model")}'", "sae_fingerprint" => $", built from '{GetMeta(conn, "sae")}'", _ => "" };
+                throw new InvalidDataException($"'{path}' is a latent cache of a different {what} ({k} '{Short(had)}'{from}; now '{Short(v)}'); " +
+                    "resume with the same model, SAE, corpus and --context, or pass a new --out.");
             }
             BeginBuild(conn);
             return conn;
@@ -75,6 +62,46 @@ internal static class CacheDb
             conn.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Refuses a build path that is a directory, FIFO, device or socket, or whose folder does not exist (before
+    /// the lock file is made next to it). Returns what the path is: Missing or File.</summary>
+    public static PathKind CheckBuildPath(string path)
+    {
+        var kind = CachePathKind.Of(path);
+        if (kind is not (PathKind.Missing or PathKind.File))
+            throw new InvalidDataException($"--out '{path}' is {CachePathKind.Describe(kind)}, not a latent cache file; pass a file path" +
+                (kind == PathKind.Directory ? $" (e.g. {Path.Combine(path, "cache.db")})." : "."));
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (kind == PathKind.Missing && dir is not null && !Directory.Exists(dir))
+            throw new DirectoryNotFoundException($"--out '{path}': folder '{dir}' does not exist; create it first.");
+        return kind;
+    }
+
+    private static string Short(string? s) => s is null ? "absent" : s.Length > 16 && s.All(char.IsAsciiHexDigit) ? s[..12] + "…" : s;
+
+    /// <summary>Writes a new cache (schema, identity, zero progress) at path + ".init", then renames it onto the path.
+    /// A kill at any instant leaves either no cache (and an .init file the next run replaces) or a complete empty one.</summary>
+    private static void Create(string path, IReadOnlyDictionary<string, string> identity, IReadOnlyDictionary<string, string> info)
+    {
+        string tmp = path + ".init";
+        foreach (var stale in new[] { tmp, tmp + "-journal", tmp + "-wal", tmp + "-shm", path + "-journal", path + "-wal", path + "-shm" })
+            File.Delete(stale);   // a killed creation's leftovers; or a deleted cache's log, which SQLite would replay into the new file
+        using (var conn = Connect(tmp, SqliteOpenMode.ReadWriteCreate))
+        {
+            CacheFaults.At("init-created");
+            using var tx = conn.BeginTransaction();
+            Exec(conn, Ddl);
+            SetMeta(conn, "format", Format);
+            SetMeta(conn, "version", Version.ToString(CultureInfo.InvariantCulture));
+            foreach (var (k, v) in identity) SetMeta(conn, k, v);
+            foreach (var (k, v) in info) SetMeta(conn, k, v);
+            SetMeta(conn, "created_utc", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+            tx.Commit();
+        }
+        CacheFaults.At("init-written");
+        File.Move(tmp, path, overwrite: true);
+        CacheFaults.At("created");
     }
 
     /// <summary>While building: a write-ahead log with fsync at checkpoints only; a kill or power cut loses at most the
@@ -89,10 +116,14 @@ internal static class CacheDb
         catch (SqliteException) { }    // a reader has the file open: it stays in WAL mode, an equally valid cache
     }
 
-    /// <summary>Opens an existing cache read-only after checking that it is one (format and version).</summary>
+    /// <summary>Opens an existing cache read-only after checking that it is one (kind of file, format and version).</summary>
     public static SqliteConnection OpenExisting(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"latent cache '{path}' does not exist; build one with `interp cache build`.", path);
+        var kind = CachePathKind.Of(path);
+        if (kind == PathKind.Missing) throw new FileNotFoundException($"latent cache '{path}' does not exist; build one with `interp cache build`.", path);
+        if (kind != PathKind.File) throw new InvalidDataException($"'{path}' is {CachePathKind.Describe(kind)}, not a latent cache file; pass the file made by `interp cache build`.");
+        if (new FileInfo(path).Length == 0)
+            throw new InvalidDataException($"'{path}' is empty (0 bytes), not a latent cache; build one with `interp cache build --out {path}` (an interrupted build resumes).");
         var conn = Connect(path, SqliteOpenMode.ReadOnly);
         try
         {
@@ -140,19 +171,47 @@ internal static class CacheDb
         if (format != Format)
             throw new InvalidDataException($"'{path}' is an SQLite database but not an Interp latent cache (meta format is '{format ?? "absent"}', expected '{Format}').");
         if (version != Version.ToString(CultureInfo.InvariantCulture))
-            throw new InvalidDataException($"'{path}' is a latent cache of version {version}; this build reads version {Version}. Rebuild it with `interp cache build`.");
+            throw new InvalidDataException($"'{path}' is a latent cache of version {version ?? "absent"}; this build reads version {Version}" +
+                (version == "1" ? " (version 1 stored a row per activation, version 2 a row per context)" : "") +
+                $". Rebuild it: delete it and re-run `interp cache build` (or pass a new --out).");
     }
+
+    /// <summary>The cache's context layout from its meta keys, checked for consistency.</summary>
+    public static ContextLayout Layout(SqliteConnection conn, string path)
+    {
+        long dSae = MetaLong(conn, path, "d_sae"), t = MetaLong(conn, path, "context"), vocab = MetaLong(conn, path, "d_vocab");
+        if (dSae < 1 || dSae > int.MaxValue) throw Damaged(path, $"its meta key 'd_sae' is {dSae}");
+        if (t < 1 || t > int.MaxValue) throw Damaged(path, $"its meta key 'context' is {t}");
+        if (vocab < 0 || vocab > int.MaxValue) throw Damaged(path, $"its meta key 'd_vocab' is {vocab}");
+        return new ContextLayout((int)t, (int)dSae, (int)vocab);
+    }
+
+    public static InvalidDataException Damaged(string path, string what) =>
+        new($"the latent cache '{path}' is damaged: {what}; rebuild it (delete it and re-run `interp cache build`).");
 
     public static string? GetMeta(SqliteConnection conn, string key)
     {
         using var cmd = conn.CreateCommand();
         cmd.CommandText = "SELECT value FROM meta WHERE key = $k";
         cmd.Parameters.AddWithValue("$k", key);
-        return cmd.ExecuteScalar() as string;
+        return cmd.ExecuteScalar() switch
+        {
+            null or DBNull => null,
+            string s => s,
+            byte[] => throw Damaged(conn.DataSource, $"its meta key '{key}' holds a blob, not text"),
+            var other => throw Damaged(conn.DataSource, $"its meta key '{key}' holds a {other.GetType().Name}, not text"),
+        };
     }
 
-    public static long GetMetaLong(SqliteConnection conn, string key, long missing = 0) =>
-        GetMeta(conn, key) is { } s ? long.Parse(s, CultureInfo.InvariantCulture) : missing;
+    /// <summary>A numeric meta key (<paramref name="missing"/> when absent); a non-number is an InvalidDataException.</summary>
+    public static long MetaLong(SqliteConnection conn, string path, string key, long missing = 0) => GetMeta(conn, key) switch
+    {
+        null => missing,
+        var s => long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v) ? v
+            : throw Damaged(path, $"its meta key '{key}' is '{s}', not a number"),
+    };
+
+    public static long GetMetaLong(SqliteConnection conn, string key, long missing = 0) => MetaLong(conn, conn.DataSource, key, missing);
 
     /// <summary>Sets a meta key (inside the caller's transaction, if any).</summary>
     public static void SetMeta(SqliteConnection conn, string key, string value)
@@ -179,33 +238,5 @@ internal static class CacheDb
         cmd.CommandText = sql;
         foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v);
         return (T)Convert.ChangeType(cmd.ExecuteScalar()!, typeof(T), CultureInfo.InvariantCulture);
-    }
-
-    public static byte[] IntsToBlob(ReadOnlySpan<int> v)
-    {
-        var b = new byte[v.Length * 4];
-        for (int i = 0; i < v.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(i * 4), v[i]);
-        return b;
-    }
-
-    public static int[] BlobToInts(byte[] b)
-    {
-        var v = new int[b.Length / 4];
-        for (int i = 0; i < v.Length; i++) v[i] = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(i * 4));
-        return v;
-    }
-
-    public static byte[] FloatsToBlob(ReadOnlySpan<float> v)
-    {
-        var b = new byte[v.Length * 4];
-        for (int i = 0; i < v.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(b.AsSpan(i * 4), v[i]);
-        return b;
-    }
-
-    public static float[] BlobToFloats(byte[] b)
-    {
-        var v = new float[b.Length / 4];
-        for (int i = 0; i < v.Length; i++) v[i] = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(b.AsSpan(i * 4));
-        return v;
     }
 }

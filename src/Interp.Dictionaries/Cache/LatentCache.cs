@@ -1,16 +1,25 @@
-// Reads a finalized latent cache: what it was built from (Info) and, per feature, its statistics and example windows
-// with token strings (Feature). Read-only; one SQLite connection per instance, so not for concurrent use from several
-// threads (open one per thread). Building is LatentCacheBuilder; the file layout is CacheDb.
+// Reads a finalized latent cache: what it was built from (Info, CheckInputs), per feature its statistics and example windows
+// with token strings (Feature), and per context its tokens and activations (ContextTokens, FeatureActivations,
+// ContextActivations). Read-only; one SQLite connection per instance, so not for concurrent use from several threads
+// (open one per thread). Every row read is checked: a damaged one is an InvalidDataException, never an empty result.
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Interp.Dictionaries.Cache;
+
+/// <summary>Every non-zero activation of one context, by position then feature: entry i is feature Features[i] at
+/// position Positions[i] with value Values[i].</summary>
+public sealed record ContextActivationList(long ContextId, int[] Positions, int[] Features, float[] Values);
 
 public sealed class LatentCache : IDisposable
 {
     private readonly SqliteConnection _conn;
+    private readonly ContextLayout _layout;
     private readonly Dictionary<int, string> _vocab = new();
+    private readonly sqlite3_stmt _contextStmt;                 // prepared once: the context reads are the hot path of labeling
+    private (long Id, byte[] Blob)? _lastContext;
 
     public CacheInfo Info { get; }
     public int FeatureCount => Info.DSae;
@@ -25,14 +34,26 @@ public sealed class LatentCache : IDisposable
             using var r = cmd.ExecuteReader();
             while (r.Read()) meta[r.GetString(0)] = r.GetString(1);
         }
+        _layout = CacheDb.Layout(conn, path);
         string M(string k) => meta.GetValueOrDefault(k, "");
-        long L(string k) => meta.TryGetValue(k, out var v) ? long.Parse(v, CultureInfo.InvariantCulture) : 0;
-        Info = new CacheInfo(Path.GetFullPath(path), M("model"), M("sae"), M("hook_name"), (int)L("d_sae"), M("corpus"), M("corpus_kind"),
-            (int)L("context"), L("contexts_done"), L("tokens_done"), L("activations"), L("corpus_done") == 1, L("finalized") == 1, meta);
+        long L(string k) => CacheDb.MetaLong(conn, path, k);
+        Info = new CacheInfo(Path.GetFullPath(path), M("model"), M("sae"), M("hook_name"), _layout.DSae, M("corpus"), M("corpus_kind"),
+            _layout.ContextLength, L("contexts_done"), L("tokens_done"), L("activations"), L("corpus_done") == 1, L("finalized") == 1, meta);
+        if (Info.Contexts < 0 || Info.Tokens != Info.Contexts * Info.ContextLength || Info.Activations < 0)
+            throw CacheDb.Damaged(path, $"its meta says {Info.Contexts} contexts of {Info.ContextLength} tokens, {Info.Tokens} tokens and {Info.Activations} activations");
+        long maxId = CacheDb.Scalar<long>(conn, "SELECT COALESCE(MAX(id), -1) FROM contexts");
+        if (maxId != Info.Contexts - 1)
+            throw CacheDb.Damaged(path, $"its last context row is {maxId} where its meta says {Info.Contexts} contexts were stored");
+        if (Info.Finalized && CacheDb.Scalar<long>(conn, "SELECT COUNT(*) FROM features") != Info.DSae)
+            throw CacheDb.Damaged(path, $"it is marked finalized but holds {CacheDb.Scalar<long>(conn, "SELECT COUNT(*) FROM features")} feature rows for {Info.DSae} features");
+        CacheDb.Exec(conn, "PRAGMA mmap_size = 1073741824");           // read pages in place: no read() call per page of a context row
+        int rc = raw.sqlite3_prepare_v2(conn.Handle!, "SELECT data FROM contexts WHERE id = ?", out _contextStmt);
+        if (rc != raw.SQLITE_OK) throw new SqliteException($"SQLite Error {rc}: '{raw.sqlite3_errmsg(conn.Handle!).utf8_to_string()}'.", rc);
     }
 
     /// <summary>Opens the cache at <paramref name="path"/>. FileNotFoundException when absent; InvalidDataException when
-    /// the file is not an Interp latent cache (another SQLite database, another file, a damaged or newer cache).</summary>
+    /// the file is not an Interp latent cache (another SQLite database, another file, a directory or FIFO, a damaged,
+    /// older or newer cache).</summary>
     public static LatentCache Open(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -45,8 +66,24 @@ public sealed class LatentCache : IDisposable
         }
     }
 
+    /// <summary>Throws InvalidDataException unless the cache was built from the model and SAE <paramref name="inputs"/>
+    /// describe (their fingerprints; the folders may have moved): a cache of another model or SAE would label the wrong
+    /// features.</summary>
+    public void CheckInputs(CacheInputs inputs)
+    {
+        foreach (var (what, key, had, now, dir) in new[]
+                 {
+                     ("SAE", "sae_fingerprint", Info.Meta.GetValueOrDefault("sae_fingerprint"), inputs.SaeFingerprint, Info.Sae),
+                     ("model", "model_fingerprint", Info.Meta.GetValueOrDefault("model_fingerprint"), inputs.ModelFingerprint, Info.Model),
+                 })
+            if (had != now)
+                throw new InvalidDataException($"the latent cache '{Info.Path}' was built from another {what} ('{dir}', {key} {had?[..Math.Min(12, had.Length)]}…), " +
+                    $"not '{(what == "SAE" ? inputs.Sae : inputs.Model)}' ({now[..Math.Min(12, now.Length)]}…); pass the matching cache, or build one for this {what} with `interp cache build`.");
+    }
+
     /// <summary>Everything the cache holds on feature <paramref name="id"/> (0..FeatureCount-1). Throws
-    /// ArgumentOutOfRangeException for an id outside the SAE, InvalidDataException for a cache not finalized yet.</summary>
+    /// ArgumentOutOfRangeException for an id outside the SAE, InvalidDataException for a cache not finalized yet or a
+    /// damaged row.</summary>
     public CachedFeature Feature(int id)
     {
         if (id < 0 || id >= FeatureCount)
@@ -54,7 +91,7 @@ public sealed class LatentCache : IDisposable
         if (!Info.Finalized)
             throw new InvalidDataException($"the latent cache '{Info.Path}' is not finished ({Info.Contexts} contexts stored, " +
                 $"{(Info.CorpusDone ? "finalize interrupted" : "corpus not read to the end")}); re-run `interp cache build` with the same arguments to resume it.");
-        return Guard(Info.Path, () => Read(id));
+        return Guard(Info.Path, () => FeatureReader.Read(_conn, Info, id, TokenText));
     }
 
     /// <summary>The token ids of context <paramref name="contextId"/> (0..Info.Contexts-1), [context length].</summary>
@@ -63,16 +100,15 @@ public sealed class LatentCache : IDisposable
         CheckContext(contextId);
         return Guard(Info.Path, () =>
         {
-            using var cmd = _conn.CreateCommand();
-            cmd.CommandText = "SELECT tokens FROM contexts WHERE id = $c";
-            cmd.Parameters.AddWithValue("$c", contextId);
-            return cmd.ExecuteScalar() is byte[] b ? CacheDb.BlobToInts(b)
-                : throw new InvalidDataException($"the latent cache '{Info.Path}' has no tokens for context {contextId}; rebuild it.");
+            var tokens = new int[Info.ContextLength];
+            Context(contextId).CopyTokens(tokens);
+            return tokens;
         });
     }
 
     /// <summary>Feature <paramref name="feature"/>'s activation at every position of context <paramref name="contextId"/>,
-    /// [context length], 0 where it does not fire.</summary>
+    /// [context length], 0 where it does not fire. One row read (the last one is kept, so several features of one
+    /// context cost one read) and a scan of its ids.</summary>
     public float[] FeatureActivations(int feature, long contextId)
     {
         if (feature < 0 || feature >= FeatureCount)
@@ -81,22 +117,27 @@ public sealed class LatentCache : IDisposable
         return Guard(Info.Path, () =>
         {
             var acts = new float[Info.ContextLength];
-            using var cmd = _conn.CreateCommand();
-            cmd.CommandText = "SELECT pos, value FROM acts WHERE context = $c AND feature = $f";
-            cmd.Parameters.AddWithValue("$c", contextId);
-            cmd.Parameters.AddWithValue("$f", feature);
-            using var r = cmd.ExecuteReader();
-            while (r.Read())
-            {
-                int pos = r.GetInt32(0);
-                if (pos < 0 || pos >= acts.Length) throw new InvalidDataException($"the latent cache '{Info.Path}' holds position {pos} outside context length {acts.Length}; rebuild it.");
-                acts[pos] = (float)r.GetDouble(1);
-            }
+            Context(contextId).FeatureValues(feature, acts);
             return acts;
         });
     }
 
-    /// <summary>The display string of token <paramref name="tokenId"/> (`[id]` when the cache was built without a tokenizer).</summary>
+    /// <summary>Every non-zero activation of context <paramref name="contextId"/>, by position then feature id.</summary>
+    public ContextActivationList ContextActivations(long contextId)
+    {
+        CheckContext(contextId);
+        return Guard(Info.Path, () =>
+        {
+            var blob = Context(contextId);
+            var (pos, ids, vals) = (new int[blob.Count], new int[blob.Count], new float[blob.Count]);
+            int i = 0;
+            foreach (var (p, id, v) in blob) { pos[i] = p; ids[i] = id; vals[i++] = v; }
+            return new ContextActivationList(contextId, pos, ids, vals);
+        });
+    }
+
+    /// <summary>The display string of token <paramref name="tokenId"/> (`[id]` when the cache was built without a tokenizer,
+    /// or the id never occurs in it).</summary>
     public string TokenString(int tokenId) => Guard(Info.Path, () => TokenText(tokenId));
 
     private void CheckContext(long contextId)
@@ -105,39 +146,26 @@ public sealed class LatentCache : IDisposable
             throw new ArgumentOutOfRangeException(nameof(contextId), $"context {contextId} is outside this cache's contexts 0..{Info.Contexts - 1}.");
     }
 
-    private CachedFeature Read(int id)
+    /// <summary>Context <paramref name="id"/>'s row, checked (checksum, counts, ids, tokens).</summary>
+    private ContextBlob Context(long id)
     {
-        long count; double density, max, mean; long[] hist; List<QuantileBin> bins;
-        using (var cmd = _conn.CreateCommand())
+        if (_lastContext is not { } last || last.Id != id)
         {
-            cmd.CommandText = "SELECT count, density, max, mean, histogram, quantile_bins FROM features WHERE feature = $f";
-            cmd.Parameters.AddWithValue("$f", id);
-            using var r = cmd.ExecuteReader();
-            if (!r.Read()) throw new InvalidDataException($"the latent cache '{Info.Path}' has no row for feature {id} although it is marked finalized; rebuild it.");
-            (count, density, max, mean) = (r.GetInt64(0), r.GetDouble(1), r.GetDouble(2), r.GetDouble(3));
-            hist = JsonSerializer.Deserialize<long[]>(r.GetString(4)) ?? [];
-            using var q = JsonDocument.Parse(r.GetString(5));
-            bins = q.RootElement.EnumerateArray().Select((e, i) => new QuantileBin(i, e.GetProperty("count").GetInt64(),
-                e.GetProperty("low").GetDouble(), e.GetProperty("high").GetDouble())).ToList();
-        }
-        var examples = new List<CacheExample>();
-        using (var cmd = _conn.CreateCommand())
-        {
-            cmd.CommandText = "SELECT kind, rank, bin, context, pos, value, start, tokens, acts FROM examples WHERE feature = $f ORDER BY kind, rank";
-            cmd.Parameters.AddWithValue("$f", id);
-            using var r = cmd.ExecuteReader();
-            while (r.Read())
+            byte[] blob;
+            try
             {
-                var kind = (ExampleKind)r.GetInt32(0);
-                int pos = r.GetInt32(4), start = r.GetInt32(6);
-                var ids = CacheDb.BlobToInts((byte[])r[7]);
-                examples.Add(new CacheExample(kind, r.GetInt32(1), r.IsDBNull(2) ? null : r.GetInt32(2), r.GetInt64(3), start,
-                    pos < 0 ? -1 : pos - start, pos, r.GetDouble(5), ids, ids.Select(TokenText).ToArray(), CacheDb.BlobToFloats((byte[])r[8])));
+                raw.sqlite3_bind_int64(_contextStmt, 1, id);
+                int rc = raw.sqlite3_step(_contextStmt);
+                if (rc == raw.SQLITE_DONE) throw CacheDb.Damaged(Info.Path, $"context {id} has no row");
+                if (rc != raw.SQLITE_ROW) throw new SqliteException($"SQLite Error {rc}: '{raw.sqlite3_errmsg(_conn.Handle!).utf8_to_string()}'.", rc);
+                if (raw.sqlite3_column_type(_contextStmt, 0) != raw.SQLITE_BLOB) throw CacheDb.Damaged(Info.Path, $"the row of context {id} is not a blob");
+                blob = raw.sqlite3_column_blob(_contextStmt, 0).ToArray();
             }
+            finally { raw.sqlite3_reset(_contextStmt); }
+            ContextBlob.Parse(blob, _layout, id, Info.Path);          // throws if damaged; only checked rows are kept
+            _lastContext = last = (id, blob);
         }
-        return new CachedFeature(id, count, Info.Tokens, density, max, mean, new FeatureHistogram(max, hist), bins,
-            examples.Where(e => e.Kind == ExampleKind.Top).ToList(), examples.Where(e => e.Kind == ExampleKind.Quantile).ToList(),
-            examples.Where(e => e.Kind == ExampleKind.RandomNegative).ToList());
+        return ContextBlob.Parse(last.Blob, _layout, id, Info.Path, verify: false);
     }
 
     private string TokenText(int id)
@@ -146,21 +174,31 @@ public sealed class LatentCache : IDisposable
         using var cmd = _conn.CreateCommand();
         cmd.CommandText = "SELECT text FROM vocab WHERE id = $id";
         cmd.Parameters.AddWithValue("$id", id);
-        return _vocab[id] = cmd.ExecuteScalar() as string ?? $"[{id}]";
+        return _vocab[id] = cmd.ExecuteScalar() switch
+        {
+            null or DBNull => $"[{id}]",
+            string text => text,
+            var other => throw CacheDb.Damaged(Info.Path, $"the display string of token {id} is a {other.GetType().Name}, not text"),
+        };
     }
 
-    private static T Guard<T>(string path, Func<T> body)
+    internal static T Guard<T>(string path, Func<T> body)
     {
         try { return body(); }
         catch (SqliteException e)
         {
             throw new InvalidDataException($"the latent cache '{path}' cannot be read: SQLite says \"{e.Message.TrimEnd('.')}\" (a damaged file?); rebuild it.", e);
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidCastException)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidCastException or OverflowException or KeyNotFoundException
+                                   or InvalidOperationException)
         {
             throw new InvalidDataException($"the latent cache '{path}' holds a malformed value ({e.Message}); rebuild it.", e);
         }
     }
 
-    public void Dispose() => _conn.Dispose();
+    public void Dispose()
+    {
+        _contextStmt.Dispose();
+        _conn.Dispose();
+    }
 }

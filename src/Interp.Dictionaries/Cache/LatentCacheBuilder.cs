@@ -1,7 +1,8 @@
-// Builds a latent cache: streams the corpus's contexts through the model and the SAE a batch at a time, stores only the
-// non-zero feature activations, and commits each batch together with its progress marker in one SQLite transaction,
-// so a build stopped at any point leaves a readable cache and a re-run resumes after the last committed batch.
-// Then finalizes (CacheFinalizer). Memory: one batch of activations [batch, context, d_sae] plus SQLite's page cache.
+// Builds a latent cache: under the cache's writer lock, streams the corpus's contexts through the model and the SAE a
+// batch at a time, stores only the non-zero feature activations (a row per context), and commits each batch together with
+// its progress marker in one SQLite transaction, so a build stopped at any point (even before its first batch) leaves a
+// readable cache and a re-run resumes after the last committed batch. Then finalizes (CacheFinalizer). Memory while
+// building: one batch of activations [batch, context, d_sae] plus SQLite's page cache.
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Interp.Models;
@@ -12,8 +13,9 @@ using Microsoft.Data.Sqlite;
 namespace Interp.Dictionaries.Cache;
 
 /// <summary>Where a build stands: <see cref="BatchWritten"/> and <see cref="FeaturesWritten"/> are reported inside the
-/// open transaction (an exception thrown there rolls it back, as a kill would), the others after a commit.</summary>
-public enum CacheStage { BatchWritten, BatchCommitted, CorpusDone, IndexBuilt, FeaturesWritten, FeaturesCommitted, Finalized }
+/// open transaction (an exception thrown there rolls it back, as a kill would), the others after a commit.
+/// <see cref="Counted"/>: finalize has checked every stored context and counted each feature's activations.</summary>
+public enum CacheStage { BatchWritten, BatchCommitted, CorpusDone, Counted, FeaturesWritten, FeaturesCommitted, Finalized }
 
 /// <param name="Done">contexts stored so far (batch stages) or features finalized so far (feature stages)</param>
 /// <param name="Total">features in all (feature stages); -1 where not known in advance</param>
@@ -58,6 +60,26 @@ public sealed record CacheBuildResult(long Contexts, long Tokens, long Activatio
 
 public static class LatentCacheBuilder
 {
+    private static readonly System.Globalization.CultureInfo Inv = System.Globalization.CultureInfo.InvariantCulture;
+
+    /// <summary>Finalizes (again, when <paramref name="options"/>' example settings differ from the last finalize's) a cache
+    /// whose corpus is fully stored, without the model or SAE. Returns the seconds spent. Throws InvalidDataException when
+    /// the file is not such a cache, LatentCacheInUseException when another process is writing it.</summary>
+    public static double Finalize(string path, LatentCacheOptions options, CacheProgress? progress = null)
+    {
+        options.Validate();
+        CacheDb.OpenExisting(path).Dispose();                       // an existing cache, never a new one
+        using var writerLock = CacheLock.Acquire(path);
+        using var conn = CacheDb.OpenForBuild(path, new Dictionary<string, string>(), new Dictionary<string, string>());
+        if (CacheDb.MetaLong(conn, path, "corpus_done") != 1)
+            throw new InvalidDataException($"the latent cache '{path}' has not stored its whole corpus yet ({CacheDb.MetaLong(conn, path, "contexts_done")} " +
+                "contexts); re-run `interp cache build` with the model, SAE and corpus to finish it.");
+        var sw = Stopwatch.StartNew();
+        CacheFinalizer.Run(conn, path, options, progress);
+        CacheDb.EndBuild(conn);
+        return sw.Elapsed.TotalSeconds;
+    }
+
     /// <summary>Builds or resumes the cache at <paramref name="path"/> and finalizes it. Throws ArgumentException for
     /// inputs that do not fit together, InvalidDataException for a file that is not a matching cache.</summary>
     public static CacheBuildResult Build(string path, HookedTransformer model, Sae sae, Corpus corpus, CacheInputs inputs,
@@ -72,26 +94,24 @@ public static class LatentCacheBuilder
         var identity = new Dictionary<string, string>
         {
             ["model_fingerprint"] = inputs.ModelFingerprint, ["sae_fingerprint"] = inputs.SaeFingerprint, ["hook_name"] = hook,
-            ["d_sae"] = sae.DSae.ToString(System.Globalization.CultureInfo.InvariantCulture), ["corpus_kind"] = corpus.Kind,
-            ["corpus_fingerprint"] = corpus.Fingerprint(), ["context"] = options.ContextLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["d_sae"] = sae.DSae.ToString(Inv), ["d_vocab"] = model.Config.DVocab.ToString(Inv), ["corpus_kind"] = corpus.Kind,
+            ["corpus_fingerprint"] = corpus.Fingerprint(), ["context"] = options.ContextLength.ToString(Inv),
         };
-        using var conn = CacheDb.OpenForBuild(path, identity);
-        if (CacheDb.GetMeta(conn, "model") is null)
+        var info = new Dictionary<string, string>
         {
-            using var tx = conn.BeginTransaction();
-            CacheDb.SetMeta(conn, "model", inputs.Model);
-            CacheDb.SetMeta(conn, "sae", inputs.Sae);
-            CacheDb.SetMeta(conn, "architecture", sae.Cfg.Architecture);
-            CacheDb.SetMeta(conn, "corpus", Path.GetFullPath(corpus.Path));
-            CacheDb.SetMeta(conn, "token_text", tokenizer is null ? "[id] (no tokenizer)" : "tokenizer of the model folder");
-            tx.Commit();
-        }
+            ["model"] = inputs.Model, ["sae"] = inputs.Sae, ["architecture"] = sae.Cfg.Architecture, ["corpus"] = Path.GetFullPath(corpus.Path),
+            ["token_text"] = tokenizer is null ? "[id] (no tokenizer)" : "tokenizer of the model folder",
+        };
+        CacheDb.CheckBuildPath(path);
+        using var writerLock = CacheLock.Acquire(path);
+        using var conn = CacheDb.OpenForBuild(path, identity, info);
+        var blobLayout = CacheDb.Layout(conn, path);
 
         var sw = Stopwatch.StartNew();
         long newContexts = 0, tail = -1;
         if (CacheDb.GetMetaLong(conn, "corpus_done") == 0)
         {
-            var writer = new BatchWriter(conn, model, sae, hook, layout, tokenizer, progress);
+            var writer = new BatchWriter(conn, model, sae, hook, layout, blobLayout, tokenizer, progress);
             long done = CacheDb.GetMetaLong(conn, "contexts_done"), seen = 0;
             var batch = new List<int[]>(options.BatchSize);
             foreach (var ctx in corpus.Contexts(options.ContextLength))
@@ -115,7 +135,7 @@ public static class LatentCacheBuilder
         }
         double buildSeconds = sw.Elapsed.TotalSeconds;
         sw.Restart();
-        CacheFinalizer.Run(conn, options, progress);
+        CacheFinalizer.Run(conn, path, options, progress);
         CacheDb.EndBuild(conn);
         return new CacheBuildResult(CacheDb.GetMetaLong(conn, "contexts_done"), CacheDb.GetMetaLong(conn, "tokens_done"),
             CacheDb.GetMetaLong(conn, "activations"), newContexts, tail, buildSeconds, sw.Elapsed.TotalSeconds);

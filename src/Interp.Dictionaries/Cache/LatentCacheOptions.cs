@@ -15,9 +15,12 @@ namespace Interp.Dictionaries.Cache;
 /// <param name="Seed">seed of every random choice (quantile samples, negatives, negative windows)</param>
 /// <param name="HistogramBins">linear bins over [0, max] of the feature's non-zero activations</param>
 /// <param name="FinalizeChunk">features finalized per committed transaction (no effect on the results)</param>
+/// <param name="FinalizeMemory">bytes finalize may hold for activations (8 per activation); features beyond it are done in
+/// further passes over the contexts (no effect on the results)</param>
 public sealed record LatentCacheOptions(
     int ContextLength = 64, int BatchSize = 32, int TopK = 20, int Quantiles = 10, int PerQuantile = 5,
-    int RandomNegatives = 10, int Window = 16, ulong Seed = 0, int HistogramBins = 20, int FinalizeChunk = 256)
+    int RandomNegatives = 10, int Window = 16, ulong Seed = 0, int HistogramBins = 20, int FinalizeChunk = 256,
+    long FinalizeMemory = 1L << 30)
 {
     /// <summary>Throws ArgumentException naming the first setting out of range.</summary>
     public void Validate()
@@ -31,6 +34,7 @@ public sealed record LatentCacheOptions(
         Check(Window >= 1, $"window must be >= 1 token (got {Window})");
         Check(HistogramBins >= 1, $"histogram bins must be >= 1 (got {HistogramBins})");
         Check(FinalizeChunk >= 1, $"finalize chunk must be >= 1 feature (got {FinalizeChunk})");
+        Check(FinalizeMemory >= 1, $"finalize memory must be >= 1 byte (got {FinalizeMemory})");
     }
 
     /// <summary>The settings finalize depends on, as stored in the cache's meta table (a change triggers a recompute).</summary>

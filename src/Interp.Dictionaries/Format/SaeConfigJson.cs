@@ -1,12 +1,45 @@
-// Reads and writes SAELens's cfg.json. Reads the flat v6 layout, v6's nested "metadata" (or "meta") object, and the
-// older spellings (hook_point, hook_point_layer, hook_point_head_index, activation_fn_str with activation_fn_kwargs,
-// boolean normalize_activations). Writes v6 names flat (what SAELens reads from files without a version) and the
-// metadata keys again in a "metadata" object (what it reads from v6 files). Unknown keys survive a round trip.
+// Reads and writes SAELens's cfg.json through the one config serializer (Interp.Config.ConfigJson). Reads the flat v6
+// layout, v6's nested "metadata" (or "meta") object, and the older spellings (hook_point, hook_point_layer,
+// hook_point_head_index, activation_fn_str with activation_fn_kwargs, boolean normalize_activations). Writes v6 names
+// flat and the metadata keys again in a "metadata" object. Keys SAELens writes that are not interpreted here
+// (SaeLensKeys) and everything under "metadata" survive a round trip; any other key is an error naming the nearest.
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Interp.Config;
+using Interp.Errors;
+using Interp.Tensors.IO;
 
 namespace Interp.Dictionaries;
+
+/// <summary>The keys of cfg.json this project interprets, as the serializer reads them (after old spellings are renamed
+/// and the metadata object is lifted).</summary>
+public sealed record SaeCfgFile
+{
+    public string? Architecture { get; init; }
+    public int? DIn { get; init; }
+    public int? DSae { get; init; }
+    public double? ExpansionFactor { get; init; }
+    public SaeDType? Dtype { get; init; }
+    public string? Device { get; init; }
+    public bool? ApplyBDecToInput { get; init; }
+    /// <summary>A string, or (older SAELens) true / false.</summary>
+    public JsonElement? NormalizeActivations { get; init; }
+    public double? NormScalingFactor { get; init; }
+    public SaeReshape? ReshapeActivations { get; init; }
+    public double? K { get; init; }
+    public string? HookName { get; init; }
+    public int? HookLayer { get; init; }
+    public int? HookHeadIndex { get; init; }
+    public string? ModelName { get; init; }
+    public int? ContextSize { get; init; }
+    public bool? PrependBos { get; init; }
+    public string? DatasetPath { get; init; }
+    public string? ActivationFn { get; init; }
+    public Dictionary<string, JsonElement>? ActivationFnKwargs { get; init; }
+    public bool? RescaleActsByDecoderNorm { get; init; }
+    public bool? FinetuningScalingFactor { get; init; }
+}
 
 public static class SaeConfigJson
 {
@@ -20,92 +53,96 @@ public static class SaeConfigJson
         ["activation_fn_str"] = "activation_fn",
     };
 
-    private static readonly HashSet<string> Consumed = new(StringComparer.Ordinal)
-    {
-        "architecture", "d_in", "d_sae", "dtype", "device", "apply_b_dec_to_input", "normalize_activations",
-        "norm_scaling_factor", "reshape_activations", "k", "hook_name", "hook_layer", "hook_head_index", "model_name",
-        "context_size", "prepend_bos", "dataset_path", "activation_fn", "activation_fn_kwargs", "expansion_factor",
-        "rescale_acts_by_decoder_norm", "finetuning_scaling_factor",
-    };
-
-    private static readonly string[] DTypes = { "float32", "float64", "float16", "bfloat16" };
+    private static readonly HashSet<string> Interpreted = ConfigJson.Options.GetTypeInfo(typeof(SaeCfgFile)).Properties.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>What cfg.json asks of the weights beyond the config: folds the loader performs once.</summary>
     public sealed record LoadFlags(bool RescaleActsByDecoderNorm, bool FinetuningScalingFactor);
 
-    public static SaeConfig Read(string path) => Parse(File.ReadAllText(path), path).cfg;
+    public static SaeConfig Read(string path) => Parse(InputFiles.ReadAllText(path, FileName), path).cfg;
 
-    /// <summary>Parses cfg.json text; <paramref name="source"/> names it in error messages.</summary>
+    /// <summary>Parses cfg.json text; <paramref name="source"/> names it in error messages. Throws ConfigException.</summary>
     public static (SaeConfig cfg, LoadFlags flags) Parse(string json, string source)
     {
-        JsonNode? root;
-        try { root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
-        catch (JsonException e) { throw Bad(source, $"is not valid JSON ({e.Message})"); }
-        if (root is not JsonObject obj) throw Bad(source, "must hold a JSON object of SAE settings");
-        var (keys, nested) = Flatten(obj, source);
-
-        string? arch = Str(keys, "architecture", source);
-        string? actFn = Str(keys, "activation_fn", source);
-        double? k = Num(keys, "k", source);
-        if (keys.TryGetValue("activation_fn_kwargs", out var kw) && kw is JsonObject kwo && kwo["k"] is { } kNode)
+        JsonObject obj;
+        using (var doc = ConfigJson.ParseDocument(json, source))
         {
-            double kk = NumOf(kNode, "activation_fn_kwargs.k", source);
-            if (k is { } k0 && k0 != kk) throw Bad(source, $"gives k = {k0} and activation_fn_kwargs.k = {kk}; keep one");
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Bad(source, "must hold a JSON object of SAE settings", null);
+            obj = JsonNode.Parse(doc.RootElement.GetRawText())!.AsObject();
+        }
+        var (keys, nested) = Flatten(obj, source);
+        if (keys.GetValueOrDefault("dtype") is JsonValue dv && dv.TryGetValue<string>(out var ds) && ds.StartsWith("torch.", StringComparison.Ordinal)) keys["dtype"] = ds["torch.".Length..];
+        var flat = new JsonObject();
+        foreach (var (key, value) in keys) flat[key] = value?.DeepClone();
+        var f = ConfigJson.FromNode<SaeCfgFile>(flat, source, new ConfigRules(new HashSet<string>(SaeLensKeys.Kept.Concat(nested), StringComparer.Ordinal), "an SAELens cfg.json"));
+
+        double? k = f.K;
+        if (f.ActivationFnKwargs is { } kw && kw.TryGetValue("k", out var kNode))
+        {
+            if (kNode.ValueKind != JsonValueKind.Number) throw Bad(source, $"has activation_fn_kwargs.k = {kNode.GetRawText()}; expected a number", "activation_fn_kwargs.k");
+            double kk = kNode.GetDouble();
+            if (k is { } k0 && k0 != kk) throw Bad(source, $"gives k = {k0} and activation_fn_kwargs.k = {kk}; keep one", "k");
             k = kk;
         }
         // pre-6 SAELens wrote TopK SAEs as architecture "standard" with activation_fn_str "topk"
+        string? arch = f.Architecture, actFn = f.ActivationFn;
         if (actFn is not null && actFn != "relu" && actFn != "topk")
-            throw Bad(source, $"has activation_fn '{actFn}'; supported: relu (standard/jumprelu) and topk");
+            throw Bad(source, $"has activation_fn '{actFn}', which is not supported", "activation_fn", "supported: relu (standard/jumprelu) and topk");
         if (arch is null or "standard" && actFn == "topk") arch = "topk";
         arch ??= "standard";
 
-        int dIn = Int(keys, "d_in", source) ?? throw Bad(source, "has no d_in (the width of the activation the SAE reads)");
-        int? dSaeN = Int(keys, "d_sae", source);
-        if (dSaeN is null && Num(keys, "expansion_factor", source) is { } ef) dSaeN = checked((int)Math.Round(ef * dIn));
-        int dSae = dSaeN ?? throw Bad(source, "has no d_sae (the number of features)");
-        if (dIn <= 0 || dSae <= 0) throw Bad(source, $"has d_in = {dIn}, d_sae = {dSae}; both must be positive");
-
-        string norm = keys.TryGetValue("normalize_activations", out var nn) ? nn switch
+        int dIn = f.DIn ?? throw Bad(source, "has no d_in (the width of the activation the SAE reads)", "d_in");
+        int? dSaeN = f.DSae;
+        if (dSaeN is null && f.ExpansionFactor is { } ef)
         {
-            null => SaeConfig.NormNone,
-            JsonValue v when v.TryGetValue<bool>(out var b) => b ? SaeConfig.NormExpectedAverageOnlyIn : SaeConfig.NormNone,
-            _ => Str(keys, "normalize_activations", source)!,
-        } : SaeConfig.NormNone;
+            double d = Math.Round(ef * dIn);
+            if (!(d >= 1 && d <= int.MaxValue)) throw Bad(source, $"has expansion_factor = {ef}, giving d_sae = {d}", "expansion_factor", "d_sae must be from 1 to 2147483647");
+            dSaeN = (int)d;
+        }
+        int dSae = dSaeN ?? throw Bad(source, "has no d_sae (the number of features)", "d_sae");
+        if (dIn <= 0 || dSae <= 0) throw Bad(source, $"has d_in = {dIn}, d_sae = {dSae}; both must be positive", dIn <= 0 ? "d_in" : "d_sae");
+        if (f.NormScalingFactor is { } s && !(s > 0)) throw Bad(source, $"has norm_scaling_factor = {s}; it must be a positive number", "norm_scaling_factor");
+        if (f.HookHeadIndex is < 0) throw Bad(source, $"has hook_head_index = {f.HookHeadIndex}; it must be >= 0", "hook_head_index");
 
-        string dtype = Str(keys, "dtype", source) ?? "float32";
-        if (dtype.StartsWith("torch.", StringComparison.Ordinal)) dtype = dtype["torch.".Length..];
-        if (!DTypes.Contains(dtype)) throw Bad(source, $"has dtype '{dtype}'; supported: {string.Join(", ", DTypes)}");
-
-        string hook = Str(keys, "hook_name", source) ?? "";
-        string reshape = Str(keys, "reshape_activations", source) ?? "none";
+        var norm = Normalization(f.NormalizeActivations, source);
+        string hook = f.HookName ?? "";
+        var reshape = f.ReshapeActivations ?? SaeReshape.None;
+        if (reshape == SaeReshape.HookZ && !hook.EndsWith("hook_z", StringComparison.Ordinal))
+            throw Bad(source, $"has reshape_activations \"hook_z\" but hook_name \"{hook}\" is not an attention hook_z", "reshape_activations",
+                "hook_z reshaping flattens [.., heads, d_head]; use \"none\" for this hook (or fix hook_name)");
+        if (reshape == SaeReshape.HookZ && f.HookHeadIndex is { } hi)
+            throw Bad(source, $"has reshape_activations \"hook_z\" and hook_head_index {hi}; an SAE reads either all heads flattened or one head", "reshape_activations",
+                "keep one");
 
         var extra = new Dictionary<string, string>(StringComparer.Ordinal);
         var metaExtra = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, node) in keys)
-            if (!Consumed.Contains(key)) (nested.Contains(key) ? metaExtra : extra)[key] = node?.ToJsonString() ?? "null";
+            if (!Interpreted.Contains(key)) (nested.Contains(key) ? metaExtra : extra)[key] = node?.ToJsonString() ?? "null";
 
         var cfg = new SaeConfig
         {
-            Architecture = arch, DIn = dIn, DSae = dSae, DType = dtype,
-            Device = Str(keys, "device", source) ?? "cpu",
-            ApplyBDecToInput = Bool(keys, "apply_b_dec_to_input", source) ?? true,
-            NormalizeActivations = norm,
-            NormScalingFactor = Num(keys, "norm_scaling_factor", source),
-            ReshapeActivations = reshape,
-            K = k,
-            HookName = hook,
-            HookLayer = Int(keys, "hook_layer", source),
-            HookHeadIndex = Int(keys, "hook_head_index", source),
-            ModelName = Str(keys, "model_name", source),
-            ContextSize = Int(keys, "context_size", source),
-            PrependBos = Bool(keys, "prepend_bos", source),
-            DatasetPath = Str(keys, "dataset_path", source),
-            Extra = extra,
-            MetadataExtra = metaExtra,
+            Architecture = arch, DIn = dIn, DSae = dSae, DType = f.Dtype ?? SaeDType.Float32, Device = f.Device ?? "cpu",
+            ApplyBDecToInput = f.ApplyBDecToInput ?? true, NormalizeActivations = norm, NormScalingFactor = f.NormScalingFactor,
+            ReshapeActivations = reshape, K = k, HookName = hook, HookLayer = f.HookLayer, HookHeadIndex = f.HookHeadIndex,
+            ModelName = f.ModelName, ContextSize = f.ContextSize, PrependBos = f.PrependBos, DatasetPath = f.DatasetPath,
+            Extra = extra, MetadataExtra = metaExtra,
         };
-        var flags = new LoadFlags(Bool(keys, "rescale_acts_by_decoder_norm", source) ?? false, Bool(keys, "finetuning_scaling_factor", source) ?? false);
-        return (cfg, flags);
+        return (cfg, new LoadFlags(f.RescaleActsByDecoderNorm ?? false, f.FinetuningScalingFactor ?? false));
     }
+
+    /// <summary>normalize_activations: "none" / "expected_average_only_in", or older SAELens's true / false.</summary>
+    private static SaeNormalization Normalization(JsonElement? e, string source) => e switch
+    {
+        null or { ValueKind: JsonValueKind.Null } or { ValueKind: JsonValueKind.False } => SaeNormalization.None,
+        { ValueKind: JsonValueKind.True } => SaeNormalization.ExpectedAverageOnlyIn,
+        { ValueKind: JsonValueKind.String } s => s.GetString() switch
+        {
+            "none" => SaeNormalization.None,
+            "expected_average_only_in" => SaeNormalization.ExpectedAverageOnlyIn,
+            var other => throw Bad(source, $"has normalize_activations \"{other}\", which is not supported", "normalize_activations",
+                "supported: \"none\", \"expected_average_only_in\""),
+        },
+        { } x => throw Bad(source, $"has normalize_activations = {x.GetRawText()}; expected a string", "normalize_activations", "e.g. \"none\""),
+    };
 
     /// <summary>The flat cfg.json text for <paramref name="cfg"/> (architecture as given: callers pass the saved name).</summary>
     public static string Write(SaeConfig cfg)
@@ -117,12 +154,12 @@ public static class SaeConfigJson
             w.WriteString("architecture", cfg.Architecture);
             w.WriteNumber("d_in", cfg.DIn);
             w.WriteNumber("d_sae", cfg.DSae);
-            w.WriteString("dtype", cfg.DType);
+            w.WriteString("dtype", ConfigJson.EnumName(cfg.DType));
             w.WriteString("device", cfg.Device);
             w.WriteBoolean("apply_b_dec_to_input", cfg.ApplyBDecToInput);
-            w.WriteString("normalize_activations", cfg.NormalizeActivations);
+            w.WriteString("normalize_activations", ConfigJson.EnumName(cfg.NormalizeActivations));
             if (cfg.NormScalingFactor is { } s) w.WriteNumber("norm_scaling_factor", s);
-            w.WriteString("reshape_activations", cfg.ReshapeActivations);
+            w.WriteString("reshape_activations", ConfigJson.EnumName(cfg.ReshapeActivations));
             if (cfg.K is { } k)
             {
                 if (k == Math.Floor(k) && Math.Abs(k) < int.MaxValue) w.WriteNumber("k", (long)k); else w.WriteNumber("k", k);
@@ -172,12 +209,19 @@ public static class SaeConfigJson
             if (keys.TryGetValue(name, out var prev))
             {
                 if (JsonNode.DeepEquals(prev, value)) return;
-                throw Bad(source, $"gives '{name}' twice with different values ({prev?.ToJsonString() ?? "null"} and {from}{key} = {value?.ToJsonString() ?? "null"}); keep one");
+                throw Bad(source, $"gives '{name}' twice with different values ({prev?.ToJsonString() ?? "null"} and {from}{key} = {value?.ToJsonString() ?? "null"})", name, "keep one");
             }
             keys[name] = value;
         }
         foreach (var (key, value) in obj)
-            if (key is not ("metadata" or "meta") || value is not JsonObject) Put(key, value, "");
+        {
+            if (key is "metadata" or "meta")
+            {
+                if (value is JsonObject or null) continue;
+                throw Bad(source, $"has \"{key}\" = {value.ToJsonString()}; expected an object", key, "SAELens writes metadata as a JSON object");
+            }
+            Put(key, value, "");
+        }
         foreach (var nested in new[] { "metadata", "meta" })
             if (obj[nested] is JsonObject meta)
                 foreach (var (key, value) in meta)
@@ -188,35 +232,5 @@ public static class SaeConfigJson
         return (keys, nestedOnly);
     }
 
-    private static string? Str(Dictionary<string, JsonNode?> keys, string key, string source)
-    {
-        if (!keys.TryGetValue(key, out var n) || n is null) return null;
-        if (n is JsonValue v && v.TryGetValue<string>(out var s)) return s;
-        throw Bad(source, $"has {key} = {n.ToJsonString()}; expected a string");
-    }
-
-    private static bool? Bool(Dictionary<string, JsonNode?> keys, string key, string source)
-    {
-        if (!keys.TryGetValue(key, out var n) || n is null) return null;
-        if (n is JsonValue v && v.TryGetValue<bool>(out var b)) return b;
-        throw Bad(source, $"has {key} = {n.ToJsonString()}; expected true or false");
-    }
-
-    private static double? Num(Dictionary<string, JsonNode?> keys, string key, string source) =>
-        keys.TryGetValue(key, out var n) && n is not null ? NumOf(n, key, source) : null;
-
-    private static double NumOf(JsonNode n, string key, string source)
-    {
-        if (n is JsonValue v && v.TryGetValue<double>(out var d) && double.IsFinite(d)) return d;
-        throw Bad(source, $"has {key} = {n.ToJsonString()}; expected a number");
-    }
-
-    private static int? Int(Dictionary<string, JsonNode?> keys, string key, string source)
-    {
-        if (Num(keys, key, source) is not { } d) return null;
-        if (d != Math.Floor(d) || d < int.MinValue || d > int.MaxValue) throw Bad(source, $"has {key} = {d}; expected an integer");
-        return (int)d;
-    }
-
-    private static SaeFormatException Bad(string source, string what) => new($"{source} {what}.");
+    private static ConfigException Bad(string source, string what, string? key, string? hint = null) => new($"cfg.json {what}", source, key, hint);
 }

@@ -19,9 +19,10 @@ public static class SaeFiles
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"SAE folder '{dir}' does not exist.");
         string cfgPath = Path.Combine(dir, SaeConfigJson.FileName), wPath = Path.Combine(dir, WeightsFile);
         if (!File.Exists(cfgPath)) throw new FileNotFoundException($"'{dir}' has no {SaeConfigJson.FileName}; an SAELens SAE folder holds {SaeConfigJson.FileName} and {WeightsFile}.", cfgPath);
-        var (cfg, flags) = SaeConfigJson.Parse(File.ReadAllText(cfgPath), cfgPath);
+        var (cfg, flags) = SaeConfigJson.Parse(InputFiles.ReadAllText(cfgPath, SaeConfigJson.FileName), cfgPath);
         var arch = SaeArchitectures.Get(cfg.Architecture, cfgPath);
-        if (!File.Exists(wPath)) throw new FileNotFoundException($"'{dir}' has {SaeConfigJson.FileName} but no {WeightsFile}.", wPath);
+        arch.Validate(cfg, cfgPath);
+        if (FileKinds.Of(wPath) == FileKind.Missing) throw new FileNotFoundException($"'{dir}' has {SaeConfigJson.FileName} but no {WeightsFile}.", wPath);
 
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
@@ -36,7 +37,7 @@ public static class SaeFiles
                     $"(the file holds: {(tensors.Count == 0 ? "nothing" : string.Join(", ", tensors.Keys))}).");
             using (Tensor.NoGrad())
             {
-                foreach (var n in needed) Convert(tensors, n, dtype);
+                foreach (var n in needed) Convert(tensors, n, dtype, wPath);
                 CheckShapes(cfg, tensors, wPath);
                 FoldFinetuningScale(cfg, flags, tensors, wPath, dtype);
                 if (flags.RescaleActsByDecoderNorm) FoldDecoderNorms(tensors);
@@ -57,12 +58,14 @@ public static class SaeFiles
     public static void Save(Sae sae, string directory)
     {
         string dir = Path.GetFullPath(directory);
+        if (FileKinds.Of(dir) is not (FileKind.Missing or FileKind.Directory))
+            throw new Interp.Errors.InterpException($"the SAE output path is {FileKinds.Describe(FileKinds.Of(dir))}, not a folder", dir, "give a folder path");
         Directory.CreateDirectory(dir);
         var (asDType, storeAs) = sae.Cfg.DType switch
         {
-            "float64" => (DType.F64, (DType?)null),
-            "float16" => (DType.F32, DType.F16),
-            "bfloat16" => (DType.F32, DType.BF16),
+            SaeDType.Float64 => (DType.F64, (DType?)null),
+            SaeDType.Float16 => (DType.F32, DType.F16),
+            SaeDType.Bfloat16 => (DType.F32, DType.BF16),
             _ => (DType.F32, (DType?)null),
         };
         var written = new List<(string, Tensor)>();
@@ -84,9 +87,7 @@ public static class SaeFiles
         }
         else if (File.Exists(sparsity)) File.Delete(sparsity);
         var cfg = sae.Cfg with { Architecture = sae.Architecture.SavedAs };
-        string cfgPath = Path.Combine(dir, SaeConfigJson.FileName), tmp = cfgPath + ".tmp";
-        File.WriteAllText(tmp, SaeConfigJson.Write(cfg));
-        File.Move(tmp, cfgPath, overwrite: true);
+        AtomicFile.WriteAllText(Path.Combine(dir, SaeConfigJson.FileName), SaeConfigJson.Write(cfg), SaeConfigJson.FileName);
     }
 
     private static Tensor Take(Dictionary<string, Tensor> tensors, string name)
@@ -95,11 +96,12 @@ public static class SaeFiles
         return t!;
     }
 
-    private static void Convert(Dictionary<string, Tensor> tensors, string name, DType dtype)
+    private static void Convert(Dictionary<string, Tensor> tensors, string name, DType dtype, string path)
     {
         var t = tensors[name];
         if (t.DType == dtype) return;
-        if (t.DType is not (DType.F32 or DType.F64)) throw new SaeFormatException($"{name} is stored as {t.DType}; SAE weights must be floating point.");
+        if (t.DType is not (DType.F32 or DType.F64))
+            throw new SaeFormatException($"{path}: tensor '{name}' is stored as {t.DType}; SAE weights must be floating point", "re-export the SAE with float weights");
         tensors[name] = t.To(dtype);
         t.Dispose();
     }
@@ -165,7 +167,7 @@ public static class SaeFiles
     private static Tensor? LoadSparsity(string dir, SaeConfig cfg, DType dtype)
     {
         string path = Path.Combine(dir, SparsityFile);
-        if (!File.Exists(path)) return null;
+        if (FileKinds.Of(path) == FileKind.Missing) return null;
         using var f = SafetensorsFile.Open(path);
         if (!f.Contains(SparsityTensor)) throw new SaeFormatException($"{path} has no '{SparsityTensor}' tensor (found: {string.Join(", ", f.Names)}).");
         var t = f.Load(SparsityTensor);

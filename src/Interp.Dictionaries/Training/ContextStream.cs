@@ -129,6 +129,7 @@ public sealed class ContextStream : IDisposable
 
     private static StreamReader Open(string path)
     {
+        Interp.Tensors.IO.InputFiles.RequireRegular(path, "dataset_path");
         Stream s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) s = new GZipStream(s, CompressionMode.Decompress);
         return new StreamReader(s);

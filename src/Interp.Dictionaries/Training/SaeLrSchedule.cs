@@ -14,7 +14,7 @@ public sealed class SaeLrSchedule : ILrSchedule
     public SaeLrSchedule(SaeTrainConfig cfg)
     {
         _lr = cfg.Lr; _warmup = cfg.LrWarmUpSteps; _decay = cfg.LrDecaySteps; _total = cfg.TotalSteps;
-        if (cfg.LrSchedulerName == "cosineannealing")
+        if (cfg.LrSchedulerName == SaeLrScheduler.Cosineannealing)
         {
             _end = cfg.LrEnd ?? cfg.Lr / 10;
             _cosine = new WarmupCosine(_lr, _warmup, Math.Max(_warmup, _total - 1), _end);

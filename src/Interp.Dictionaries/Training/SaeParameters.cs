@@ -58,10 +58,10 @@ public sealed class SaeParameters : IDisposable
     /// <summary>b_dec's start from activation rows [n, d_in]: "zeros", "mean", or "geometric_median" (Weiszfeld's
     /// iteration from the mean, in float64, at most 100 steps, stopping when the point moves less than 1e-6 × its norm;
     /// on at most 8192 rows spread evenly over the sample).</summary>
-    public static float[] InitialBDec(ReadOnlySpan<float> rows, int dIn, string method)
+    public static float[] InitialBDec(ReadOnlySpan<float> rows, int dIn, BDecInit method)
     {
         var mean = new double[dIn];
-        if (method == "zeros") return new float[dIn];
+        if (method == BDecInit.Zeros) return new float[dIn];
         int n = rows.Length / dIn;
         if (n == 0) throw new ArgumentException("b_dec init needs at least one activation row.");
         int m = Math.Min(n, 8192);
@@ -73,8 +73,7 @@ public sealed class SaeParameters : IDisposable
             for (int d = 0; d < dIn; d++) { sample[i][d] = r[d]; mean[d] += r[d]; }
         }
         for (int d = 0; d < dIn; d++) mean[d] /= m;
-        if (method == "mean") return Array.ConvertAll(mean, v => (float)v);
-        if (method != "geometric_median") throw new ArgumentException($"b_dec_init_method '{method}' must be geometric_median, mean or zeros.");
+        if (method == BDecInit.Mean) return Array.ConvertAll(mean, v => (float)v);
         var y = (double[])mean.Clone();
         for (int it = 0; it < 100; it++)
         {

@@ -3,6 +3,15 @@
 // SaeTrainConfigJson.cs; the checks that need the model (hook exists, d_in matches) happen in SaeTrainer.Create.
 namespace Interp.Dictionaries.Training;
 
+/// <summary>The token put between two documents of the activation stream.</summary>
+public enum SeparatorToken { Bos, Eos, None }
+
+/// <summary>b_dec's start, from the first buffer fill.</summary>
+public enum BDecInit { GeometricMedian, Mean, Zeros }
+
+/// <summary>SAELens's lr_scheduler_name values implemented here.</summary>
+public enum SaeLrScheduler { Constant, Cosineannealing }
+
 public sealed record SaeTrainConfig
 {
     // ---- what to read -------------------------------------------------------------------------------
@@ -22,8 +31,8 @@ public sealed record SaeTrainConfig
     public int ContextSize { get; init; } = 128;
     /// <summary>Every context starts with the BOS token (the next context_size - 1 corpus tokens follow it).</summary>
     public bool PrependBos { get; init; } = true;
-    /// <summary>"bos", "eos" or "none": the token put between two documents of the stream.</summary>
-    public string SequenceSeparatorToken { get; init; } = "bos";
+    /// <summary>bos, eos or none: the token put between two documents of the stream.</summary>
+    public SeparatorToken SequenceSeparatorToken { get; init; } = SeparatorToken.Bos;
     /// <summary>Drop activations at BOS / EOS / PAD positions before they reach the buffer.</summary>
     public bool ExcludeSpecialTokens { get; init; }
     /// <summary>BOS id when the tokenizer does not name one (token-id datasets); overrides the tokenizer's.</summary>
@@ -40,9 +49,9 @@ public sealed record SaeTrainConfig
     public bool ApplyBDecToInput { get; init; } = true;
     /// <summary>"none" or "expected_average_only_in" (inputs scaled to norm sqrt(d_in); the factor is folded into the
     /// saved weights, as SAELens does at the end of training).</summary>
-    public string NormalizeActivations { get; init; } = SaeConfig.NormNone;
-    /// <summary>"geometric_median", "mean" or "zeros": b_dec's start, from the first buffer fill.</summary>
-    public string BDecInitMethod { get; init; } = "geometric_median";
+    public SaeNormalization NormalizeActivations { get; init; } = SaeConfig.NormNone;
+    /// <summary>geometric_median, mean or zeros: b_dec's start, from the first buffer fill.</summary>
+    public BDecInit BDecInitMethod { get; init; } = BDecInit.GeometricMedian;
     /// <summary>Norm of W_dec's rows at init (methods that keep rows at unit norm force 1).</summary>
     public double DecoderInitNorm { get; init; } = 1.0;
 
@@ -71,7 +80,7 @@ public sealed record SaeTrainConfig
     public double AdamBeta1 { get; init; } = 0.9;
     public double AdamBeta2 { get; init; } = 0.999;
     /// <summary>"constant" (with warm-up and linear decay) or "cosineannealing" (warm-up, then cosine to lr_end).</summary>
-    public string LrSchedulerName { get; init; } = "constant";
+    public SaeLrScheduler LrSchedulerName { get; init; } = SaeLrScheduler.Constant;
     public int LrWarmUpSteps { get; init; }
     /// <summary>constant: the last lr_decay_steps steps decay linearly to lr_end.</summary>
     public int LrDecaySteps { get; init; }
@@ -125,17 +134,14 @@ public sealed record SaeTrainConfig
         Need(DSae > 0, $"d_sae = {DSae} must be positive (give d_sae or expansion_factor).");
         Need(ContextSize >= 1, $"context_size = {ContextSize} must be >= 1.");
         Need(!PrependBos || ContextSize >= 2, "context_size must be >= 2 when prepend_bos is true (the BOS takes one position).");
-        Need(SequenceSeparatorToken is "bos" or "eos" or "none", $"sequence_separator_token '{SequenceSeparatorToken}' must be \"bos\", \"eos\" or \"none\".");
-        Need(NormalizeActivations is SaeConfig.NormNone or SaeConfig.NormExpectedAverageOnlyIn,
-            $"normalize_activations '{NormalizeActivations}' must be \"none\" or \"expected_average_only_in\".");
-        Need(BDecInitMethod is "geometric_median" or "mean" or "zeros", $"b_dec_init_method '{BDecInitMethod}' must be \"geometric_median\", \"mean\" or \"zeros\".");
+        Need(Enum.IsDefined(NormalizeActivations) && Enum.IsDefined(BDecInitMethod) && Enum.IsDefined(SequenceSeparatorToken) && Enum.IsDefined(LrSchedulerName),
+            "normalize_activations, b_dec_init_method, sequence_separator_token and lr_scheduler_name must be values the reader accepts.");
         Need(DecoderInitNorm > 0 && double.IsFinite(DecoderInitNorm), $"decoder_init_norm = {DecoderInitNorm} must be a positive number.");
         Need(TrainingTokens > 0, $"training_tokens = {TrainingTokens} must be positive.");
         Need(TrainBatchSizeTokens > 0, $"train_batch_size_tokens = {TrainBatchSizeTokens} must be positive.");
         Need(TotalSteps >= 1, $"training_tokens ({TrainingTokens}) is less than one batch of train_batch_size_tokens ({TrainBatchSizeTokens}).");
         Need(Lr > 0 && double.IsFinite(Lr), $"lr = {Lr} must be a positive number.");
         Need(AdamBeta1 >= 0 && AdamBeta1 < 1 && AdamBeta2 >= 0 && AdamBeta2 < 1, $"adam_beta1 = {AdamBeta1} and adam_beta2 = {AdamBeta2} must be in [0, 1).");
-        Need(LrSchedulerName is "constant" or "cosineannealing", $"lr_scheduler_name '{LrSchedulerName}' must be \"constant\" or \"cosineannealing\".");
         Need(LrWarmUpSteps >= 0 && LrDecaySteps >= 0 && LrWarmUpSteps + LrDecaySteps <= TotalSteps,
             $"lr_warm_up_steps ({LrWarmUpSteps}) + lr_decay_steps ({LrDecaySteps}) must be >= 0 and fit in the run's {TotalSteps} steps.");
         Need(LrEnd is null || (LrEnd >= 0 && LrEnd <= Lr), $"lr_end = {LrEnd} must be in [0, lr = {Lr}].");

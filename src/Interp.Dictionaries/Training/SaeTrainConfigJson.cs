@@ -1,10 +1,73 @@
-// Reads an SAE training config (a JSON object with SAELens-like snake_case keys) into SaeTrainConfig. Unknown keys
-// are errors with the nearest known key suggested; a few SAELens keys that do not apply here (wandb, device,
-// compilation) are accepted and ignored. Relative paths are taken relative to the config file's folder.
-using System.Text.Json;
-using System.Text.Json.Nodes;
+// Reads an SAE training config (a JSON object with SAELens-like snake_case keys) into SaeTrainConfig through the one
+// config serializer: unknown keys are errors naming the nearest known key, wrong types name the key and the expected
+// type; a few SAELens keys that do not apply here (wandb, device, compilation) are accepted and ignored. Relative paths
+// are taken relative to the config file's folder. The checks that need the model happen in SaeTrainer.Create.
+using System.Text.Json.Serialization;
+using Interp.Config;
+using Interp.Errors;
+using Interp.Tensors;
+using Interp.Tensors.IO;
 
 namespace Interp.Dictionaries.Training;
+
+/// <summary>The file's keys as the serializer reads them (null = not given; SaeTrainConfig holds the defaults).</summary>
+public sealed record SaeTrainConfigFile
+{
+    public string? ModelPath { get; init; }
+    public string? ModelName { get; init; }
+    public required string HookName { get; init; }
+    public int? HookHeadIndex { get; init; }
+    public string? DatasetPath { get; init; }
+    public bool? IsDatasetTokenized { get; init; }
+    public string? TokenizerPath { get; init; }
+    public int? ContextSize { get; init; }
+    public bool? PrependBos { get; init; }
+    /// <summary>null in the file means none (SAELens's None).</summary>
+    public SeparatorToken? SequenceSeparatorToken { get; init; }
+    public bool? ExcludeSpecialTokens { get; init; }
+    public int? BosTokenId { get; init; }
+    public int? EosTokenId { get; init; }
+    public string? Architecture { get; init; }
+    public required int DIn { get; init; }
+    public int? DSae { get; init; }
+    public double? ExpansionFactor { get; init; }
+    public double? K { get; init; }
+    public bool? ApplyBDecToInput { get; init; }
+    public SaeNormalization? NormalizeActivations { get; init; }
+    public BDecInit? BDecInitMethod { get; init; }
+    public double? DecoderInitNorm { get; init; }
+    public double? L1Coefficient { get; init; }
+    public int? L1WarmUpSteps { get; init; }
+    public double? L0Coefficient { get; init; }
+    public int? L0WarmUpSteps { get; init; }
+    [JsonPropertyName("jumprelu_bandwidth")] public double? JumpReluBandwidth { get; init; }
+    [JsonPropertyName("jumprelu_init_threshold")] public double? JumpReluInitThreshold { get; init; }
+    public int? AuxK { get; init; }
+    [JsonPropertyName("aux_k_coef")] public double? AuxKCoefficient { get; init; }
+    [JsonPropertyName("topk_threshold_lr")] public double? TopKThresholdLr { get; init; }
+    public required long TrainingTokens { get; init; }
+    public int? TrainBatchSizeTokens { get; init; }
+    public double? Lr { get; init; }
+    public double? AdamBeta1 { get; init; }
+    public double? AdamBeta2 { get; init; }
+    public SaeLrScheduler? LrSchedulerName { get; init; }
+    public int? LrWarmUpSteps { get; init; }
+    public int? LrDecaySteps { get; init; }
+    public double? LrEnd { get; init; }
+    public double? MaxGradNorm { get; init; }
+    public ulong? Seed { get; init; }
+    public int? StoreBatchSizePrompts { get; init; }
+    public int? NBatchesInBuffer { get; init; }
+    public int? DeadFeatureWindow { get; init; }
+    public int? FeatureSamplingWindow { get; init; }
+    public int? LogEverySteps { get; init; }
+    public string? CheckpointPath { get; init; }
+    public int? NCheckpoints { get; init; }
+    public int? CheckpointEverySteps { get; init; }
+    public string? OutputPath { get; init; }
+    /// <summary>SAEs train in float32; "float32" (or "torch.float32") is the only value accepted.</summary>
+    public string? Dtype { get; init; }
+}
 
 public static class SaeTrainConfigJson
 {
@@ -18,119 +81,62 @@ public static class SaeTrainConfigJson
         "save_final_checkpoint", "n_batches_for_norm_estimate",
     };
 
-    private static readonly string[] Known =
-    {
-        "model_path", "model_name", "hook_name", "hook_head_index", "dataset_path", "is_dataset_tokenized", "tokenizer_path",
-        "context_size", "prepend_bos", "sequence_separator_token", "exclude_special_tokens", "bos_token_id", "eos_token_id",
-        "architecture", "d_in", "d_sae", "expansion_factor", "k", "apply_b_dec_to_input", "normalize_activations",
-        "b_dec_init_method", "decoder_init_norm", "l1_coefficient", "l1_warm_up_steps", "l0_coefficient", "l0_warm_up_steps",
-        "jumprelu_bandwidth", "jumprelu_init_threshold", "aux_k", "aux_k_coef", "topk_threshold_lr", "training_tokens",
-        "train_batch_size_tokens", "lr", "adam_beta1", "adam_beta2", "lr_scheduler_name", "lr_warm_up_steps", "lr_decay_steps",
-        "lr_end", "max_grad_norm", "seed", "store_batch_size_prompts", "n_batches_in_buffer", "dead_feature_window",
-        "feature_sampling_window", "log_every_steps", "checkpoint_path", "n_checkpoints", "checkpoint_every_steps",
-        "output_path", "dtype",
-    };
-
     public static SaeTrainConfig Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"training config '{path}' does not exist.", path);
-        return Parse(File.ReadAllText(path), path, Path.GetDirectoryName(Path.GetFullPath(path)));
+        if (FileKinds.Of(path) == FileKind.Missing) throw new FileNotFoundException($"training config '{path}' does not exist.", path);
+        return Parse(InputFiles.ReadAllText(path, "the training config"), path, Path.GetDirectoryName(Path.GetFullPath(path)));
     }
 
-    /// <summary>Parses config text; relative paths are resolved against <paramref name="baseDir"/> when given.</summary>
+    /// <summary>Parses config text; relative paths are resolved against <paramref name="baseDir"/> when given. Throws
+    /// ConfigException naming <paramref name="source"/> and the key.</summary>
     public static SaeTrainConfig Parse(string json, string source = "training config", string? baseDir = null)
     {
-        JsonNode? root;
-        try { root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
-        catch (JsonException ex) { throw new ArgumentException($"{source} is not valid JSON ({ex.Message})."); }
-        if (root is not JsonObject o) throw new ArgumentException($"{source} must hold a JSON object of training settings.");
-        string[] keys;
-        try { keys = o.Select(kv => kv.Key).ToArray(); }
-        catch (ArgumentException) { throw new ArgumentException($"{source} gives a key twice; keep one of each."); }
-        foreach (var key in keys)
-            if (!Known.Contains(key) && !IgnoredKeys.Contains(key))
-                throw new ArgumentException($"{source}: unknown key '{key}'; did you mean '{Known.OrderBy(k => Interp.Models.NameSuggestions.Distance(k, key)).First()}'? " +
-                    "(the keys are listed in docs/sae-training.md).");
-        var r = new Reader(o, source);
-        string? dtype = r.Str("dtype");
-        if (dtype is not (null or "float32" or "torch.float32")) throw new ArgumentException($"{source}: dtype '{dtype}' is not supported; SAEs train in float32.");
-        int dIn = r.Int("d_in") ?? throw new ArgumentException($"{source}: d_in is required (the width of the activation at hook_name).");
-        int? dSae = r.Int("d_sae");
-        double? ef = r.Num("expansion_factor");
-        if (dSae is not null && ef is not null && dSae != (int)Math.Round(ef.Value * dIn))
-            throw new ArgumentException($"{source}: d_sae = {dSae} but expansion_factor × d_in = {ef * dIn}; give one of them.");
-        dSae ??= ef is { } e ? checked((int)Math.Round(e * dIn)) : throw new ArgumentException($"{source}: give d_sae or expansion_factor.");
-        string? P(string key) => r.Str(key) is { } p ? (baseDir is null || Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(baseDir, p))) : null;
-        var d = new SaeTrainConfig { HookName = "", DIn = 0, DSae = 0 };
-        return d with
+        using var doc = ConfigJson.ParseDocument(json, source);
+        var f = ConfigJson.FromElement<SaeTrainConfigFile>(doc.RootElement, source, new ConfigRules(IgnoredKeys, "an SAE training config (keys: docs/sae-training.md)"));
+        bool separatorGiven = doc.RootElement.TryGetProperty("sequence_separator_token", out _);
+        if (f.Dtype is not (null or "float32" or "torch.float32"))
+            throw new ConfigException($"dtype \"{f.Dtype}\" is not supported", source, "dtype", "SAEs train in float32; remove dtype or set it to \"float32\"");
+        int? dSae = f.DSae;
+        if (dSae is not null && f.ExpansionFactor is { } ef0 && dSae != (int)Math.Round(ef0 * f.DIn))
+            throw new ConfigException($"d_sae = {dSae} but expansion_factor × d_in = {ef0 * f.DIn}", source, "d_sae", "give one of them");
+        if (dSae is null && f.ExpansionFactor is { } ef)
         {
-            ModelPath = P("model_path"), ModelName = r.Str("model_name"),
-            HookName = r.Str("hook_name") ?? throw new ArgumentException($"{source}: hook_name is required (e.g. \"blocks.0.hook_resid_post\")."),
-            HookHeadIndex = r.Int("hook_head_index"),
-            DatasetPath = P("dataset_path"), IsDatasetTokenized = r.Bool("is_dataset_tokenized") ?? d.IsDatasetTokenized, TokenizerPath = P("tokenizer_path"),
-            ContextSize = r.Int("context_size") ?? d.ContextSize, PrependBos = r.Bool("prepend_bos") ?? d.PrependBos,
-            SequenceSeparatorToken = r.Str("sequence_separator_token") ?? (o.ContainsKey("sequence_separator_token") ? "none" : d.SequenceSeparatorToken),
-            ExcludeSpecialTokens = r.Bool("exclude_special_tokens") ?? d.ExcludeSpecialTokens,
-            BosTokenId = r.Int("bos_token_id"), EosTokenId = r.Int("eos_token_id"),
-            Architecture = r.Str("architecture") ?? d.Architecture, DIn = dIn, DSae = dSae.Value, K = r.Num("k"),
-            ApplyBDecToInput = r.Bool("apply_b_dec_to_input") ?? d.ApplyBDecToInput,
-            NormalizeActivations = r.Str("normalize_activations") ?? d.NormalizeActivations,
-            BDecInitMethod = r.Str("b_dec_init_method") ?? d.BDecInitMethod, DecoderInitNorm = r.Num("decoder_init_norm") ?? d.DecoderInitNorm,
-            L1Coefficient = r.Num("l1_coefficient") ?? d.L1Coefficient, L1WarmUpSteps = r.Int("l1_warm_up_steps") ?? d.L1WarmUpSteps,
-            L0Coefficient = r.Num("l0_coefficient") ?? d.L0Coefficient, L0WarmUpSteps = r.Int("l0_warm_up_steps") ?? d.L0WarmUpSteps,
-            JumpReluBandwidth = r.Num("jumprelu_bandwidth") ?? d.JumpReluBandwidth, JumpReluInitThreshold = r.Num("jumprelu_init_threshold") ?? d.JumpReluInitThreshold,
-            AuxK = r.Int("aux_k"), AuxKCoefficient = r.Num("aux_k_coef") ?? d.AuxKCoefficient, TopKThresholdLr = r.Num("topk_threshold_lr") ?? d.TopKThresholdLr,
-            TrainingTokens = r.Long("training_tokens") ?? throw new ArgumentException($"{source}: training_tokens is required."),
-            TrainBatchSizeTokens = r.Int("train_batch_size_tokens") ?? d.TrainBatchSizeTokens,
-            Lr = r.Num("lr") ?? d.Lr, AdamBeta1 = r.Num("adam_beta1") ?? d.AdamBeta1, AdamBeta2 = r.Num("adam_beta2") ?? d.AdamBeta2,
-            LrSchedulerName = r.Str("lr_scheduler_name") ?? d.LrSchedulerName, LrWarmUpSteps = r.Int("lr_warm_up_steps") ?? d.LrWarmUpSteps,
-            LrDecaySteps = r.Int("lr_decay_steps") ?? d.LrDecaySteps, LrEnd = r.Num("lr_end"), MaxGradNorm = r.Num("max_grad_norm") ?? d.MaxGradNorm,
-            Seed = (ulong)(r.Long("seed") ?? (long)d.Seed),
-            StoreBatchSizePrompts = r.Int("store_batch_size_prompts") ?? d.StoreBatchSizePrompts, NBatchesInBuffer = r.Int("n_batches_in_buffer") ?? d.NBatchesInBuffer,
-            DeadFeatureWindow = r.Int("dead_feature_window") ?? d.DeadFeatureWindow, FeatureSamplingWindow = r.Int("feature_sampling_window") ?? d.FeatureSamplingWindow,
-            LogEverySteps = r.Int("log_every_steps") ?? d.LogEverySteps,
-            CheckpointPath = P("checkpoint_path"), NCheckpoints = r.Int("n_checkpoints") ?? d.NCheckpoints, CheckpointEverySteps = r.Int("checkpoint_every_steps") ?? d.CheckpointEverySteps,
-            OutputPath = P("output_path"),
+            double d = Math.Round(ef * f.DIn);
+            if (!(d >= 1 && d <= int.MaxValue)) throw new ConfigException($"expansion_factor = {ef} gives d_sae = {d}", source, "expansion_factor", "d_sae must be from 1 to 2147483647");
+            dSae = (int)d;
+        }
+        if (dSae is null) throw new ConfigException("the config gives neither d_sae nor expansion_factor", source, "d_sae", "give d_sae (the number of features) or expansion_factor");
+        string? P(string? p) => p is null ? null : baseDir is null || Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(baseDir, p));
+        var d0 = new SaeTrainConfig { HookName = "", DIn = 0, DSae = 0 };
+        var cfg = d0 with
+        {
+            ModelPath = P(f.ModelPath), ModelName = f.ModelName, HookName = f.HookName, HookHeadIndex = f.HookHeadIndex,
+            DatasetPath = P(f.DatasetPath), IsDatasetTokenized = f.IsDatasetTokenized ?? d0.IsDatasetTokenized, TokenizerPath = P(f.TokenizerPath),
+            ContextSize = f.ContextSize ?? d0.ContextSize, PrependBos = f.PrependBos ?? d0.PrependBos,
+            SequenceSeparatorToken = f.SequenceSeparatorToken ?? (separatorGiven ? SeparatorToken.None : d0.SequenceSeparatorToken),
+            ExcludeSpecialTokens = f.ExcludeSpecialTokens ?? d0.ExcludeSpecialTokens, BosTokenId = f.BosTokenId, EosTokenId = f.EosTokenId,
+            Architecture = f.Architecture ?? d0.Architecture, DIn = f.DIn, DSae = dSae.Value, K = f.K,
+            ApplyBDecToInput = f.ApplyBDecToInput ?? d0.ApplyBDecToInput, NormalizeActivations = f.NormalizeActivations ?? d0.NormalizeActivations,
+            BDecInitMethod = f.BDecInitMethod ?? d0.BDecInitMethod, DecoderInitNorm = f.DecoderInitNorm ?? d0.DecoderInitNorm,
+            L1Coefficient = f.L1Coefficient ?? d0.L1Coefficient, L1WarmUpSteps = f.L1WarmUpSteps ?? d0.L1WarmUpSteps,
+            L0Coefficient = f.L0Coefficient ?? d0.L0Coefficient, L0WarmUpSteps = f.L0WarmUpSteps ?? d0.L0WarmUpSteps,
+            JumpReluBandwidth = f.JumpReluBandwidth ?? d0.JumpReluBandwidth, JumpReluInitThreshold = f.JumpReluInitThreshold ?? d0.JumpReluInitThreshold,
+            AuxK = f.AuxK, AuxKCoefficient = f.AuxKCoefficient ?? d0.AuxKCoefficient, TopKThresholdLr = f.TopKThresholdLr ?? d0.TopKThresholdLr,
+            TrainingTokens = f.TrainingTokens, TrainBatchSizeTokens = f.TrainBatchSizeTokens ?? d0.TrainBatchSizeTokens,
+            Lr = f.Lr ?? d0.Lr, AdamBeta1 = f.AdamBeta1 ?? d0.AdamBeta1, AdamBeta2 = f.AdamBeta2 ?? d0.AdamBeta2,
+            LrSchedulerName = f.LrSchedulerName ?? d0.LrSchedulerName, LrWarmUpSteps = f.LrWarmUpSteps ?? d0.LrWarmUpSteps,
+            LrDecaySteps = f.LrDecaySteps ?? d0.LrDecaySteps, LrEnd = f.LrEnd, MaxGradNorm = f.MaxGradNorm ?? d0.MaxGradNorm, Seed = f.Seed ?? d0.Seed,
+            StoreBatchSizePrompts = f.StoreBatchSizePrompts ?? d0.StoreBatchSizePrompts, NBatchesInBuffer = f.NBatchesInBuffer ?? d0.NBatchesInBuffer,
+            DeadFeatureWindow = f.DeadFeatureWindow ?? d0.DeadFeatureWindow, FeatureSamplingWindow = f.FeatureSamplingWindow ?? d0.FeatureSamplingWindow,
+            LogEverySteps = f.LogEverySteps ?? d0.LogEverySteps, CheckpointPath = P(f.CheckpointPath), NCheckpoints = f.NCheckpoints ?? d0.NCheckpoints,
+            CheckpointEverySteps = f.CheckpointEverySteps ?? d0.CheckpointEverySteps, OutputPath = P(f.OutputPath),
         };
-    }
-
-    private sealed class Reader(JsonObject o, string source)
-    {
-        public string? Str(string key)
-        {
-            if (!o.TryGetPropertyValue(key, out var n) || n is null) return null;
-            if (n is JsonValue v && v.TryGetValue<string>(out var s)) return s;
-            throw Bad(key, n, "a string");
-        }
-
-        public bool? Bool(string key)
-        {
-            if (!o.TryGetPropertyValue(key, out var n) || n is null) return null;
-            if (n is JsonValue v && v.TryGetValue<bool>(out var b)) return b;
-            throw Bad(key, n, "true or false");
-        }
-
-        public double? Num(string key)
-        {
-            if (!o.TryGetPropertyValue(key, out var n) || n is null) return null;
-            if (n is JsonValue v && v.TryGetValue<double>(out var d) && double.IsFinite(d)) return d;
-            throw Bad(key, n, "a number");
-        }
-
-        public long? Long(string key)
-        {
-            if (Num(key) is not { } d) return null;
-            if (d != Math.Floor(d) || Math.Abs(d) > 9e15) throw Bad(key, o[key], "an integer");
-            return (long)d;
-        }
-
-        public int? Int(string key)
-        {
-            if (Long(key) is not { } l) return null;
-            if (l < int.MinValue || l > int.MaxValue) throw Bad(key, o[key], "an integer below 2^31");
-            return (int)l;
-        }
-
-        private ArgumentException Bad(string key, JsonNode? n, string what) => new($"{source}: {key} = {n?.ToJsonString() ?? "null"}; expected {what}.");
+        try { cfg.Validate(); }
+        catch (ArgumentException e) { throw new ConfigException(e.Message.TrimEnd('.'), source, null, "see docs/sae-training.md for the keys and their ranges", e); }
+        // W_enc and W_dec with their gradients and Adam's two moments (4 copies of 2·d_in·d_sae floats), plus the buffer
+        MemoryBudget.EnsureFits(4.0 * 4 * 2 * cfg.DIn * (double)cfg.DSae + 4.0 * cfg.NBatchesInBuffer * cfg.TrainBatchSizeTokens * cfg.DIn,
+            $"training a {cfg.DIn} x {cfg.DSae} SAE (weights, gradients, Adam state and the activation buffer)", source,
+            "lower d_sae (or expansion_factor), n_batches_in_buffer or train_batch_size_tokens");
+        return cfg;
     }
 }

@@ -123,8 +123,8 @@ public sealed class SaeTrainer : IDisposable
         if (cfg.PrependBos && bos is null) throw new ArgumentException("prepend_bos is true but no BOS token id is known; set bos_token_id or prepend_bos false.");
         int? sep = cfg.SequenceSeparatorToken switch
         {
-            "bos" => bos ?? throw new ArgumentException("sequence_separator_token is \"bos\" but no BOS token id is known; set bos_token_id or sequence_separator_token \"none\"."),
-            "eos" => eos ?? throw new ArgumentException("sequence_separator_token is \"eos\" but no EOS token id is known; set eos_token_id or sequence_separator_token \"none\"."),
+            SeparatorToken.Bos => bos ?? throw new ArgumentException("sequence_separator_token is \"bos\" but no BOS token id is known; set bos_token_id or sequence_separator_token \"none\"."),
+            SeparatorToken.Eos => eos ?? throw new ArgumentException("sequence_separator_token is \"eos\" but no EOS token id is known; set eos_token_id or sequence_separator_token \"none\"."),
             _ => null,
         };
         foreach (var (name, id) in new[] { ("bos", bos), ("eos", eos) })
@@ -170,7 +170,7 @@ public sealed class SaeTrainer : IDisposable
         if (!stopped && Config.OutputPath is not null)
         {
             using var sae = BuildSae();
-            sae.Save(Config.OutputPath);
+            SaeOutputWriter.Save(sae, Config.OutputPath, Config.CheckpointPath is null ? null : SaveCheckpoint, _log);
             output = Path.GetFullPath(Config.OutputPath);
         }
         double seconds = clock.Elapsed.TotalSeconds;
@@ -255,7 +255,7 @@ public sealed class SaeTrainer : IDisposable
         {
             Architecture = Method.Name, DIn = c.DIn, DSae = c.DSae, K = c.K, ApplyBDecToInput = c.ApplyBDecToInput,
             NormalizeActivations = NormScalingFactor is null ? SaeConfig.NormNone : SaeConfig.NormExpectedAverageOnlyIn, NormScalingFactor = NormScalingFactor,
-            ReshapeActivations = hook.EndsWith(".hook_z", StringComparison.Ordinal) && c.HookHeadIndex is null ? "hook_z" : "none",
+            ReshapeActivations = hook.EndsWith(".hook_z", StringComparison.Ordinal) && c.HookHeadIndex is null ? SaeReshape.HookZ : SaeReshape.None,
             HookName = hook, HookLayer = layer, HookHeadIndex = c.HookHeadIndex, ModelName = c.ModelName, ContextSize = c.ContextSize,
             PrependBos = c.PrependBos, DatasetPath = c.DatasetPath is null ? null : Path.GetFileName(c.DatasetPath), Extra = extra,
         };

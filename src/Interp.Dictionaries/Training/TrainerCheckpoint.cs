@@ -28,8 +28,8 @@ internal static class TrainerCheckpoint
         ["hook_head_index"] = c.HookHeadIndex, ["train_batch_size_tokens"] = c.TrainBatchSizeTokens, ["n_batches_in_buffer"] = c.NBatchesInBuffer,
         ["context_size"] = c.ContextSize, ["store_batch_size_prompts"] = c.StoreBatchSizePrompts, ["seed"] = c.Seed,
         ["dataset_path"] = c.DatasetPath is null ? null : Path.GetFileName(c.DatasetPath), ["is_dataset_tokenized"] = c.IsDatasetTokenized,
-        ["prepend_bos"] = c.PrependBos, ["sequence_separator_token"] = c.SequenceSeparatorToken, ["exclude_special_tokens"] = c.ExcludeSpecialTokens,
-        ["normalize_activations"] = c.NormalizeActivations, ["apply_b_dec_to_input"] = c.ApplyBDecToInput,
+        ["prepend_bos"] = c.PrependBos, ["sequence_separator_token"] = Interp.Config.ConfigJson.EnumName(c.SequenceSeparatorToken), ["exclude_special_tokens"] = c.ExcludeSpecialTokens,
+        ["normalize_activations"] = Interp.Config.ConfigJson.EnumName(c.NormalizeActivations), ["apply_b_dec_to_input"] = c.ApplyBDecToInput,
     };
 
     public static string Save(string dir, TrainerState s, Sae sae, SaeTrainConfig cfg)

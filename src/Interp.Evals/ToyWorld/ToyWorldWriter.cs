@@ -5,6 +5,7 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Interp.Tensors.IO;
 
 namespace Interp.Evals.ToyWorld;
 
@@ -27,14 +28,13 @@ public static class ToyWorldWriter
         o.Validate();
         Directory.CreateDirectory(dir);
         var written = new List<string>();
-        void Bytes(string name, byte[] data) { File.WriteAllBytes(Path.Combine(dir, name), data); written.Add(name); }
+        void Bytes(string name, byte[] data) { AtomicFile.WriteAllBytes(Path.Combine(dir, name), data, name); written.Add(name); }
         Bytes("tokenizer.json", ToyTokenizerJson.Build());
         Bytes("tokenizer_config.json", ToyTokenizerJson.BuildConfig());
 
         long tokens = 0;
         int docs = 0, withIoi = 0, withInduction = 0, withSuccessor = 0, withQuote = 0, withBracket = 0;
-        using (var corpus = OpenWrite(dir, "corpus.txt", gzip, written))
-        using (var labels = OpenWrite(dir, "labels.jsonl", gzip, written))
+        WithWriter(dir, "corpus.txt", gzip, written, corpus => WithWriter(dir, "labels.jsonl", gzip, written, labels =>
         {
             foreach (var doc in ToyWorldGenerator.Corpus(o))
             {
@@ -49,11 +49,15 @@ public static class ToyWorldWriter
                 if (doc.Labels.Any(l => l.BracketDepth > 0)) withBracket++;
                 docs++;
             }
-        }
-        using (var ioi = OpenWrite(dir, "ioi_eval.jsonl", gzip, written))
+        }));
+        WithWriter(dir, "ioi_eval.jsonl", gzip, written, ioi =>
+        {
             foreach (var p in EvalPrompts.Ioi(o.Seed, o.EvalPrompts)) WriteJsonLine(ioi, w => WriteIoi(w, p));
-        using (var ind = OpenWrite(dir, "induction_eval.jsonl", gzip, written))
+        });
+        WithWriter(dir, "induction_eval.jsonl", gzip, written, ind =>
+        {
             foreach (var p in EvalPrompts.Induction(o.Seed, o.EvalPrompts, o.MaxTokens)) WriteJsonLine(ind, w => WriteInduction(w, p));
+        });
 
         using (var world = new MemoryStream())
         {
@@ -83,15 +87,19 @@ public static class ToyWorldWriter
         return new ToyWorldSummary(docs, tokens, o.EvalPrompts, o.EvalPrompts, written.ToArray());
     }
 
-    private static StreamWriter OpenWrite(string dir, string name, bool gzip, List<string> written)
+    /// <summary>Writes dir/name (or name.gz) whole or not at all (AtomicFile), through a UTF-8 writer.</summary>
+    private static void WithWriter(string dir, string name, bool gzip, List<string> written, Action<StreamWriter> body)
     {
         var fileName = gzip ? name + ".gz" : name;
         var stale = Path.Combine(dir, gzip ? name : name + ".gz"); // readers prefer the plain file: never leave the other form behind
         if (File.Exists(stale)) File.Delete(stale);
         written.Add(fileName);
-        Stream s = new FileStream(Path.Combine(dir, fileName), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        if (gzip) s = new GZipStream(s, CompressionLevel.SmallestSize);
-        return new StreamWriter(s, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16) { NewLine = "\n" };
+        AtomicFile.Write(Path.Combine(dir, fileName), file =>
+        {
+            Stream s = gzip ? new GZipStream(file, CompressionLevel.SmallestSize, leaveOpen: true) : file;
+            using var sw = new StreamWriter(s, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16, leaveOpen: !gzip) { NewLine = "\n" };
+            body(sw);
+        }, fileName);
     }
 
     private static void WriteJsonLine(StreamWriter sw, Action<Utf8JsonWriter> body)

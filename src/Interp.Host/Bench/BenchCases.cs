@@ -17,5 +17,14 @@ public static class BenchCases
         _ => new Gpt2ForwardBackwardCase(inQuickRun: true),
         quick => new SaeTopKStepCase(inQuickRun: true).Configure(quick),
         _ => new LabelOfflineCase(),
+        _ => new LlmChatCase(),
+        _ => new IndexUpsertCase(),
+        _ => new IndexSearchCase(Interp.Index.VectorKind.Explanation, filtered: false),
+        _ => new IndexSearchCase(Interp.Index.VectorKind.Explanation, filtered: true),
+        _ => new IndexSearchCase(Interp.Index.VectorKind.Decoder, filtered: false),
+        _ => new IndexSearchCase(Interp.Index.VectorKind.Decoder, filtered: true),
+        _ => new MiniLmEmbedCase(),
+        quick => new CacheFinalizeCase(inQuickRun: true).Configure(quick),
+        quick => new CircuitCase("atp", inQuickRun: true).Configure(quick), quick => new CircuitCase("exact", inQuickRun: false).Configure(quick), quick => new CircuitCase("sae", inQuickRun: true).Configure(quick),
     };
 }

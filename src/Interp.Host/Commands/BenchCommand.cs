@@ -24,15 +24,15 @@ public static class BenchCommand
         cmd.SetAction(parse =>
         {
             int n = parse.GetValue(threads);
-            if (n < 1) { Console.Error.WriteLine($"--threads must be >= 1; got {n}."); return 2; }
+            if (n < 1 || n > 4096) throw new CliException($"--threads must be from 1 to 4096; got {n}");
             Regex? filter;
             try { filter = parse.GetValue(only) is { } re ? new Regex(re) : null; }
-            catch (ArgumentException e) { Console.Error.WriteLine($"--only is not a valid regular expression: {e.Message}"); return 2; }
+            catch (ArgumentException e) { throw new CliException($"--only is not a valid regular expression: {e.Message.TrimEnd('.')}", "e.g. --only gpt2_small_forward"); }
 
             // Threads first: the OpenBLAS backend reads Par.Threads when it is created.
             Par.Threads = n;
             try { Backend.Current = Backend.Choose(parse.GetValue(backend)); }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException) { Console.Error.WriteLine(e.Message); return 2; }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException) { throw new CliException(e.Message, "use --backend auto, managed or openblas"); }
 
             var ctx = new BenchContext(parse.GetValue(quick), n, Backend.Current.Name);
             int ran = 0;
@@ -44,8 +44,10 @@ public static class BenchCommand
                 Console.WriteLine(BenchRunner.Measure(bench, ctx).ToJson());
                 ran++;
             }
-            if (ran == 0) Console.Error.WriteLine("No benchmark case matched; case names: " + string.Join(", ", BenchCases.All.Select(f => { using var b = f(ctx.Quick); return b.Name; })));
-            return ran == 0 ? 1 : 0;
+            if (ran == 0)
+                throw new CliException($"no benchmark case matches --only '{parse.GetValue(only)}'{(ctx.Quick ? " among the --quick cases" : "")}",
+                    "case names: " + string.Join(", ", BenchCases.All.Select(f => { using var b = f(ctx.Quick); return b.Name; })));
+            return 0;
         });
         return cmd;
     }

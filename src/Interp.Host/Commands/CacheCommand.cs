@@ -1,6 +1,7 @@
 // `interp cache build`: runs a model + SAE over a corpus (text tokenized with the model folder's tokenizer, or token ids)
 // into a resumable SQLite latent cache and finalizes it; `interp cache show --feature N`: a feature's statistics,
-// histogram and example windows for people (text) or tools (--json). The cache itself is Interp.Dictionaries/Cache.
+// histogram and example windows for people (text) or tools (--json); `interp cache export`: the stored activations as
+// NumPy files. The cache itself is Interp.Dictionaries/Cache.
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Diagnostics;
@@ -19,6 +20,7 @@ public static class CacheCommand
         var cmd = new Command("cache", "Latent cache: top-activating contexts, quantile samples and densities of every SAE feature over a corpus.");
         cmd.Subcommands.Add(CreateBuild());
         cmd.Subcommands.Add(CreateShow());
+        cmd.Subcommands.Add(CreateExport());
         return cmd;
     }
 
@@ -58,6 +60,37 @@ public static class CacheCommand
         return cmd;
     }
 
+    private static Command CreateExport()
+    {
+        var cache = new Option<string>("--cache") { Description = "Latent cache file made by `interp cache build`.", Required = true };
+        var outDir = new Option<string>("--out") { Description = "Folder for context.npy, position.npy, feature.npy, value.npy, tokens.npy and meta.json.", Required = true };
+        var cmd = new Command("export", "Write the cache's stored activations (one entry per non-zero activation) and token ids as NumPy .npy files.") { cache, outDir };
+        cmd.Action = new ExitTwoOnParseErrors(r => Export(Need(r, cache), Need(r, outDir)));
+        return cmd;
+    }
+
+    public static int Export(string cachePath, string outDir)
+    {
+        if (File.Exists(outDir)) throw new CliException($"--out '{outDir}' is a file; pass a folder for the .npy files.");
+        using var cache = IoErrors(cachePath, () => LatentCache.Open(cachePath));
+        long n = IoErrors(outDir, () => CacheExport.WriteNpy(cache, outDir));
+        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            { ["out"] = Path.GetFullPath(outDir), ["contexts"] = cache.Info.Contexts, ["activations"] = n }));
+        return 0;
+    }
+
+    /// <summary>I/O failures of the cache (lock held by another process, permissions, disk full) as one `error:` line
+    /// naming the path; the typed exceptions keep their own clear messages.</summary>
+    private static T IoErrors<T>(string path, Func<T> body)
+    {
+        try { return body(); }
+        catch (LatentCacheInUseException e) { throw new CliException(e.Message); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not (FileNotFoundException or DirectoryNotFoundException))
+        {
+            throw new CliException($"'{path}': {e.Message.TrimEnd('.')} (what is committed so far is kept; fix the cause and re-run to resume).");
+        }
+    }
+
     public static int Build(string modelDir, string saeDir, string? corpusPath, string? idsPath, string outPath, LatentCacheOptions options)
     {
         if ((corpusPath is null) == (idsPath is null)) throw new CliException("give exactly one of --corpus FILE (text) and --ids FILE (token ids).");
@@ -77,7 +110,7 @@ public static class CacheCommand
 
         var progress = new ProgressPrinter(options.ContextLength);
         CacheBuildResult r;
-        try { r = LatentCacheBuilder.Build(outPath, m, s, corpus, CacheInputs.FromDirectories(modelDir, saeDir), options, tokenizer, progress.On); }
+        try { r = IoErrors(outPath, () => LatentCacheBuilder.Build(outPath, m, s, corpus, CacheInputs.FromDirectories(modelDir, saeDir), options, tokenizer, progress.On)); }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {
             throw new CliException($"writing the cache '{outPath}' failed: {e.Message} (what is committed so far is kept; re-run to resume).");
@@ -95,7 +128,7 @@ public static class CacheCommand
 
     public static int Show(string cachePath, int feature, bool json, TextWriter stdout)
     {
-        using var cache = LatentCache.Open(cachePath);
+        using var cache = IoErrors(cachePath, () => LatentCache.Open(cachePath));
         var f = cache.Feature(feature);
         if (json) stdout.WriteLine(CacheView.Json(cache.Info, f));
         else CacheView.Text(cache.Info, f, stdout, color: ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected);

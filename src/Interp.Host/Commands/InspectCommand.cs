@@ -21,24 +21,29 @@ public static class InspectCommand
         var top = new Option<int>("--top") { Description = "How many predictions / neurons / heads to show per token.", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of the text report." };
         var sae = new Option<string?>("--sae") { Description = $"SAE folder whose top features to show per token (default: {DefaultSae} with the default model; 'none' to skip)." };
-        var cmd = new Command("inspect", "Show per-token predictions, most active neurons, heads and SAE features for a sentence.") { model, tok, text, top, json, sae };
-        cmd.SetAction(r => CliErrors.Guard(() => Execute(r.GetValue(model)!, r.GetValue(tok), r.GetValue(text)!, r.GetValue(top), r.GetValue(json), r.GetValue(sae))));
+        var truncate = CliInputs.TruncateOption();
+        var allowNonFinite = CliInputs.AllowNonFiniteOption();
+        var cmd = new Command("inspect", "Show per-token predictions, most active neurons, heads and SAE features for a sentence.") { model, tok, text, top, json, sae, truncate, allowNonFinite };
+        cmd.SetAction(r => CliErrors.Guard(() => Execute(r.GetValue(model)!, r.GetValue(tok), r.GetValue(text)!, r.GetValue(top), r.GetValue(json), r.GetValue(sae),
+            r.GetValue(truncate), r.GetValue(allowNonFinite))));
         return cmd;
     }
 
-    public static int Execute(string modelDir, string? tokenizerPath, string text, int top, bool json, string? saeDir = null)
+    public static int Execute(string modelDir, string? tokenizerPath, string text, int top, bool json, string? saeDir = null, bool truncate = false,
+        bool allowNonFinite = false)
     {
         saeDir ??= modelDir == DefaultModel && Directory.Exists(DefaultSae) ? DefaultSae : null;
         if (saeDir == "none") saeDir = null;
         if (top < 1 || top > 50) throw new CliException($"--top must be between 1 and 50 (got {top}).");
-        var m = ModelLoader.Load(modelDir);
+        var m = ModelLoader.Load(modelDir, null, allowNonFinite, CliInputs.Warn);
         ITokenizer t;
         try { t = TokenizerLoader.Load(tokenizerPath ?? modelDir); }
-        catch (Exception e) when (e is not OutOfMemoryException) { throw new CliException($"cannot load a tokenizer from '{tokenizerPath ?? modelDir}' ({e.Message}); pass --tokenizer."); }
+        catch (FileNotFoundException e) { throw new CliException($"cannot load a tokenizer from '{tokenizerPath ?? modelDir}' ({e.Message.TrimEnd('.')})", "pass --tokenizer"); }
         using var dict = saeDir is null ? null : Interp.Dictionaries.Sae.Load(saeDir);
+        if (dict is not null) CliInputs.CheckSaeFits(m, dict, saeDir!);
         var reader = dict is null ? null : new FeatureReader(dict.Cfg.HookName, dict.Encode);
-        var reports = Inspection.Run(m, t, text, top, Math.Min(top, 3), Math.Min(top, 3), reader, Math.Min(top, 5));
-        if (json) { Console.WriteLine(JsonSerializer.Serialize(reports, new JsonSerializerOptions { WriteIndented = true })); return 0; }
+        var reports = Inspection.Run(m, t, text, top, Math.Min(top, 3), Math.Min(top, 3), reader, Math.Min(top, 5), truncate, CliInputs.Warn);
+        if (json) { Console.WriteLine(JsonSerializer.Serialize(reports, new JsonSerializerOptions { WriteIndented = true, Converters = { new NonFiniteAsNull() } })); return 0; }
         Render(m, reports);
         return 0;
     }
@@ -59,6 +64,17 @@ public static class InspectCommand
             Console.WriteLine($"      {D("heads  ")} " + string.Join("  ", r.Heads.Select(h => $"L{h.Layer}.H{h.Head} |z| {h.ZNorm:F2} → {Quote(reports[h.AttendsTo].Token)} {h.Weight:F2}")));
             if (r.Features.Count > 0)
                 Console.WriteLine($"      {D("feature")} " + string.Join("  ", r.Features.Select(f => $"#{f.Feature} {f.Value:F2}")));
+        }
+    }
+
+    /// <summary>JSON has no NaN: a non-finite number (weights loaded with --allow-nonfinite) is written as null.</summary>
+    private sealed class NonFiniteAsNull : System.Text.Json.Serialization.JsonConverter<double>
+    {
+        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetDouble();
+
+        public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
+        {
+            if (double.IsFinite(value)) writer.WriteNumberValue(value); else writer.WriteNullValue();
         }
     }
 

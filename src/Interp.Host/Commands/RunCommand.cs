@@ -1,6 +1,7 @@
 // `interp run`: one forward (and optionally backward) pass of a checkpoint over token ids, writing
 // logits, loss, cached hook activations and their gradients to a safetensors file. --sae DIR splices SAEs in,
-// adding their hook points (<hook>.hook_sae_acts_post, ...) to what --hooks can save.
+// adding their hook points (<hook>.hook_sae_acts_post, ...) to what --hooks can save. Rows longer than the context are an
+// error (or cut with --truncate); an undefined loss is written as JSON null with a warning.
 using System.CommandLine;
 using System.Text.Json;
 using Interp.Dictionaries;
@@ -25,20 +26,24 @@ public static class RunCommand
         var foldValue = new Option<bool>("--fold-value-biases") { Description = "Fold the value biases into the attention output bias (b_V becomes 0)." };
         var sae = new Option<string[]>("--sae") { Description = "SAELens SAE folder (cfg.json + sae_weights.safetensors) to splice in at its hook_name; repeat for several hooks.", AllowMultipleArgumentsPerToken = false };
         var saeReplace = new Option<bool>("--sae-replace") { Description = "Splice SAEs without the error term: the model runs on their reconstructions (logits and loss change). Default: with it (logits unchanged)." };
+        var truncate = CliInputs.TruncateOption();
+        var allowNonFinite = CliInputs.AllowNonFiniteOption();
         var cmd = new Command("run", "Run a model over token ids and save logits, loss, activations and gradients.")
-            { model, ids, hooks, grad, outPath, foldLn, centerWriting, centerUnembed, foldValue, sae, saeReplace };
+            { model, ids, hooks, grad, outPath, foldLn, centerWriting, centerUnembed, foldValue, sae, saeReplace, truncate, allowNonFinite };
         cmd.SetAction(r => CliErrors.Guard(() => Execute(r.GetValue(model)!, r.GetValue(ids)!, r.GetValue(hooks), r.GetValue(grad), r.GetValue(outPath)!,
             new WeightProcessing(r.GetValue(foldLn), r.GetValue(centerWriting), r.GetValue(centerUnembed), r.GetValue(foldValue)),
-            r.GetValue(sae), r.GetValue(saeReplace))));
+            r.GetValue(sae), r.GetValue(saeReplace), r.GetValue(truncate), r.GetValue(allowNonFinite))));
         return cmd;
     }
 
     public static int Execute(string modelDir, string idsPath, string? hooks, string? grad, string outPath, WeightProcessing? processing = null,
-        IReadOnlyList<string>? saeDirs = null, bool saeReplace = false)
+        IReadOnlyList<string>? saeDirs = null, bool saeReplace = false, bool truncate = false, bool allowNonFinite = false)
     {
         if (grad is not null && grad != "loss") throw new CliException($"--grad accepts only 'loss' (got '{grad}').");
-        var model = ModelLoader.Load(modelDir, processing ?? WeightProcessing.None);
-        using var tokens = ReadIds(idsPath);
+        AtomicFile.CheckTarget(Path.GetFullPath(outPath), "--out");
+        var model = ModelLoader.Load(modelDir, processing ?? WeightProcessing.None, allowNonFinite, CliInputs.Warn);
+        using var tokens = CliInputs.ReadIdsFor(model.Config, idsPath, truncate);
+        CliInputs.EnsureForwardFits(model.Config, tokens.Shape[0], tokens.Shape[1], cacheAll: hooks is not null, withGrad: grad is not null, "this run");
         var saes = new List<Sae>();
         var splices = new List<SaeSplice>();
         try
@@ -47,6 +52,7 @@ public static class RunCommand
             {
                 var s = Sae.Load(dir);
                 saes.Add(s);
+                CliInputs.CheckSaeFits(model, s, dir);
                 splices.Add(SaeSplice.Attach(model, s, includeError: !saeReplace));
             }
             return Run(model, tokens, hooks, grad, outPath, saeDirs ?? Array.Empty<string>(), saeReplace);
@@ -98,26 +104,17 @@ public static class RunCommand
             meta["sae_error_term"] = saeReplace ? "false" : "true";
         }
         SafetensorsWriter.Write(outPath, outputs, meta);
-        Console.WriteLine(JsonSerializer.Serialize(new { @out = outPath, loss = (double)loss.Item(), tensors = outputs.Count, batch = tokens.Shape[0], positions = tokens.Shape[1] }));
+        double lossValue = loss.Item();
+        if (!double.IsFinite(lossValue))
+            CliInputs.Warn(tokens.Shape[1] < 2 ? "the loss is undefined for rows of one token; it is reported as null."
+                : $"the loss is {lossValue} (non-finite weights or activations?); it is reported as null.");
+        Console.WriteLine(JsonSerializer.Serialize(new { @out = outPath, loss = double.IsFinite(lossValue) ? lossValue : (double?)null, tensors = outputs.Count, batch = tokens.Shape[0], positions = tokens.Shape[1] }));
         cache?.Dispose();
         return 0;
     }
 
     private static Tensor RunNoGrad(HookedTransformer m, Tensor t) { using (Tensor.NoGrad()) return m.Run(t); }
 
-    /// <summary>Reads a JSON array of equal-length id arrays into an I64 [batch, pos] tensor.</summary>
-    public static Tensor ReadIds(string path)
-    {
-        if (!File.Exists(path)) throw new CliException($"--input-ids file '{path}' does not exist.");
-        long[][] rows;
-        try { rows = JsonSerializer.Deserialize<long[][]>(File.ReadAllText(path)) ?? throw new CliException($"{path}: expected a JSON array of arrays of token ids, got null."); }
-        catch (JsonException e) { throw new CliException($"{path}: expected a JSON array of arrays of integer token ids ({e.Message})."); }
-        if (rows.Length == 0 || rows[0] is null || rows[0].Length == 0) throw new CliException($"{path}: empty input; give at least one non-empty row of token ids.");
-        int t = rows[0].Length;
-        for (int i = 0; i < rows.Length; i++)
-            if (rows[i] is null || rows[i].Length != t) throw new CliException($"{path}: row {i} has {rows[i]?.Length ?? 0} ids but row 0 has {t}; all rows must have equal length (no padding support).");
-        var flat = new long[rows.Length * t];
-        for (int i = 0; i < rows.Length; i++) Array.Copy(rows[i], 0, flat, i * t, t);
-        return Tensor.FromArray(flat, rows.Length, t);
-    }
+    /// <summary>Reads a JSON array of equal-length id arrays into an I64 [batch, pos] tensor (CliInputs.ReadIds).</summary>
+    public static Tensor ReadIds(string path) => CliInputs.ReadIds(path);
 }

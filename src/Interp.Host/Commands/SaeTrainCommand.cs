@@ -32,7 +32,7 @@ public static class SaeTrainCommand
         Console.CancelKeyPress += onCancel;
         try
         {
-            using var trainer = SaeTrainer.Create(cfg, new SaeTrainerOptions { Resume = resume, ResumeFrom = resumeFrom, StopAfterSteps = maxSteps, Log = Console.Error });
+            using var trainer = Create(cfg, configPath, new SaeTrainerOptions { Resume = resume, ResumeFrom = resumeFrom, StopAfterSteps = maxSteps, Log = Console.Error });
             Console.Error.WriteLine($"training {cfg.Architecture} SAE {cfg.DIn} x {cfg.DSae} at {cfg.HookName}: {cfg.TotalSteps} steps of {cfg.TrainBatchSizeTokens} tokens" +
                 (trainer.Step > 0 ? $", resuming at step {trainer.Step}" : ""));
             SaeTrainResult r;
@@ -63,4 +63,15 @@ public static class SaeTrainCommand
     }
 
     private static double? Num(double v) => double.IsFinite(v) ? v : null;
+
+    /// <summary>SaeTrainer.Create, with its checks against the model and data (hook_name, d_in, context_size, token ids)
+    /// reported as errors of the config file.</summary>
+    private static SaeTrainer Create(SaeTrainConfig cfg, string configPath, SaeTrainerOptions options)
+    {
+        try { return SaeTrainer.Create(cfg, options); }
+        catch (ArgumentException e) when (e.GetType() == typeof(ArgumentException))
+        {
+            throw new Interp.Errors.ConfigException(e.Message.TrimEnd('.'), Path.GetFullPath(configPath), null, null, e);
+        }
+    }
 }

@@ -1,8 +1,10 @@
 // `interp tokenize --tokenizer PATH --input texts.json`: prints the token ids of each text (a JSON array of strings)
-// as a JSON array of id arrays, without special tokens. Exit code 2 with a message on stderr for bad paths or input.
+// as a JSON array of id arrays, without special tokens. Bad paths or input are typed errors (exit 2 at the boundary).
 using System.CommandLine;
 using System.Text.Json;
+using Interp.Errors;
 using Interp.Models.Tokenizers;
+using Interp.Tensors.IO;
 
 namespace Interp.Host.Commands;
 
@@ -23,36 +25,14 @@ public static class TokenizeCommand
         var cmd = new Command("tokenize", "Print token ids for each text as a JSON array of id arrays (no special tokens added).");
         cmd.Options.Add(tokenizerOption);
         cmd.Options.Add(inputOption);
-        cmd.SetAction(parse => Run(parse.GetValue(tokenizerOption)!, parse.GetValue(inputOption)!, Console.Out, Console.Error));
+        cmd.SetAction(parse => CliErrors.Guard(() => Run(parse.GetValue(tokenizerOption)!, parse.GetValue(inputOption)!, Console.Out)));
         return cmd;
     }
 
-    public static int Run(string tokenizerPath, string inputPath, TextWriter stdout, TextWriter stderr)
+    public static int Run(string tokenizerPath, string inputPath, TextWriter stdout)
     {
-        Tokenizer tokenizer;
-        try { tokenizer = TokenizerLoader.Load(tokenizerPath); }
-        catch (Exception ex) when (ex is IOException or NotSupportedException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
-        {
-            stderr.WriteLine($"error: cannot load tokenizer: {ex.Message}");
-            return 2;
-        }
-        string[] texts;
-        try
-        {
-            texts = JsonSerializer.Deserialize<string[]>(File.ReadAllText(inputPath))
-                ?? throw new JsonException("the file holds null");
-        }
-        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
-        {
-            stderr.WriteLine($"error: --input '{inputPath}' must be a JSON array of strings: {ex.Message}");
-            return 2;
-        }
-        int nullAt = Array.IndexOf(texts, null);
-        if (nullAt >= 0)
-        {
-            stderr.WriteLine($"error: --input element {nullAt} is null; every element must be a string.");
-            return 2;
-        }
+        var tokenizer = TokenizerLoader.Load(tokenizerPath);
+        string[] texts = ReadTexts(inputPath);
         stdout.Write('[');
         for (int i = 0; i < texts.Length; i++)
         {
@@ -63,5 +43,21 @@ public static class TokenizeCommand
         }
         stdout.WriteLine(']');
         return 0;
+    }
+
+    /// <summary>The --input file: a JSON array of strings.</summary>
+    private static string[] ReadTexts(string path)
+    {
+        if (FileKinds.Of(path) == FileKind.Missing) throw new InterpException("--input file does not exist", path, "check the path", ErrorKind.NotFound);
+        string?[] texts;
+        try { texts = JsonSerializer.Deserialize<string?[]>(InputFiles.ReadAllText(path, "the --input file")) ?? throw new JsonException("the file holds null"); }
+        catch (JsonException ex)
+        {
+            throw new InterpException($"--input must be a JSON array of strings: {JsonErrorText.Describe(ex)}", path,
+                "write e.g. [\"Hello world\", \"Second text\"]", ErrorKind.Format);
+        }
+        int nullAt = Array.IndexOf(texts, null);
+        if (nullAt >= 0) throw new InterpException($"--input element {nullAt} is null", path, "every element must be a string", ErrorKind.Format);
+        return texts!;
     }
 }

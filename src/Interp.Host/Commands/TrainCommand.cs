@@ -23,20 +23,25 @@ public static class TrainCommand
     public static int Execute(string configPath, string outDir, string? resume, string? checkpointDir, int keep, TextWriter log)
     {
         var cfg = TrainConfig.Load(configPath);
+        cfg.Validate(configPath);
+        cfg.CheckMemory(configPath);
         var trainer = Trainer.Prepare(cfg, new TrainOptions { OutDir = outDir, ResumeFrom = resume, CheckpointDir = checkpointDir, KeepCheckpoints = keep, Log = log });
         var r = trainer.Run();
+        foreach (var (name, v) in new[] { ("train_loss", (double?)r.LastTrainLoss), ("heldout_loss", r.HeldoutLoss) })
+            if (v is { } x && !double.IsFinite(x)) CliInputs.Warn($"{name} is {x}; it is reported as null.");
         Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
         {
-            @out = outDir, steps = r.Steps, train_loss = r.LastTrainLoss, heldout_loss = r.HeldoutLoss, tokens_per_s = Math.Round(r.TokensPerSecond, 1), seconds = Math.Round(r.Seconds, 1),
+            @out = outDir, steps = r.Steps, train_loss = Finite(r.LastTrainLoss), heldout_loss = Finite(r.HeldoutLoss), tokens_per_s = Math.Round(r.TokensPerSecond, 1), seconds = Math.Round(r.Seconds, 1),
         }));
         return 0;
     }
 
-    /// <summary>CliErrors.Guard, plus training's own failures (bad recipe, diverged loss) as one clear line.</summary>
+    private static double? Finite(double? v) => v is { } x && double.IsFinite(x) ? x : null;
+
+    /// <summary>CliErrors.Guard, plus a diverged loss as one clear line.</summary>
     internal static int Guard(Func<int> body) => CliErrors.Guard(() =>
     {
         try { return body(); }
-        catch (TrainConfigException e) { throw new CliException(e.Message); }
         catch (InvalidOperationException e) when (e.Message.StartsWith("the training loss became", StringComparison.Ordinal)) { throw new CliException(e.Message); }
     });
 }

@@ -1,6 +1,8 @@
 // One-sentence inspection: per position, the model's top next-token predictions, its most active MLP
 // neurons, and the attention heads with the largest outputs (with the token each attends to most).
-// Pure data; rendering lives in the host (`interp inspect`).
+// Pure data; rendering lives in the host (`interp inspect`). Text longer than the model's context is an error unless
+// the caller asks to truncate (then it is cut, and the caller is told).
+using Interp.Errors;
 using Interp.Models.Tokenizers;
 using Interp.Tensors;
 
@@ -20,13 +22,20 @@ public sealed record FeatureReader(string HookName, Func<Tensor, Tensor> Encode)
 public static class Inspection
 {
     public static IReadOnlyList<PositionReport> Run(HookedTransformer model, ITokenizer tokenizer, string text, int topPredictions = 5, int topNeurons = 3, int topHeads = 3,
-        FeatureReader? features = null, int topFeatures = 3)
+        FeatureReader? features = null, int topFeatures = 3, bool truncate = false, Action<string>? warn = null)
     {
         if (features is not null) model.ValidateHookName(features.HookName);
         if (string.IsNullOrEmpty(text)) throw new ArgumentException("nothing to inspect: the text is empty.");
         var ids = tokenizer.Encode(text, addSpecialTokens: true);
         if (ids.Length == 0) throw new ArgumentException("the text produced no tokens.");
-        if (ids.Length > model.Config.NCtx) ids = ids[..model.Config.NCtx];
+        if (ids.Length > model.Config.NCtx)
+        {
+            if (!truncate)
+                throw new InterpException($"the text is {ids.Length} tokens long, more than the model's context of {model.Config.NCtx}", null,
+                    $"shorten it, or pass --truncate to inspect the first {model.Config.NCtx} tokens");
+            warn?.Invoke($"warning: the text is {ids.Length} tokens long; only the first {model.Config.NCtx} (the model's context) are inspected (--truncate).");
+            ids = ids[..model.Config.NCtx];
+        }
         using var tokens = Tensor.FromArray(ids.Select(i => (long)i).ToArray(), 1, ids.Length);
         using var noGrad = Tensor.NoGrad();
         var (logits, cache) = model.RunWithCache(tokens, n => n.EndsWith(".mlp.hook_post", StringComparison.Ordinal)

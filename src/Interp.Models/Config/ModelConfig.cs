@@ -1,5 +1,8 @@
 // The architecture-neutral description of a decoder-only transformer, in TransformerLens's dimension
-// names. Filled from a Hugging Face config.json by HfConfigReader; one record per loaded model.
+// names. Filled from a Hugging Face config.json by HfConfigReader; one record per loaded model. Also estimates the
+// memory a model of this shape needs (weights, activations), for the resource guard that runs before any allocation.
+using Interp.Errors;
+
 namespace Interp.Models;
 
 public enum NormKind { LayerNorm, RmsNorm }
@@ -27,10 +30,10 @@ public sealed record ModelConfig
     public int RotaryDim { get; init; }                  // dims of each head that rotate (<= DHead)
     public double RopeTheta { get; init; } = 10000.0;
 
-    /// <summary>Throws with a readable message when dimensions are inconsistent.</summary>
-    public void Validate()
+    /// <summary>Throws a ConfigException (naming <paramref name="source"/>) when dimensions are inconsistent.</summary>
+    public void Validate(string? source = null)
     {
-        void Need(bool ok, string msg) { if (!ok) throw new ModelConfigException($"{ModelType}: {msg}"); }
+        void Need(bool ok, string msg) { if (!ok) throw new ConfigException($"{ModelType}: {msg.TrimEnd('.')}", source); }
         Need(NLayers > 0, $"n_layers must be positive (got {NLayers}).");
         Need(DModel > 0 && NHeads > 0 && DHead > 0, $"d_model, n_heads and d_head must be positive (got {DModel}, {NHeads}, {DHead}).");
         Need(NKvHeads > 0 && NHeads % NKvHeads == 0, $"n_heads ({NHeads}) must be a multiple of n_key_value_heads ({NKvHeads}).");
@@ -38,6 +41,31 @@ public sealed record ModelConfig
         Need(Positions != PositionKind.Rotary || (RotaryDim > 0 && RotaryDim <= DHead && RotaryDim % 2 == 0),
             $"rotary dims must be even and within d_head {DHead} (got {RotaryDim}).");
     }
-}
 
-public sealed class ModelConfigException(string message) : Exception(message);
+    /// <summary>Parameters of a model of this shape (biases and norms included), as a double so that absurd configs
+    /// (n_layer = 10^9) give a large number instead of overflowing.</summary>
+    public double ParameterCount()
+    {
+        double d = DModel, h = NHeads, kv = NKvHeads, dh = DHead, m = DMlp, v = DVocab;
+        double attn = d * (h + 2 * kv) * dh + (h + 2 * kv) * dh + h * dh * d + d;
+        double mlp = (GatedMlp ? 3 : 2) * d * m + m + d;
+        double norms = 4 * d;
+        double embed = v * d + (Positions == PositionKind.Learned ? (double)NCtx * d : 0);
+        double unembed = TiedEmbeddings ? 0 : v * d;
+        return embed + (double)NLayers * (attn + mlp + norms) + 2 * d + unembed;
+    }
+
+    /// <summary>Bytes of the weights once loaded (float32).</summary>
+    public double WeightBytes() => ParameterCount() * sizeof(float);
+
+    /// <summary>Peak bytes of activations for one forward pass over [batch, pos] tokens: the residual stream and one
+    /// layer's intermediates, plus every layer's when <paramref name="cacheAll"/> (run --hooks all), doubled for gradients.</summary>
+    public double ActivationBytes(int batch, int pos, bool cacheAll = false, bool withGrad = false)
+    {
+        double tokens = (double)batch * pos;
+        double perLayer = tokens * (8.0 * DModel + 4.0 * NHeads * DHead + 2.0 * NKvHeads * DHead + 3.0 * DMlp) + 2.0 * batch * NHeads * (double)pos * pos;
+        double logits = tokens * DVocab * 2;   // logits and their softmax
+        double total = (cacheAll ? NLayers * perLayer : 2 * perLayer) + logits;
+        return (withGrad ? 2 * total : total) * sizeof(float);
+    }
+}

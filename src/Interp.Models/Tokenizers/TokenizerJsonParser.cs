@@ -1,203 +1,191 @@
-// Reads a Hugging Face tokenizer.json into our pipeline components. Anything unsupported fails with the component
-// kind, its "type", and the list of supported types. Not the file-locating logic (TokenizerLoader).
+// Builds our tokenizer pipeline from a tokenizer.json read as typed records (Json/TokenizerJsonSchema.cs) by the one
+// config serializer, and checks what the serializer cannot: a non-empty vocabulary with unique, non-negative ids, added
+// tokens that agree with it, merges of two tokens. Every problem is a ConfigException naming the file and the key.
+// Not the file-locating logic (TokenizerLoader).
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Interp.Config;
+using Interp.Errors;
+using Interp.Models.Tokenizers.Json;
 
 namespace Interp.Models.Tokenizers;
 
 internal static class TokenizerJsonParser
 {
-    public static readonly string[] Models = ["BPE", "WordLevel"];
-    public static readonly string[] NormalizerTypes = ["Sequence", "Prepend", "Replace", "NFC", "NFD", "NFKC", "NFKD", "Lowercase", "Strip"];
-    public static readonly string[] PreTokenizerTypes = ["ByteLevel", "Split", "Metaspace", "Sequence", "Whitespace", "WhitespaceSplit",
-        "Digits", "Punctuation", "CharDelimiterSplit", "BertPreTokenizer"];
-    public static readonly string[] DecoderTypes = ["ByteLevel", "Metaspace", "ByteFallback", "Fuse", "Strip", "Replace", "BPEDecoder", "Sequence"];
-    public static readonly string[] PostProcessorTypes = ["TemplateProcessing", "ByteLevel", "RobertaProcessing", "BertProcessing", "Sequence"];
-
     public static Tokenizer Parse(JsonElement root, SpecialTokenNames? specials, string source)
     {
         if (root.ValueKind != JsonValueKind.Object)
-            throw new InvalidDataException($"{source}: expected a JSON object at the top of tokenizer.json, found {root.ValueKind}.");
-        var normalizer = Optional(root, "normalizer") is { } n ? ParseNormalizer(n) : null;
-        var preTokenizer = Optional(root, "pre_tokenizer") is { } p ? ParsePreTokenizer(p) : null;
-        var model = ParseModel(Optional(root, "model") ?? throw new InvalidDataException($"{source}: tokenizer.json has no \"model\"."));
-        var post = Optional(root, "post_processor") is { } pp ? ParsePostProcessor(pp) : null;
-        var decoder = Optional(root, "decoder") is { } d ? ParseDecoder(d) : null;
-        var added = new List<AddedToken>();
-        if (Optional(root, "added_tokens") is { ValueKind: JsonValueKind.Array } arr)
-            foreach (var t in arr.EnumerateArray())
-                added.Add(new AddedToken(t.GetProperty("id").GetInt32(), t.GetProperty("content").GetString()!,
-                    Bool(t, "special", false), Bool(t, "single_word", false), Bool(t, "lstrip", false), Bool(t, "rstrip", false),
-                    Bool(t, "normalized", !Bool(t, "special", false))));
-        return new Tokenizer(model, normalizer, preTokenizer, post, decoder, added, specials);
+            throw new ConfigException($"tokenizer.json holds {(root.ValueKind == JsonValueKind.Array ? "an array" : "a " + root.ValueKind.ToString().ToLowerInvariant())}; expected a JSON object (a Hugging Face tokenizer.json)", source);
+        // Old files leave out the BPE model's "type"; it is BPE when there are merges.
+        var node = JsonNode.Parse(root.GetRawText())!.AsObject();
+        if (node["model"] is JsonObject m && !m.ContainsKey("type") && m.ContainsKey("merges")) m["type"] = "BPE";
+        var file = ConfigJson.FromNode<TokenizerFile>(node, source, new ConfigRules(What: "tokenizer.json"));
+        try
+        {
+            var normalizer = file.Normalizer is { } n ? Normalizer(n) : null;
+            var model = Model(file.Model, source);
+            var added = AddedTokens(file.AddedTokens, model, source);
+            return new Tokenizer(model, normalizer, file.PreTokenizer is { } p ? PreTokenizer(p) : null,
+                file.PostProcessor is { } pp ? PostProcessor(pp, source) : null, file.Decoder is { } d ? Decoder(d) : null, added, specials);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidDataException or System.Text.RegularExpressions.RegexParseException)
+        {
+            throw new ConfigException(e.Message.TrimEnd('.'), source, null, null, e);
+        }
     }
 
-    private static JsonElement? Optional(JsonElement o, string name) =>
-        o.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
+    private static SplitPattern Pattern(PatternJson p) =>
+        p.String is { } s ? new LiteralPattern(s) : p.Regex is { } r ? new RegexPattern(r)
+        : throw new ArgumentException("a pattern needs {\"String\": ...} or {\"Regex\": ...}");
 
-    private static bool Bool(JsonElement o, string name, bool dflt) =>
-        Optional(o, name) is { } v ? v.ValueKind == JsonValueKind.True : dflt;
+    private static SplitBehavior Behavior(SplitBehaviorJson b) => (SplitBehavior)(int)b;
 
-    private static string? Str(JsonElement o, string name) => Optional(o, name)?.GetString();
+    private static char SingleChar(string s, string what) =>
+        s.Length == 1 ? s[0] : throw new NotSupportedException($"{what} must be a single character; found \"{s}\"");
+
+    private static PrependScheme Scheme(PrependSchemeJson? scheme, bool? addPrefixSpace) => scheme switch
+    {
+        PrependSchemeJson.Always => PrependScheme.Always,
+        PrependSchemeJson.First => PrependScheme.First,
+        PrependSchemeJson.Never => PrependScheme.Never,
+        _ => addPrefixSpace ?? true ? PrependScheme.Always : PrependScheme.Never,   // older files
+    };
+
+    internal static INormalizer Normalizer(NormalizerJson n) => n switch
+    {
+        SequenceNormalizerJson s => new SequenceNormalizer(s.Normalizers.Select(Normalizer).ToList()),
+        PrependNormalizerJson p => new PrependNormalizer(p.Prepend),
+        ReplaceNormalizerJson r => new ReplaceNormalizer(Pattern(r.Pattern), r.Content),
+        NfcJson => new UnicodeNormalizer(IcuNormalization.Form.NFC),
+        NfdJson => new UnicodeNormalizer(IcuNormalization.Form.NFD),
+        NfkcJson => new UnicodeNormalizer(IcuNormalization.Form.NFKC),
+        NfkdJson => new UnicodeNormalizer(IcuNormalization.Form.NFKD),
+        LowercaseJson => new LowercaseNormalizer(),
+        StripNormalizerJson s => new StripNormalizer(s.StripLeft, s.StripRight),
+        _ => throw new NotSupportedException($"normalizer {n.GetType().Name} is not supported"),
+    };
+
+    internal static IPreTokenizer PreTokenizer(PreTokenizerJson p) => p switch
+    {
+        SequencePreTokenizerJson s => new SequencePreTokenizer(s.Pretokenizers.Select(PreTokenizer).ToList()),
+        ByteLevelJson b => new ByteLevelPreTokenizer(b.AddPrefixSpace, b.UseRegex),
+        SplitJson s => new SplitPreTokenizer(Pattern(s.Pattern), Behavior(s.Behavior), s.Invert),
+        MetaspaceJson m => new MetaspacePreTokenizer(SingleChar(m.Replacement, "Metaspace replacement"), Scheme(m.PrependScheme, m.AddPrefixSpace), m.Split),
+        WhitespaceJson => SimplePreTokenizers.Whitespace(),
+        WhitespaceSplitJson => SimplePreTokenizers.WhitespaceSplit(),
+        DigitsJson d => SimplePreTokenizers.Digits(d.IndividualDigits),
+        PunctuationJson q => SimplePreTokenizers.Punctuation(Behavior(q.Behavior)),
+        CharDelimiterSplitJson c => SimplePreTokenizers.CharDelimiter(SingleChar(c.Delimiter, "CharDelimiterSplit delimiter")),
+        BertPreTokenizerJson => SimplePreTokenizers.Bert(),
+        _ => throw new NotSupportedException($"pre_tokenizer {p.GetType().Name} is not supported"),
+    };
+
+    internal static IDecoder Decoder(DecoderJson d) => d switch
+    {
+        SequenceDecoderJson s => new SequenceDecoder(s.Decoders.Select(Decoder).ToList()),
+        ByteLevelDecoderJson => new ByteLevelDecoder(),
+        MetaspaceDecoderJson m => new MetaspaceDecoder(SingleChar(m.Replacement, "Metaspace replacement"), Scheme(m.PrependScheme, m.AddPrefixSpace)),
+        ByteFallbackJson => new ByteFallbackDecoder(),
+        FuseJson => new FuseDecoder(),
+        StripDecoderJson s => new StripDecoder(SingleChar(s.Content, "Strip content"), s.Start, s.Stop),
+        ReplaceDecoderJson r => new ReplaceDecoder(Pattern(r.Pattern), r.Content),
+        BpeDecoderJson b => new BpeSuffixDecoder(b.Suffix),
+        _ => throw new NotSupportedException($"decoder {d.GetType().Name} is not supported"),
+    };
+
+    internal static IPostProcessor PostProcessor(PostProcessorJson p, string source) => p switch
+    {
+        SequenceProcessorJson s => new SequencePostProcessor(s.Processors.Select(x => PostProcessor(x, source)).ToList()),
+        ByteLevelProcessorJson => new TemplatePostProcessor([], []),
+        RobertaProcessingJson r => new TemplatePostProcessor([PairId(r.Cls, "cls", source)], [PairId(r.Sep, "sep", source)]),
+        BertProcessingJson b => new TemplatePostProcessor([PairId(b.Cls, "cls", source)], [PairId(b.Sep, "sep", source)]),
+        TemplateProcessingJson t => Template(t, source),
+        _ => throw new NotSupportedException($"post_processor {p.GetType().Name} is not supported"),
+    };
+
+    /// <summary>The id of a ["token", id] pair.</summary>
+    private static int PairId(List<JsonElement> pair, string key, string source) =>
+        pair is [{ ValueKind: JsonValueKind.String }, var id] && id.ValueKind == JsonValueKind.Number && id.TryGetInt32(out int v) && v >= 0 ? v
+        : throw new ConfigException($"\"post_processor.{key}\" must be a [\"token\", id] pair", source, $"post_processor.{key}", "e.g. [\"</s>\", 2]");
+
+    private static IPostProcessor Template(TemplateProcessingJson t, string source)
+    {
+        var specials = t.SpecialTokens ?? new Dictionary<string, TemplateSpecialJson>();
+        List<int> prefix = [], suffix = [];
+        bool seenSequence = false;
+        foreach (var item in t.Single)
+        {
+            if (item.Sequence is not null) { seenSequence = true; continue; }
+            var name = item.SpecialToken?.Id ?? throw new ConfigException("a \"post_processor.single\" item is neither SpecialToken nor Sequence", source, "post_processor.single");
+            var ids = specials.TryGetValue(name, out var v) ? v.Ids
+                : throw new ConfigException($"TemplateProcessing uses special token '{name}' that \"special_tokens\" does not define", source, "post_processor.special_tokens");
+            (seenSequence ? suffix : prefix).AddRange(ids);
+        }
+        return new TemplatePostProcessor(prefix, suffix);
+    }
+
+    private static ITokenModel Model(ModelJson m, string source)
+    {
+        switch (m)
+        {
+            case BpeJson b:
+                CheckVocab(b.Vocab, source, "model.vocab");
+                if (b.Dropout is > 0 and < 1)
+                    throw new ConfigException($"\"model.dropout\" is {b.Dropout}: BPE dropout is not supported (encoding here is deterministic)", source, "model.dropout", "set \"dropout\" to null");
+                var merges = new List<(string, string)>();
+                foreach (var e in b.Merges ?? []) merges.Add(ParseMerge(e, merges.Count, source));
+                return new BpeModel(b.Vocab, merges, new BpeOptions(b.UnkToken, NullIfEmpty(b.ContinuingSubwordPrefix), NullIfEmpty(b.EndOfWordSuffix),
+                    b.FuseUnk, b.ByteFallback, b.IgnoreMerges));
+            case WordLevelJson w:
+                CheckVocab(w.Vocab, source, "model.vocab");
+                return new WordLevelModel(w.Vocab, w.UnkToken);
+            default:
+                throw new NotSupportedException($"model {m.GetType().Name} is not supported");
+        }
+    }
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
-    private static string TypeOf(JsonElement o, string kind) =>
-        Str(o, "type") ?? throw new InvalidDataException($"{kind} has no \"type\" field: {Short(o)}");
-
-    private static string Short(JsonElement o) { var s = o.GetRawText(); return s.Length > 200 ? s[..200] + "..." : s; }
-
-    private static NotSupportedException Unsupported(string kind, string type, string[] supported) =>
-        new($"{kind} type '{type}' is not supported; supported {kind} types: {string.Join(", ", supported)}.");
-
-    private static char SingleChar(string? s, string what) =>
-        s is { Length: 1 } ? s[0] : throw new NotSupportedException($"{what} must be a single UTF-16 char; found \"{s}\".");
-
-    /// <summary>{"String": "x"} or {"Regex": "..."}.</summary>
-    private static SplitPattern ParsePattern(JsonElement o)
+    /// <summary>A vocabulary must map at least one token, with non-negative ids used once each.</summary>
+    internal static void CheckVocab(IReadOnlyDictionary<string, int> vocab, string source, string key)
     {
-        var p = o.GetProperty("pattern");
-        if (p.TryGetProperty("String", out var s)) return new LiteralPattern(s.GetString()!);
-        if (p.TryGetProperty("Regex", out var r)) return new RegexPattern(r.GetString()!);
-        throw new NotSupportedException($"pattern {Short(p)} is not supported; expected {{\"String\": ...}} or {{\"Regex\": ...}}.");
-    }
-
-    private static List<JsonElement> Items(JsonElement o, string name) =>
-        Optional(o, name) is { ValueKind: JsonValueKind.Array } a ? a.EnumerateArray().ToList()
-            : throw new InvalidDataException($"Sequence needs an array \"{name}\": {Short(o)}");
-
-    internal static INormalizer ParseNormalizer(JsonElement o)
-    {
-        var type = TypeOf(o, "normalizer");
-        return type switch
+        if (vocab.Count == 0)
+            throw new ConfigException($"\"{key}\" is empty", source, key, "a tokenizer needs a vocabulary (token -> id); is this the right file?");
+        var byId = new Dictionary<int, string>(vocab.Count);
+        foreach (var (tok, id) in vocab)
         {
-            "Sequence" => new SequenceNormalizer(Items(o, "normalizers").Select(ParseNormalizer).ToList()),
-            "Prepend" => new PrependNormalizer(Str(o, "prepend") ?? ""),
-            "Replace" => new ReplaceNormalizer(ParsePattern(o), Str(o, "content") ?? ""),
-            "NFC" or "NFD" or "NFKC" or "NFKD" => new UnicodeNormalizer(Enum.Parse<IcuNormalization.Form>(type)),
-            "Lowercase" => new LowercaseNormalizer(),
-            "Strip" => new StripNormalizer(Bool(o, "strip_left", true), Bool(o, "strip_right", true)),
-            _ => throw Unsupported("normalizer", type, NormalizerTypes),
-        };
-    }
-
-    private static PrependScheme Scheme(JsonElement o)
-    {
-        if (Str(o, "prepend_scheme") is { } s)
-            return s switch
-            {
-                "always" => PrependScheme.Always,
-                "first" => PrependScheme.First,
-                "never" => PrependScheme.Never,
-                _ => throw new NotSupportedException($"Metaspace prepend_scheme '{s}' is not supported; supported: always, first, never."),
-            };
-        return Bool(o, "add_prefix_space", true) ? PrependScheme.Always : PrependScheme.Never; // older files
-    }
-
-    internal static IPreTokenizer ParsePreTokenizer(JsonElement o)
-    {
-        var type = TypeOf(o, "pre_tokenizer");
-        return type switch
-        {
-            "Sequence" => new SequencePreTokenizer(Items(o, "pretokenizers").Select(ParsePreTokenizer).ToList()),
-            "ByteLevel" => new ByteLevelPreTokenizer(Bool(o, "add_prefix_space", true), Bool(o, "use_regex", true)),
-            "Split" => new SplitPreTokenizer(ParsePattern(o), SplitPattern.ParseBehavior(Str(o, "behavior") ?? "Isolated"), Bool(o, "invert", false)),
-            "Metaspace" => new MetaspacePreTokenizer(SingleChar(Str(o, "replacement") ?? "▁", "Metaspace replacement"), Scheme(o), Bool(o, "split", true)),
-            "Whitespace" => SimplePreTokenizers.Whitespace(),
-            "WhitespaceSplit" => SimplePreTokenizers.WhitespaceSplit(),
-            "Digits" => SimplePreTokenizers.Digits(Bool(o, "individual_digits", false)),
-            "Punctuation" => SimplePreTokenizers.Punctuation(SplitPattern.ParseBehavior(Str(o, "behavior") ?? "Isolated")),
-            "CharDelimiterSplit" => SimplePreTokenizers.CharDelimiter(SingleChar(Str(o, "delimiter"), "CharDelimiterSplit delimiter")),
-            "BertPreTokenizer" => SimplePreTokenizers.Bert(),
-            _ => throw Unsupported("pre_tokenizer", type, PreTokenizerTypes),
-        };
-    }
-
-    internal static IDecoder ParseDecoder(JsonElement o)
-    {
-        var type = TypeOf(o, "decoder");
-        return type switch
-        {
-            "Sequence" => new SequenceDecoder(Items(o, "decoders").Select(ParseDecoder).ToList()),
-            "ByteLevel" => new ByteLevelDecoder(),
-            "Metaspace" => new MetaspaceDecoder(SingleChar(Str(o, "replacement") ?? "▁", "Metaspace replacement"), Scheme(o)),
-            "ByteFallback" => new ByteFallbackDecoder(),
-            "Fuse" => new FuseDecoder(),
-            "Strip" => new StripDecoder(SingleChar(Str(o, "content") ?? " ", "Strip content"),
-                Optional(o, "start")?.GetInt32() ?? 0, Optional(o, "stop")?.GetInt32() ?? 0),
-            "Replace" => new ReplaceDecoder(ParsePattern(o), Str(o, "content") ?? ""),
-            "BPEDecoder" => new BpeSuffixDecoder(Str(o, "suffix") ?? "</w>"),
-            _ => throw Unsupported("decoder", type, DecoderTypes),
-        };
-    }
-
-    internal static IPostProcessor ParsePostProcessor(JsonElement o)
-    {
-        var type = TypeOf(o, "post_processor");
-        switch (type)
-        {
-            case "Sequence": return new SequencePostProcessor(Items(o, "processors").Select(ParsePostProcessor).ToList());
-            case "ByteLevel": return new TemplatePostProcessor([], []);
-            case "RobertaProcessing":
-            case "BertProcessing":
-                return new TemplatePostProcessor([o.GetProperty("cls")[1].GetInt32()], [o.GetProperty("sep")[1].GetInt32()]);
-            case "TemplateProcessing":
-            {
-                var specials = new Dictionary<string, int[]>();
-                if (Optional(o, "special_tokens") is { ValueKind: JsonValueKind.Object } st)
-                    foreach (var kv in st.EnumerateObject())
-                        specials[kv.Name] = kv.Value.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-                List<int> prefix = [], suffix = [];
-                bool seenSequence = false;
-                foreach (var item in Items(o, "single"))
-                {
-                    if (item.TryGetProperty("Sequence", out _)) { seenSequence = true; continue; }
-                    var name = item.TryGetProperty("SpecialToken", out var sp) ? sp.GetProperty("id").GetString()!
-                        : throw new NotSupportedException($"TemplateProcessing item {Short(item)} is neither SpecialToken nor Sequence.");
-                    var ids = specials.TryGetValue(name, out var v) ? v
-                        : throw new InvalidDataException($"TemplateProcessing uses special token '{name}' that \"special_tokens\" does not define.");
-                    (seenSequence ? suffix : prefix).AddRange(ids);
-                }
-                return new TemplatePostProcessor(prefix, suffix);
-            }
-            default: throw Unsupported("post_processor", type, PostProcessorTypes);
+            if (id < 0) throw new ConfigException($"\"{key}\" gives token \"{tok}\" the negative id {id}", source, key, "ids must be >= 0");
+            if (!byId.TryAdd(id, tok))
+                throw new ConfigException($"\"{key}\" gives id {id} to two tokens, \"{byId[id]}\" and \"{tok}\"", source, key, "each id must name one token; the file is damaged or hand-edited");
         }
     }
 
-    internal static ITokenModel ParseModel(JsonElement o)
+    private static List<AddedToken> AddedTokens(List<AddedTokenJson>? tokens, ITokenModel model, string source)
     {
-        var type = Str(o, "type") ?? (o.TryGetProperty("merges", out _) ? "BPE" : "(missing)");
-        var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (Optional(o, "vocab") is { ValueKind: JsonValueKind.Object } v)
-            foreach (var kv in v.EnumerateObject()) vocab[kv.Name] = kv.Value.GetInt32();
-        else if (type is "BPE" or "WordLevel")
-            throw new InvalidDataException($"{type} model needs a \"vocab\" object of token -> id.");
-        switch (type)
+        var added = new List<AddedToken>();
+        var ids = new Dictionary<int, string>();
+        foreach (var (t, i) in (tokens ?? []).Select((t, i) => (t, i)))
         {
-            case "BPE":
-            {
-                if (Optional(o, "dropout") is { } dr && dr.GetDouble() is > 0 and < 1)
-                    throw new NotSupportedException($"BPE dropout {dr.GetDouble()} is not supported (encoding here is deterministic); set \"dropout\" to null.");
-                var merges = new List<(string, string)>();
-                if (Optional(o, "merges") is { ValueKind: JsonValueKind.Array } m)
-                    foreach (var e in m.EnumerateArray()) merges.Add(ParseMerge(e, merges.Count));
-                var options = new BpeOptions(Str(o, "unk_token"), NullIfEmpty(Str(o, "continuing_subword_prefix")), NullIfEmpty(Str(o, "end_of_word_suffix")),
-                    Bool(o, "fuse_unk", false), Bool(o, "byte_fallback", false), Bool(o, "ignore_merges", false));
-                return new BpeModel(vocab, merges, options);
-            }
-            case "WordLevel":
-                return new WordLevelModel(vocab, Str(o, "unk_token")
-                    ?? throw new InvalidDataException("WordLevel model needs \"unk_token\"."));
-            default: throw Unsupported("model", type, Models);
+            string key = $"added_tokens[{i}]";
+            if (t.Id < 0) throw new ConfigException($"\"{key}.id\" is {t.Id}; ids must be >= 0", source, key + ".id");
+            if (t.Content.Length == 0) throw new ConfigException($"\"{key}.content\" is empty", source, key + ".content", "every added token needs text");
+            if (!ids.TryAdd(t.Id, t.Content))
+                throw new ConfigException($"\"{key}\" reuses id {t.Id} of the added token \"{ids[t.Id]}\"", source, key + ".id", "each id must name one token");
+            if (model.IdToToken(t.Id) is { } inVocab && inVocab != t.Content)
+                throw new ConfigException($"\"{key}\" gives id {t.Id} to \"{t.Content}\", but the vocabulary has \"{inVocab}\" there", source, key + ".id",
+                    "an added token must use a new id or its own vocabulary id");
+            added.Add(new AddedToken(t.Id, t.Content, t.Special, t.SingleWord, t.Lstrip, t.Rstrip, t.Normalized ?? !t.Special));
         }
+        return added;
     }
 
     /// <summary>A merge as "a b" (split at the single space) or as ["a", "b"].</summary>
-    internal static (string, string) ParseMerge(JsonElement e, int index)
+    private static (string, string) ParseMerge(JsonElement e, int index, string source)
     {
         if (e.ValueKind == JsonValueKind.String) return SplitMergeLine(e.GetString()!, index);
-        if (e.ValueKind == JsonValueKind.Array && e.GetArrayLength() == 2)
+        if (e is { ValueKind: JsonValueKind.Array } && e.GetArrayLength() == 2 && e[0].ValueKind == JsonValueKind.String && e[1].ValueKind == JsonValueKind.String)
             return (e[0].GetString()!, e[1].GetString()!);
-        throw new InvalidDataException($"BPE merge #{index} is {Short(e)}; expected \"a b\" or [\"a\", \"b\"].");
+        throw new ConfigException($"\"model.merges[{index}]\" is {Short(e)}; expected \"a b\" or [\"a\", \"b\"]", source, $"model.merges[{index}]");
     }
 
     internal static (string, string) SplitMergeLine(string line, int index)
@@ -207,4 +195,6 @@ internal static class TokenizerJsonParser
             throw new InvalidDataException($"BPE merge #{index} \"{line}\" must be two tokens separated by one space.");
         return (parts[0], parts[1]);
     }
+
+    private static string Short(JsonElement o) { var s = o.GetRawText(); return s.Length > 80 ? s[..80] + "..." : s; }
 }

@@ -1,13 +1,17 @@
 // Opens a tokenizer from disk: a folder with tokenizer.json (+ optional tokenizer_config.json for BOS/EOS/PAD names),
 // a folder with GPT-2's vocab.json + merges.txt, or a tokenizer.json file. SentencePiece .model files are not read.
+// Files must be regular files; a malformed one is a ConfigException naming the file and the key.
 using System.Text.Json;
+using Interp.Config;
+using Interp.Errors;
+using Interp.Tensors.IO;
 
 namespace Interp.Models.Tokenizers;
 
 public static class TokenizerLoader
 {
-    /// <summary>Loads the tokenizer at path (folder or tokenizer.json file); throws FileNotFoundException or
-    /// NotSupportedException / InvalidDataException with a message naming what is wrong.</summary>
+    /// <summary>Loads the tokenizer at path (folder or tokenizer.json file); throws FileNotFoundException,
+    /// NotSupportedException (not a tokenizer file) or ConfigException (a malformed one) naming what is wrong.</summary>
     public static Tokenizer Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -22,7 +26,7 @@ public static class TokenizerLoader
             throw new FileNotFoundException($"tokenizer path '{path}' does not exist; pass a folder with tokenizer.json "
                 + "(or vocab.json + merges.txt) or a tokenizer.json file.", path);
         var json = Path.Combine(path, "tokenizer.json");
-        if (File.Exists(json)) return LoadTokenizerJson(json, path);
+        if (FileKinds.Of(json) != FileKind.Missing) return LoadTokenizerJson(json, path);
         string vocab = Path.Combine(path, "vocab.json"), merges = Path.Combine(path, "merges.txt");
         if (File.Exists(vocab) && File.Exists(merges)) return LoadGpt2(vocab, merges);
         throw new FileNotFoundException($"folder '{path}' has neither tokenizer.json nor vocab.json + merges.txt; "
@@ -32,19 +36,13 @@ public static class TokenizerLoader
     /// <summary>A tokenizer from the text of a tokenizer.json (specials: BOS/EOS/PAD token names when known).</summary>
     public static Tokenizer FromJson(string tokenizerJson, string? bosToken = null, string? eosToken = null, string? padToken = null)
     {
-        using var doc = ParseJson(tokenizerJson, "tokenizer.json");
+        using var doc = ConfigJson.ParseDocument(tokenizerJson, "tokenizer.json");
         return TokenizerJsonParser.Parse(doc.RootElement, new SpecialTokenNames(bosToken, eosToken, padToken), "tokenizer.json");
-    }
-
-    private static JsonDocument ParseJson(string text, string source)
-    {
-        try { return JsonDocument.Parse(text, new JsonDocumentOptions { AllowTrailingCommas = true }); }
-        catch (JsonException ex) { throw new InvalidDataException($"{source} is not valid JSON: {ex.Message}", ex); }
     }
 
     private static Tokenizer LoadTokenizerJson(string file, string? folder)
     {
-        using var doc = ParseJson(File.ReadAllText(file), file);
+        using var doc = ConfigJson.ParseDocument(InputFiles.ReadAllText(file, "tokenizer.json"), file);
         var specials = folder is not null ? ReadConfigSpecials(Path.Combine(folder, "tokenizer_config.json")) : null;
         return TokenizerJsonParser.Parse(doc.RootElement, specials, file);
     }
@@ -52,8 +50,9 @@ public static class TokenizerLoader
     /// <summary>bos_token / eos_token / pad_token from tokenizer_config.json (a string or {"content": ...}).</summary>
     private static SpecialTokenNames? ReadConfigSpecials(string file)
     {
-        if (!File.Exists(file)) return null;
-        using var doc = ParseJson(File.ReadAllText(file), file);
+        if (FileKinds.Of(file) == FileKind.Missing) return null;
+        using var doc = ConfigJson.ParseDocument(InputFiles.ReadAllText(file, "tokenizer_config.json"), file);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new ConfigException("expected a JSON object", file);
         string? Name(string key) =>
             doc.RootElement.TryGetProperty(key, out var v) ? v.ValueKind switch
             {
@@ -71,22 +70,27 @@ public static class TokenizerLoader
         Dictionary<string, int> vocab;
         try
         {
-            vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(vocabJsonPath))
-                ?? throw new InvalidDataException($"{vocabJsonPath} holds null; expected an object of token -> id.");
+            vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(InputFiles.ReadAllText(vocabJsonPath, "vocab.json"))
+                ?? throw new ConfigException("holds null; expected an object of token -> id", vocabJsonPath);
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"{vocabJsonPath} is not a JSON object of token -> id: {ex.Message}", ex);
+            throw new ConfigException($"is not a JSON object of token -> id: {JsonErrorText.Describe(ex)}", vocabJsonPath, ex.Path, null, ex);
         }
+        TokenizerJsonParser.CheckVocab(vocab, vocabJsonPath, "vocab");
         var merges = new List<(string, string)>();
         int lineNo = 0;
+        InputFiles.RequireRegular(mergesTxtPath, "merges.txt");
         foreach (var line in File.ReadLines(mergesTxtPath))
         {
             lineNo++;
             if (line.Length == 0 || (lineNo == 1 && line.StartsWith("#version", StringComparison.Ordinal))) continue;
-            merges.Add(TokenizerJsonParser.SplitMergeLine(line, merges.Count));
+            try { merges.Add(TokenizerJsonParser.SplitMergeLine(line, merges.Count)); }
+            catch (InvalidDataException e) { throw new ConfigException($"line {lineNo}: {e.Message.TrimEnd('.')}", mergesTxtPath, null); }
         }
-        var model = new BpeModel(new Dictionary<string, int>(vocab, StringComparer.Ordinal), merges, new BpeOptions());
+        BpeModel model;
+        try { model = new BpeModel(new Dictionary<string, int>(vocab, StringComparer.Ordinal), merges, new BpeOptions()); }
+        catch (ArgumentException e) { throw new ConfigException(e.Message.TrimEnd('.'), mergesTxtPath, null, null, e); }
         const string Eot = "<|endoftext|>";
         var added = vocab.TryGetValue(Eot, out var eot) ? new[] { new AddedToken(eot, Eot, Special: true) } : [];
         return new Tokenizer(model, null, new ByteLevelPreTokenizer(addPrefixSpace: false, useRegex: true),

@@ -2,6 +2,7 @@
 // (seed, k) alone, so the sampler's whole state is the step number: a resumed run draws exactly the batches
 // an uninterrupted one would. Evaluation windows are fixed and evenly spread. Not the loss.
 using Interp.Tensors;
+using Interp.Errors;
 
 namespace Interp.Models.Training;
 
@@ -17,7 +18,7 @@ public sealed class BatchSampler
     {
         ArgumentNullException.ThrowIfNull(ids);
         if (ids.Length < nCtx + 1)
-            throw new TrainConfigException($"{what} has {ids.Length} tokens but one training row needs n_ctx + 1 = {nCtx + 1}; use more text or a smaller n_ctx.");
+            throw new ConfigException($"{what} has {ids.Length} tokens but one training row needs n_ctx + 1 = {nCtx + 1}; use more text or a smaller n_ctx.");
         _ids = ids; BatchSize = batchSize; NCtx = nCtx; Seed = seed;
     }
 

@@ -19,18 +19,18 @@ public static class HfExport
     {
         Directory.CreateDirectory(dir);
         var hf = ModelInit.HfConfig(cfg, vocab, eosId, fp16);
-        File.WriteAllText(Path.Combine(dir, "config.json"), hf.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(dir, "config.json"), hf.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), "config.json");
         var meta = new Dictionary<string, string> { ["format"] = "pt" };
         if (metadata is not null) foreach (var (k, v) in metadata) meta[k] = v;
         using (Tensor.NoGrad())
         {
-            var items = weights.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (HfName(cfg.Arch, kv.Key), kv.Value.Detach())).ToList();
+            var items = weights.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (HfName(cfg.ModelType, kv.Key), kv.Value.Detach())).ToList();
             try { SafetensorsWriter.Write(Path.Combine(dir, "model.safetensors"), items, meta, fp16 ? DType.F16 : null); }
             finally { foreach (var (_, t) in items) t.Dispose(); }
         }
         var tokSrc = TokenizerFile(tokenizerPath);
         var tokDst = Path.Combine(dir, "tokenizer.json");
-        if (!string.Equals(Path.GetFullPath(tokSrc), Path.GetFullPath(tokDst), StringComparison.Ordinal)) File.Copy(tokSrc, tokDst, overwrite: true);
+        if (!string.Equals(Path.GetFullPath(tokSrc), Path.GetFullPath(tokDst), StringComparison.Ordinal)) AtomicFile.WriteAllBytes(tokDst, File.ReadAllBytes(tokSrc), "tokenizer.json");
     }
 
     /// <summary>The tokenizer.json a config's "tokenizer" names (the file itself, or tokenizer.json inside a folder).</summary>

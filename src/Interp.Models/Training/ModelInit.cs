@@ -15,7 +15,7 @@ public static class ModelInit
     public static JsonObject HfConfig(TrainConfig cfg, int vocab, int? eosId, bool fp16)
     {
         string dtype = fp16 ? "float16" : "float32";
-        if (cfg.Arch == "gpt2")
+        if (cfg.Arch == TrainArch.Gpt2)
             return new JsonObject
             {
                 ["architectures"] = new JsonArray("GPT2LMHeadModel"), ["model_type"] = "gpt2", ["vocab_size"] = vocab,

@@ -25,6 +25,7 @@ public static class TokenData
     /// <summary>The text of a .txt or .gz (gzip) file, as UTF-8.</summary>
     public static string ReadText(string path)
     {
+        Interp.Tensors.IO.InputFiles.RequireRegular(path, "the text file");
         if (!path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) return File.ReadAllText(path, Encoding.UTF8);
         using var fs = File.OpenRead(path);
         using var gz = new GZipStream(fs, CompressionMode.Decompress);
@@ -35,7 +36,7 @@ public static class TokenData
 
     public static int[] ReadBin(string path)
     {
-        var bytes = File.ReadAllBytes(path);
+        var bytes = Interp.Tensors.IO.InputFiles.ReadAllBytes(path, "the .bin corpus");
         if (bytes.Length % 4 != 0)
             throw new InvalidDataException($"'{path}' has {bytes.Length} bytes, not a multiple of 4; a .bin corpus holds little-endian int32 token ids (write one with `interp corpus encode`).");
         var ids = new int[bytes.Length / 4];
@@ -47,9 +48,7 @@ public static class TokenData
     {
         var bytes = new byte[ids.Length * 4];
         for (int i = 0; i < ids.Length; i++) BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4 * i), ids[i]);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        File.WriteAllBytes(path, bytes);
+        Interp.Tensors.IO.AtomicFile.WriteAllBytes(path, bytes, "--out");
     }
 
     /// <summary>"n:hash" with FNV-1a 64 over the ids: equal corpora give equal fingerprints.</summary>

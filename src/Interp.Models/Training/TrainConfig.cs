@@ -1,16 +1,25 @@
-// The training recipe read from train.json (snake_case keys): architecture and dims, schedule, optimizer,
-// evaluation/checkpoint cadence, seed and data paths. Parse rejects unknown keys and wrong types; Validate
-// reports every inconsistency at once. Not the data checks (TrainingData) nor the loop (Trainer).
-using System.Text.Json;
+// The training recipe read from train.json (snake_case keys) by the one config serializer (Interp.Config.ConfigJson):
+// architecture and dims, schedule, optimizer, evaluation/checkpoint cadence, seed and data paths. Unknown keys name the
+// nearest known one, wrong types name the key and the expected type; Validate reports every inconsistency at once.
+// Not the data checks (TrainingData) nor the loop (Trainer).
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Interp.Config;
+using Interp.Errors;
+using Interp.Tensors;
+using Interp.Tensors.IO;
 
 namespace Interp.Models.Training;
 
-public sealed class TrainConfigException(string message) : Exception(message);
+/// <summary>The architectures `interp train` builds.</summary>
+public enum TrainArch { Gpt2, Llama }
+
+/// <summary>How the final model.safetensors is stored.</summary>
+public enum SaveDType { F32, F16 }
 
 public sealed record TrainConfig
 {
-    public string Arch { get; init; } = "gpt2";          // "gpt2" | "llama"
+    public TrainArch Arch { get; init; } = TrainArch.Gpt2;
     public int NLayers { get; init; } = 2;
     public int DModel { get; init; } = 64;
     public int NHeads { get; init; } = 4;
@@ -40,82 +49,59 @@ public sealed record TrainConfig
     public string Tokenizer { get; init; } = "";         // tokenizer.json (or a folder holding one)
     public string TrainData { get; init; } = "";         // .txt / .txt.gz (encoded on load) or .bin (int32 ids)
     public string? HeldoutData { get; init; }            // same forms; needed for held-out loss
-    public string SaveDtype { get; init; } = "f32";      // final model.safetensors: "f32" | "f16"
+    public SaveDType SaveDtype { get; init; } = SaveDType.F32;   // final model.safetensors
 
-    public int ResolvedNKvHeads => NKvHeads ?? NHeads;
-    public int ResolvedDMlp => DMlp ?? (Arch == "llama" ? (int)Math.Ceiling(DModel * 8.0 / 3 / 32) * 32 : 4 * DModel);
+    [JsonIgnore] public int ResolvedNKvHeads => NKvHeads ?? NHeads;
+    [JsonIgnore] public int ResolvedDMlp => DMlp ?? (Arch == TrainArch.Llama ? (int)Math.Ceiling(DModel * 8.0 / 3 / 32) * 32 : 4 * DModel);
+    /// <summary>"gpt2" or "llama": the Hugging Face model_type this recipe builds.</summary>
+    [JsonIgnore] public string ModelType => ConfigJson.EnumName(Arch);
 
     /// <summary>Keys that only change logging or bookkeeping: a resumed run may differ in these.</summary>
     public static readonly string[] BookkeepingKeys = ["eval_every", "eval_batches", "checkpoint_every", "log_every", "tokenizer", "train_data", "heldout_data", "save_dtype"];
 
-    private static readonly string[] Keys =
-    [
-        "arch", "n_layers", "d_model", "n_heads", "n_kv_heads", "d_mlp", "n_ctx", "tie_embeddings", "rope_theta",
-        "steps", "batch_size", "lr", "min_lr", "warmup_steps", "weight_decay", "grad_clip", "beta1", "beta2", "eps",
-        "eval_every", "eval_batches", "checkpoint_every", "log_every", "seed", "tokenizer", "train_data", "heldout_data", "save_dtype",
-    ];
-
     public static TrainConfig Load(string path)
     {
-        if (!File.Exists(path)) throw new TrainConfigException($"training config '{path}' does not exist; pass a JSON file such as evals/models/english-configs/train.json.");
-        try { return Parse(File.ReadAllText(path), path); }
-        catch (JsonException e) { throw new TrainConfigException($"{path} is not valid JSON: {e.Message}"); }
+        if (FileKinds.Of(path) == FileKind.Missing)
+            throw new ConfigException("the training config does not exist", path, null, "pass a JSON file such as evals/models/english-configs/train.json");
+        return Parse(InputFiles.ReadAllText(path, "the training config"), path);
     }
 
-    public static TrainConfig Parse(string json, string source = "train.json")
+    public static TrainConfig Parse(string json, string source = "train.json") =>
+        ConfigJson.Parse<TrainConfig>(json, source, new ConfigRules(What: "a training config (see evals/models/english-configs/train.json)"));
+
+    /// <summary>The weights, Adam's two moments and the gradients, plus one batch's activations with gradients: refuses
+    /// (ResourceException) when even that lower bound (the vocabulary, unknown until the tokenizer is read, left out)
+    /// cannot fit in this machine's memory. Runs before anything is allocated.</summary>
+    public void CheckMemory(string source)
     {
-        using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
-        var o = doc.RootElement;
-        if (o.ValueKind != JsonValueKind.Object) throw new TrainConfigException($"{source}: expected a JSON object of settings, found {o.ValueKind}.");
-        var unknown = o.EnumerateObject().Select(p => p.Name).Where(n => !Keys.Contains(n)).ToList();
-        if (unknown.Count > 0)
-            throw new TrainConfigException($"{source}: unknown key(s) {string.Join(", ", unknown.Select(u => $"\"{u}\""))}; valid keys: {string.Join(", ", Keys)}.");
-        var d = new TrainConfig();
-        int I(string k, int dflt) => o.TryGetProperty(k, out var v) ? v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i
-            : throw new TrainConfigException($"{source}: \"{k}\" must be an integer; found {v.GetRawText()}.") : dflt;
-        int? IOpt(string k) => o.TryGetProperty(k, out var v) && v.ValueKind != JsonValueKind.Null ? I(k, 0) : null;
-        double D(string k, double dflt) => o.TryGetProperty(k, out var v) ? v.ValueKind == JsonValueKind.Number ? v.GetDouble()
-            : throw new TrainConfigException($"{source}: \"{k}\" must be a number; found {v.GetRawText()}.") : dflt;
-        string? S(string k) => o.TryGetProperty(k, out var v) ? v.ValueKind switch
+        const int vocab = 0;
+        var mc = new ModelConfig
         {
-            JsonValueKind.String => v.GetString(),
-            JsonValueKind.Null => null,
-            _ => throw new TrainConfigException($"{source}: \"{k}\" must be a string; found {v.GetRawText()}."),
-        } : null;
-        bool B(string k, bool dflt) => o.TryGetProperty(k, out var v) ? v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean()
-            : throw new TrainConfigException($"{source}: \"{k}\" must be true or false; found {v.GetRawText()}.") : dflt;
-        ulong seed = d.Seed;
-        if (o.TryGetProperty("seed", out var sv) && !(sv.ValueKind == JsonValueKind.Number && sv.TryGetUInt64(out seed)))
-            throw new TrainConfigException($"{source}: \"seed\" must be a non-negative integer; found {sv.GetRawText()}.");
-        return new TrainConfig
-        {
-            Arch = S("arch") ?? d.Arch, NLayers = I("n_layers", d.NLayers), DModel = I("d_model", d.DModel), NHeads = I("n_heads", d.NHeads),
-            NKvHeads = IOpt("n_kv_heads"), DMlp = IOpt("d_mlp"), NCtx = I("n_ctx", d.NCtx), TieEmbeddings = B("tie_embeddings", d.TieEmbeddings),
-            RopeTheta = D("rope_theta", d.RopeTheta), Steps = I("steps", d.Steps), BatchSize = I("batch_size", d.BatchSize), Lr = D("lr", d.Lr),
-            MinLr = D("min_lr", d.MinLr), WarmupSteps = I("warmup_steps", d.WarmupSteps), WeightDecay = D("weight_decay", d.WeightDecay),
-            GradClip = D("grad_clip", d.GradClip), Beta1 = D("beta1", d.Beta1), Beta2 = D("beta2", d.Beta2), Eps = D("eps", d.Eps),
-            EvalEvery = I("eval_every", d.EvalEvery), EvalBatches = I("eval_batches", d.EvalBatches), CheckpointEvery = I("checkpoint_every", d.CheckpointEvery),
-            LogEvery = I("log_every", d.LogEvery), Seed = seed, Tokenizer = S("tokenizer") ?? "", TrainData = S("train_data") ?? "",
-            HeldoutData = S("heldout_data"), SaveDtype = S("save_dtype") ?? d.SaveDtype,
+            ModelType = ModelType, NLayers = NLayers, DModel = DModel, NHeads = NHeads, NKvHeads = ResolvedNKvHeads, DHead = DModel / Math.Max(NHeads, 1),
+            DMlp = ResolvedDMlp, DVocab = vocab, NCtx = NCtx, Eps = 1e-5, Norm = Arch == TrainArch.Llama ? NormKind.RmsNorm : NormKind.LayerNorm,
+            Positions = Arch == TrainArch.Llama ? PositionKind.Rotary : PositionKind.Learned, Act = ActivationKind.GeluNew,
+            GatedMlp = Arch == TrainArch.Llama, ParallelResidual = false, TiedEmbeddings = TieEmbeddings,
         };
+        MemoryBudget.EnsureFits(4 * mc.WeightBytes() + mc.ActivationBytes(BatchSize, NCtx, cacheAll: true, withGrad: true),
+            $"training this model (weights, gradients, Adam state and a batch of {BatchSize} x {NCtx} tokens)", source,
+            "lower n_layers, d_model, batch_size or n_ctx");
     }
 
     /// <summary>Every problem with the numbers and names (not the files' contents), all in one exception.</summary>
-    public void Validate()
+    public void Validate(string? source = null)
     {
         var errs = new List<string>();
         void Need(bool ok, string msg) { if (!ok) errs.Add(msg); }
-        Need(Arch is "gpt2" or "llama", $"arch must be \"gpt2\" or \"llama\" (got \"{Arch}\").");
         Need(NLayers >= 1, $"n_layers must be >= 1 (got {NLayers}).");
         Need(DModel >= 1 && NHeads >= 1, $"d_model and n_heads must be >= 1 (got {DModel}, {NHeads}).");
         if (DModel >= 1 && NHeads >= 1)
         {
             Need(DModel % NHeads == 0, $"d_model ({DModel}) is not divisible by n_heads ({NHeads}); each head needs d_model / n_heads dimensions.");
-            if (Arch == "llama" && DModel % NHeads == 0) Need(DModel / NHeads % 2 == 0, $"llama rotary embeddings need an even d_head; d_model / n_heads = {DModel / NHeads}.");
+            if (Arch == TrainArch.Llama && DModel % NHeads == 0) Need(DModel / NHeads % 2 == 0, $"llama rotary embeddings need an even d_head; d_model / n_heads = {DModel / NHeads}.");
         }
         if (NKvHeads is int kv)
         {
-            Need(Arch == "llama", $"n_kv_heads applies to arch \"llama\" only (arch is \"{Arch}\"); remove it.");
+            Need(Arch == TrainArch.Llama, $"n_kv_heads applies to arch \"llama\" only (arch is \"{ModelType}\"); remove it.");
             Need(kv >= 1 && NHeads % Math.Max(kv, 1) == 0, $"n_heads ({NHeads}) must be a multiple of n_kv_heads ({kv}).");
         }
         Need(ResolvedDMlp >= 1, $"d_mlp must be >= 1 (got {ResolvedDMlp}).");
@@ -134,20 +120,19 @@ public sealed record TrainConfig
         Need(EvalBatches >= 1, $"eval_batches must be >= 1 (got {EvalBatches}).");
         Need(Tokenizer.Length > 0, "tokenizer is required: the path of a tokenizer.json (train one with `interp tokenizer train`).");
         Need(TrainData.Length > 0, "train_data is required: a .txt/.txt.gz corpus or a .bin of int32 token ids (`interp corpus encode`).");
-        Need(SaveDtype is "f32" or "f16", $"save_dtype must be \"f32\" or \"f16\" (got \"{SaveDtype}\").");
-        if (errs.Count > 0) throw new TrainConfigException($"invalid training config ({errs.Count} problem{(errs.Count > 1 ? "s" : "")}):\n  - {string.Join("\n  - ", errs)}");
+        if (errs.Count > 0) throw new ConfigException($"invalid training config ({errs.Count} problem{(errs.Count > 1 ? "s" : "")}):\n  - {string.Join("\n  - ", errs)}", source);
     }
 
     /// <summary>The config as snake_case JSON (every key, defaults resolved) — written beside checkpoints.</summary>
     public JsonObject ToJson() => new()
     {
-        ["arch"] = Arch, ["n_layers"] = NLayers, ["d_model"] = DModel, ["n_heads"] = NHeads,
-        ["n_kv_heads"] = Arch == "llama" ? ResolvedNKvHeads : null, ["d_mlp"] = ResolvedDMlp, ["n_ctx"] = NCtx,
+        ["arch"] = ModelType, ["n_layers"] = NLayers, ["d_model"] = DModel, ["n_heads"] = NHeads,
+        ["n_kv_heads"] = Arch == TrainArch.Llama ? ResolvedNKvHeads : null, ["d_mlp"] = ResolvedDMlp, ["n_ctx"] = NCtx,
         ["tie_embeddings"] = TieEmbeddings, ["rope_theta"] = RopeTheta, ["steps"] = Steps, ["batch_size"] = BatchSize, ["lr"] = Lr,
         ["min_lr"] = MinLr, ["warmup_steps"] = WarmupSteps, ["weight_decay"] = WeightDecay, ["grad_clip"] = GradClip,
         ["beta1"] = Beta1, ["beta2"] = Beta2, ["eps"] = Eps, ["eval_every"] = EvalEvery, ["eval_batches"] = EvalBatches,
         ["checkpoint_every"] = CheckpointEvery, ["log_every"] = LogEvery, ["seed"] = Seed, ["tokenizer"] = Tokenizer,
-        ["train_data"] = TrainData, ["heldout_data"] = HeldoutData, ["save_dtype"] = SaveDtype,
+        ["train_data"] = TrainData, ["heldout_data"] = HeldoutData, ["save_dtype"] = ConfigJson.EnumName(SaveDtype),
     };
 
     /// <summary>Keys (outside <see cref="BookkeepingKeys"/>) whose values differ, as "key: this vs other".</summary>

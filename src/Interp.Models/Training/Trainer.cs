@@ -7,6 +7,7 @@ using System.Text.Json;
 using Interp.Models.Tokenizers;
 using Interp.Tensors;
 using Interp.Tensors.Optim;
+using Interp.Errors;
 
 namespace Interp.Models.Training;
 
@@ -50,23 +51,23 @@ public sealed class Trainer
         StartStep = startStep; _trainFingerprint = trainFp; _tokenizerFingerprint = tokFp; _elapsedBefore = elapsedBefore;
     }
 
-    /// <summary>Validates everything and builds (or restores) the model and optimizer; throws TrainConfigException,
+    /// <summary>Validates everything and builds (or restores) the model and optimizer; throws ConfigException,
     /// FileNotFoundException or InvalidDataException with a clear message before any training.</summary>
     public static Trainer Prepare(TrainConfig cfg, TrainOptions opts)
     {
         cfg.Validate();
         if (cfg.EvalEvery > 0 && cfg.HeldoutData is null)
-            throw new TrainConfigException($"eval_every is {cfg.EvalEvery} but no heldout_data is given; add a held-out corpus or set eval_every to 0.");
+            throw new ConfigException($"eval_every is {cfg.EvalEvery} but no heldout_data is given; add a held-out corpus or set eval_every to 0.");
         var tokFile = HfExport.TokenizerFile(cfg.Tokenizer);
         var tok = TokenizerLoader.Load(tokFile);
         var trainIds = TokenData.Load(cfg.TrainData, tok, "train_data");
-        if (trainIds.Length == 0) throw new TrainConfigException($"train_data '{cfg.TrainData}' is empty: it holds no tokens.");
+        if (trainIds.Length == 0) throw new ConfigException($"train_data '{cfg.TrainData}' is empty: it holds no tokens.");
         var train = new BatchSampler(trainIds, cfg.BatchSize, cfg.NCtx, cfg.Seed, $"train_data '{cfg.TrainData}'");
         BatchSampler? heldout = null;
         if (cfg.HeldoutData is { } hp)
         {
             var ids = TokenData.Load(hp, tok, "heldout_data");
-            if (ids.Length == 0) throw new TrainConfigException($"heldout_data '{hp}' is empty: it holds no tokens.");
+            if (ids.Length == 0) throw new ConfigException($"heldout_data '{hp}' is empty: it holds no tokens.");
             heldout = new BatchSampler(ids, cfg.BatchSize, cfg.NCtx, cfg.Seed, $"heldout_data '{hp}'");
         }
         var mc = ModelInit.ModelConfigOf(cfg, tok.VocabSize);
@@ -82,14 +83,14 @@ public sealed class Trainer
             var (ckCfg, state) = TrainCheckpoint.ReadMeta(dir);
             var diffs = cfg.TrajectoryDifferences(ckCfg);
             if (diffs.Count > 0)
-                throw new TrainConfigException($"cannot resume from '{dir}': its training config differs from this one in {string.Join("; ", diffs)}. "
+                throw new ConfigException($"cannot resume from '{dir}': its training config differs from this one in {string.Join("; ", diffs)}. "
                     + "Resume with the checkpoint's train_config.json, or start a new run without --resume.");
             if (state.TrainFingerprint != trainFp)
-                throw new TrainConfigException($"cannot resume from '{dir}': train_data tokens differ from the checkpoint's (fingerprint {trainFp} now, {state.TrainFingerprint} then).");
+                throw new ConfigException($"cannot resume from '{dir}': train_data tokens differ from the checkpoint's (fingerprint {trainFp} now, {state.TrainFingerprint} then).");
             if (state.TokenizerFingerprint != tokFp)
-                throw new TrainConfigException($"cannot resume from '{dir}': the tokenizer differs from the one the checkpoint was trained with.");
+                throw new ConfigException($"cannot resume from '{dir}': the tokenizer differs from the one the checkpoint was trained with.");
             if (state.Step > cfg.Steps)
-                throw new TrainConfigException($"cannot resume from '{dir}': it is at step {state.Step}, past steps = {cfg.Steps}.");
+                throw new ConfigException($"cannot resume from '{dir}': it is at step {state.Step}, past steps = {cfg.Steps}.");
             var loaded = ModelLoader.Load(dir);
             weights = new Dictionary<string, Tensor>(loaded.Arch.Weights, StringComparer.Ordinal);
             var order = weights.Keys.OrderBy(n => n, StringComparer.Ordinal).ToArray();
@@ -170,7 +171,7 @@ public sealed class Trainer
         long tokensPerStep = (long)cfg.BatchSize * cfg.NCtx;
         var mc = Model.Config;
         long nParams = Parameters.Values.Sum(p => (long)p.Numel);
-        progress.Line($"train: {cfg.Arch}, {mc.NLayers} layers, d_model {mc.DModel}, {mc.NHeads} heads, d_mlp {mc.DMlp}, n_ctx {mc.NCtx}, vocab {mc.DVocab}, "
+        progress.Line($"train: {cfg.ModelType}, {mc.NLayers} layers, d_model {mc.DModel}, {mc.NHeads} heads, d_mlp {mc.DMlp}, n_ctx {mc.NCtx}, vocab {mc.DVocab}, "
             + $"{nParams:N0} parameters; {_train.TokenCount:N0} train tokens, {tokensPerStep:N0} tokens/step, steps {StartStep}->{cfg.Steps}; backend {Backend.Current.Name}, {Par.Threads} threads");
 
         var wall = Stopwatch.StartNew();
@@ -214,8 +215,8 @@ public sealed class Trainer
             ["interp_train_steps"] = cfg.Steps.ToString(), ["interp_train_seconds"] = seconds.ToString("F0"),
             ["interp_heldout_loss"] = heldout?.ToString("F4") ?? "",
         };
-        HfExport.Save(Options.OutDir, cfg, Parameters, cfg.Tokenizer, Tokenizer.VocabSize, Tokenizer.EosId, cfg.SaveDtype == "f16", meta);
-        File.WriteAllText(Path.Combine(Options.OutDir, TrainCheckpoint.ConfigFile), cfg.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        HfExport.Save(Options.OutDir, cfg, Parameters, cfg.Tokenizer, Tokenizer.VocabSize, Tokenizer.EosId, cfg.SaveDtype == SaveDType.F16, meta);
+        Interp.Tensors.IO.AtomicFile.WriteAllText(Path.Combine(Options.OutDir, TrainCheckpoint.ConfigFile), cfg.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }), TrainCheckpoint.ConfigFile);
         double tps = trainSec > 0 ? (cfg.Steps - StartStep) * tokensPerStep / trainSec : 0;
         progress.Line($"done: {cfg.Steps} steps in {TrainProgress.Duration(seconds)}, {tps:F0} tok/s while training"
             + (heldout is double h ? $", heldout loss {h:F4}" : "") + $"; model written to {Options.OutDir}");

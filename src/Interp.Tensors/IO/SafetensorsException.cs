@@ -1,9 +1,11 @@
 // The one exception type for malformed safetensors files and shard indexes. Its message always names
 // the file and, when the fault belongs to one tensor, that tensor. Not used for "tensor not found".
 // Derives from IOException: System.IO.InvalidDataException is sealed, so it cannot be the base.
+using Interp.Errors;
+
 namespace Interp.Tensors.IO;
 
-public sealed class SafetensorsException : IOException
+public sealed class SafetensorsException : IOException, IUserError
 {
     /// <summary>The file (safetensors file or index JSON) that is malformed, as a full path.</summary>
     public string FilePath { get; }
@@ -16,7 +18,13 @@ public sealed class SafetensorsException : IOException
     {
         FilePath = filePath;
         TensorName = tensorName;
+        What = "malformed safetensors file: " + detail.TrimEnd('.');
     }
+
+    public ErrorKind Kind => ErrorKind.Format;
+    public string What { get; }
+    public string? Where => TensorName is null ? FilePath : $"{FilePath}, tensor '{TensorName}'";
+    public string? Hint => "the file is damaged or not a safetensors file; re-download or re-export it";
 
     private static string Format(string filePath, string? tensorName, string detail) =>
         tensorName is null

@@ -36,6 +36,9 @@ public sealed unsafe class SafetensorsFile : IDisposable
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("safetensors stores little-endian data; this host is big-endian.");
         string full = System.IO.Path.GetFullPath(path);
+        var kind = FileKinds.Of(full);
+        if (kind is not (FileKind.Regular or FileKind.Missing))   // a FIFO would block the open; a device would never end
+            throw new SafetensorsException(full, null, $"the path is {FileKinds.Describe(kind)}, not a regular file.");
         var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1, FileOptions.RandomAccess);
         MemoryMappedFile? map = null;
         MemoryMappedViewAccessor? view = null;

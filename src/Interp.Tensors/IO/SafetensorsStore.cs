@@ -40,14 +40,15 @@ public sealed class SafetensorsStore : IDisposable
     }
 
     /// <summary>
-    /// Opens a single .safetensors file, an index JSON, or a directory holding either
-    /// (model.safetensors.index.json, else model.safetensors, else the only *.safetensors file).
+    /// Opens a single .safetensors file, an index JSON, or a directory holding either (model.safetensors.index.json,
+    /// else model.safetensors; never another *.safetensors found there). Paths must be regular files.
     /// </summary>
     public static SafetensorsStore Open(string pathToFileOrIndexOrDirectory)
     {
         string p = System.IO.Path.GetFullPath(pathToFileOrIndexOrDirectory);
         if (Directory.Exists(p)) p = ResolveDirectory(p);
         if (!File.Exists(p)) throw new FileNotFoundException($"no safetensors file or index at '{p}'.", p);
+        InputFiles.RequireRegular(p, "the checkpoint file");
         if (p.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return OpenIndex(p);
 
         var f = SafetensorsFile.Open(p);
@@ -61,13 +62,10 @@ public sealed class SafetensorsStore : IDisposable
         if (File.Exists(idx)) return idx;
         string single = System.IO.Path.Combine(dir, SingleFileName);
         if (File.Exists(single)) return single;
-        var indexes = Directory.GetFiles(dir, "*.safetensors.index.json");
-        if (indexes.Length == 1) return indexes[0];
-        var files = Directory.GetFiles(dir, "*.safetensors");
-        if (indexes.Length == 0 && files.Length == 1) return files[0];
+        var files = Directory.GetFiles(dir, "*.safetensors").Select(System.IO.Path.GetFileName).ToArray();
         throw new FileNotFoundException(
-            $"cannot tell which checkpoint to open in '{dir}': no {IndexFileName} or {SingleFileName}, and " +
-            $"{indexes.Length} index files and {files.Length} .safetensors files (need exactly one). Pass the file path instead.");
+            $"no {IndexFileName} or {SingleFileName} in '{dir}'" + (files.Length == 0 ? "." :
+            $"; other files ({string.Join(", ", files.Take(5))}) are not opened in their place: pass the file path, or rename it to {SingleFileName}."));
     }
 
     private static SafetensorsStore OpenIndex(string indexPath)
@@ -108,10 +106,10 @@ public sealed class SafetensorsStore : IDisposable
                 names.Add(kv.Name);
             }
             foreach (var shardPath in map.Values.Distinct(StringComparer.Ordinal))
-                if (!File.Exists(shardPath))
+                if (FileKinds.Of(shardPath) != FileKind.Regular)
                 {
                     string first = map.First(kv => kv.Value == shardPath).Key;
-                    throw new SafetensorsException(indexPath, first, $"the index maps this tensor to shard '{System.IO.Path.GetFileName(shardPath)}', which does not exist in '{dir}'.");
+                    throw new SafetensorsException(indexPath, first, $"the index maps this tensor to shard '{System.IO.Path.GetFileName(shardPath)}', which is {FileKinds.Describe(FileKinds.Of(shardPath))} in '{dir}' (a regular file is needed).");
                 }
             return new SafetensorsStore(indexPath, indexPath, map, names.ToArray(), metadata, null);
         }

@@ -1,6 +1,6 @@
 // Writes tensors to a safetensors file the way the reference implementation lays it out: header JSON
 // padded with spaces to a multiple of 8 bytes, tensors sorted by element size (largest first) then name.
-// The file is written to a temporary sibling and renamed into place, so a crash never leaves half a file.
+// The file is written through AtomicFile (a temporary sibling renamed into place), so a crash never leaves half a file.
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
@@ -39,28 +39,14 @@ public static class SafetensorsWriter
         });
 
         byte[] header = BuildHeader(items, metadata);
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, fs =>
         {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
-            {
-                Span<byte> len = stackalloc byte[8];
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Length);
-                fs.Write(len);
-                fs.Write(header);
-                foreach (var e in items) WriteData(fs, e);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+            Span<byte> len = stackalloc byte[8];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Length);
+            fs.Write(len);
+            fs.Write(header);
+            foreach (var e in items) WriteData(fs, e);
+        }, "the safetensors output");
     }
 
     /// <summary>Convenience overload for a name -> tensor map.</summary>
@@ -105,7 +91,7 @@ public static class SafetensorsWriter
         return ms.ToArray();
     }
 
-    private static void WriteData(FileStream fs, Entry e)
+    private static void WriteData(Stream fs, Entry e)
     {
         if (e.T.Numel == 0) return;
         using var _ = GradMode.NoGrad();
@@ -122,14 +108,14 @@ public static class SafetensorsWriter
         }
     }
 
-    private static void WriteRaw<T>(FileStream fs, ReadOnlySpan<T> data) where T : unmanaged
+    private static void WriteRaw<T>(Stream fs, ReadOnlySpan<T> data) where T : unmanaged
     {
         const int Chunk = 1 << 20; // elements per write: keeps every byte span well under 2 GiB
         for (int i = 0; i < data.Length; i += Chunk)
             fs.Write(MemoryMarshal.AsBytes(data.Slice(i, Math.Min(Chunk, data.Length - i))));
     }
 
-    private static void WriteNarrowed(FileStream fs, ReadOnlySpan<float> data, bool bf16)
+    private static void WriteNarrowed(Stream fs, ReadOnlySpan<float> data, bool bf16)
     {
         const int Chunk = 1 << 16;
         var buf = new ushort[Math.Min(Chunk, data.Length)];

@@ -103,7 +103,24 @@ public sealed class CacheCliTests : IDisposable
         Assert.All(tokens, t => Assert.Matches(@"^(w\d+|,|\.)$", t));
     }
 
+    [Fact]
+    public void Export_WritesNpyFilesAndASummary()
+    {
+        string path = _d.Tmp.File("e.db"), dir = _d.Tmp.File("npy");
+        _d.Build(path);
+        var (code, stdout, stderr) = Interp("cache", "export", "--cache", path, "--out", dir);
+        Assert.True(code == 0, stderr);
+        using var summary = JsonDocument.Parse(stdout);
+        using var cache = LatentCache.Open(path);
+        Assert.Equal(cache.Info.Activations, summary.RootElement.GetProperty("activations").GetInt64());
+        Assert.Equal(CacheTestData.Contexts, summary.RootElement.GetProperty("contexts").GetInt64());
+        foreach (var (name, bytes) in new[] { ("context", 4), ("position", 4), ("feature", 2), ("value", 4) })
+            Assert.Equal(cache.Info.Activations * bytes, new FileInfo(Path.Combine(dir, name + ".npy")).Length - 128);   // 128-byte header
+        Assert.True(File.Exists(Path.Combine(dir, "meta.json")));
+    }
+
     [Theory]
+    [InlineData("export-out-file", "is a file; pass a folder for the .npy files")]
     [InlineData("missing-out", "Option '--out' is required")]
     [InlineData("both-inputs", "exactly one of --corpus FILE (text) and --ids FILE")]
     [InlineData("no-input", "exactly one of --corpus FILE (text) and --ids FILE")]
@@ -127,6 +144,7 @@ public sealed class CacheCliTests : IDisposable
         switch (which)
         {
             case "missing-out": args = new[] { "cache", "build", "--model", _d.ModelDir, "--sae", _d.SaeDir, "--ids", _d.IdsPath }; break;
+            case "export-out-file": _d.Build(db); args = new[] { "cache", "export", "--cache", db, "--out", _d.IdsPath }; break;
             case "both-inputs": args = BuildArgs(db, "--corpus", _d.IdsPath); break;
             case "no-input": args = new[] { "cache", "build", "--model", _d.ModelDir, "--sae", _d.SaeDir, "--out", db }; break;
             case "context-zero": args = BuildArgs(db, "--context", "0"); break;

@@ -84,8 +84,7 @@ public sealed class CacheTestData : IDisposable
         var rows = new List<string>();
         using var conn = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
         conn.Open();
-        foreach (var (table, order) in new[] { ("meta", "key"), ("contexts", "id"), ("vocab", "id"), ("acts", "context, feature, pos"),
-                     ("features", "feature"), ("examples", "feature, kind, rank") })
+        foreach (var (table, order) in new[] { ("meta", "key"), ("contexts", "id"), ("vocab", "id"), ("features", "feature") })
         {
             using var cmd = conn.CreateCommand();
             cmd.CommandText = $"SELECT * FROM {table} ORDER BY {order}";

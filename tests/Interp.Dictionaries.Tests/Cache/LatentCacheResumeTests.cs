@@ -51,7 +51,7 @@ public sealed class LatentCacheResumeTests : IClassFixture<LatentCacheResumeTest
     [InlineData(CacheStage.BatchCommitted, 3)]
     [InlineData(CacheStage.BatchCommitted, 6)]     // after the last (partial) batch, before the corpus is marked done
     [InlineData(CacheStage.CorpusDone, 1)]
-    [InlineData(CacheStage.IndexBuilt, 1)]
+    [InlineData(CacheStage.Counted, 1)]
     [InlineData(CacheStage.FeaturesWritten, 1)]
     [InlineData(CacheStage.FeaturesWritten, 3)]
     [InlineData(CacheStage.FeaturesCommitted, 2)]
@@ -132,9 +132,9 @@ public sealed class LatentCacheResumeTests : IClassFixture<LatentCacheResumeTest
         string path = d.Tmp.File("c.db");
         Assert.Throws<Interrupted>(() => d.Build(path, progress: StopAt(CacheStage.BatchCommitted, 1)));
         var e = Assert.Throws<InvalidDataException>(() => d.Build(path, CacheTestData.Options() with { ContextLength = 8 }));
-        Assert.Contains("different context", e.Message);
+        Assert.Contains("a latent cache of a different context length (--context) (context '16'", e.Message);
         File.AppendAllText(d.IdsPath, " 1 2 3");
         e = Assert.Throws<InvalidDataException>(() => d.Build(path));
-        Assert.Contains("different corpus_fingerprint", e.Message);
+        Assert.Contains("a latent cache of a different corpus (corpus_fingerprint", e.Message);
     }
 }

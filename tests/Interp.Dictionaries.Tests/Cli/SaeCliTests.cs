@@ -132,7 +132,7 @@ public sealed class SaeCliTests : IDisposable
         Assert.Contains(which switch
         {
             "eval-missing" => "does not exist",
-            "eval-mismatch" => "d_in = 32 but",
+            "eval-mismatch" => "d_in is 32 but",
             "run-missing" => "has no cfg.json",
             _ => "unknown SAE architecture 'gated'",
         }, stderr);

@@ -65,8 +65,8 @@ public sealed class SaeTrainCliTests : IDisposable
     }
 
     [Theory]
-    [InlineData(", \"d_in\": 32", "gives a key twice")]
-    [InlineData(", \"hook_nam\": \"x\"", "unknown key 'hook_nam'; did you mean 'hook_name'?")]
+    [InlineData(", \"d_in\": 32", "\"d_in\" is given twice")]
+    [InlineData(", \"hook_nam\": \"x\"", "did you mean \"hook_name\"?")]
     public void Train_BadConfig_ExitsTwoWithOneLine(string extra, string message)
     {
         var (code, _, stderr) = Interp("sae", "train", "--config", Config(extra));

@@ -1,5 +1,6 @@
 // cfg.json parsing: SAELens v6 flat keys, v6's nested metadata, the older spellings (hook_point, activation_fn_str
-// with activation_fn_kwargs, boolean normalize_activations), round trips of unknown keys, and bad input.
+// with activation_fn_kwargs, boolean normalize_activations), round trips of SAELens's uninterpreted keys, and bad input
+// (a ConfigException naming cfg.json and the key; unknown keys name the nearest known one).
 namespace Interp.Dictionaries.Tests.Format;
 
 public class SaeConfigJsonTests
@@ -17,7 +18,7 @@ public class SaeConfigJsonTests
             """);
         Assert.Equal("topk", c.Architecture);
         Assert.Equal((64, 256), (c.DIn, c.DSae));
-        Assert.Equal("bfloat16", c.DType);
+        Assert.Equal(SaeDType.Bfloat16, c.DType);
         Assert.Equal("cuda", c.Device);
         Assert.False(c.ApplyBDecToInput);
         Assert.Equal(SaeConfig.NormExpectedAverageOnlyIn, c.NormalizeActivations);
@@ -91,7 +92,7 @@ public class SaeConfigJsonTests
     {
         var c = Parse("""
             {"architecture": "topk", "d_in": 3, "d_sae": 5, "k": 2, "hook_name": "blocks.0.hook_resid_pre", "hook_head_index": 1,
-             "normalize_activations": "expected_average_only_in", "norm_scaling_factor": 0.1, "lr": 3e-4, "custom": {"a": [1, 2]}}
+             "normalize_activations": "expected_average_only_in", "norm_scaling_factor": 0.1, "lr": 3e-4, "model_from_pretrained_kwargs": {"a": [1, 2]}}
             """);
         var again = Parse(SaeConfigJson.Write(c));
         Assert.Equal(c with { Extra = again.Extra, MetadataExtra = again.MetadataExtra }, again);
@@ -103,8 +104,11 @@ public class SaeConfigJsonTests
     [InlineData("""{"d_in": 8}""", "no d_sae")]
     [InlineData("""{"d_in": 0, "d_sae": 8}""", "must be positive")]
     [InlineData("""{"d_in": 2.5, "d_sae": 8}""", "expected an integer")]
-    [InlineData("""{"d_in": "8", "d_sae": 8}""", "expected a number")]
-    [InlineData("""{"d_in": 8, "d_sae": 8, "dtype": "int8"}""", "supported: float32")]
+    [InlineData("""{"d_in": "8", "d_sae": 8}""", "expected an integer")]
+    [InlineData("""{"d_in": 8, "d_sae": 8, "dtype": "int8"}""", "\"float32\"")]
+    [InlineData("""{"d_in": 8, "d_sae": 8, "custom": 1}""", "unknown key \"custom\"")]
+    [InlineData("""{"d_in": 8, "d_saee": 8}""", "did you mean \"d_sae\"")]
+    [InlineData("""{"d_in": 8, "d_sae": 8, "reshape_activations": "hook_z", "hook_name": "blocks.0.hook_resid_post"}""", "not an attention hook_z")]
     [InlineData("""{"d_in": 8, "d_sae": 8, "activation_fn_str": "tanh-relu"}""", "supported: relu")]
     [InlineData("""{"d_in": 8, "d_sae": 8, "hook_name": "a", "hook_point": "b"}""", "twice with different values")]
     [InlineData("""{"d_in": 8, "d_sae": 8, "k": 4, "activation_fn_kwargs": {"k": 5}}""", "keep one")]
@@ -112,7 +116,7 @@ public class SaeConfigJsonTests
     [InlineData("""{"d_in": 8,""", "not valid JSON")]
     public void Parse_BadConfig_ThrowsNamingTheProblem(string json, string expected)
     {
-        var e = Assert.Throws<SaeFormatException>(() => Parse(json));
+        var e = Assert.Throws<Interp.Errors.ConfigException>(() => Parse(json));
         Assert.Contains("cfg.json", e.Message);
         Assert.Contains(expected, e.Message);
     }

@@ -280,7 +280,7 @@ public class SaeSpliceTests
     {
         var m = Gpt2Tiny();
         const string z = "blocks.1.attn.hook_z";
-        using var sae = Random(Cfg("standard", 64, 32, hook: z) with { ReshapeActivations = "hook_z" }, 3);
+        using var sae = Random(Cfg("standard", 64, 32, hook: z) with { ReshapeActivations = SaeReshape.HookZ }, 3);
         using var ids = Ids(RowA);
         using var clean = Clean(m, ids);
         using (SaeSplice.Attach(m, sae))

@@ -165,9 +165,9 @@ public sealed class LossTermTests
     public void InitialBDec_MeanMedianZeros()
     {
         float[] rows = { 0, 1, 10 };                                           // three rows of d_in 1
-        Assert.Equal(11.0 / 3, SaeParameters.InitialBDec(rows, 1, "mean")[0], 5);
-        Assert.Equal(1.0, SaeParameters.InitialBDec(rows, 1, "geometric_median")[0], 3);   // Weiszfeld converges to the median in 1-D
-        Assert.Equal(0f, SaeParameters.InitialBDec(rows, 1, "zeros")[0]);
+        Assert.Equal(11.0 / 3, SaeParameters.InitialBDec(rows, 1, BDecInit.Mean)[0], 5);
+        Assert.Equal(1.0, SaeParameters.InitialBDec(rows, 1, BDecInit.GeometricMedian)[0], 3);   // Weiszfeld converges to the median in 1-D
+        Assert.Equal(0f, SaeParameters.InitialBDec(rows, 1, BDecInit.Zeros)[0]);
     }
 
     [Fact]
@@ -187,7 +187,7 @@ public sealed class LossTermTests
     {
         var c = new SaeTrainConfig { HookName = "h", DIn = 1, DSae = 1, Lr = 1, TrainingTokens = 10, TrainBatchSizeTokens = 1, LrWarmUpSteps = 2, LrDecaySteps = 2 };
         Assert.Equal(new[] { 0.5, 1, 1, 1, 1, 1, 1, 1, 0.5, 0 }, Enumerable.Range(0, 10).Select(new SaeLrSchedule(c).Lr).ToArray());
-        var cos = new SaeLrSchedule(c with { LrSchedulerName = "cosineannealing", LrDecaySteps = 0 });
+        var cos = new SaeLrSchedule(c with { LrSchedulerName = SaeLrScheduler.Cosineannealing, LrDecaySteps = 0 });
         Assert.Equal(1.0, cos.Lr(2), 12);
         Assert.Equal(0.1, cos.Lr(9), 12);                                      // lr_end defaults to lr / 10 at the last step
     }

@@ -112,8 +112,8 @@ public sealed class RunCommandTests : IDisposable
     [InlineData("[]", "empty input")]
     [InlineData("[[]]", "empty input")]
     [InlineData("[[1, 2], null]", "row 1 has 0 ids")]
-    [InlineData("null", "got null")]
-    [InlineData("[[1, 2, 101]]", "out of range at [0, 2]")]
+    [InlineData("null", "holds null")]
+    [InlineData("[[1, 2, 101]]", "token id 101 at [0, 2] is outside the model's vocabulary 0..100")]
     [InlineData("[[3]]", "at least 2 tokens")]
     public void Run_BadIdsJson_ExitsTwoWithMessage(string json, string message)
     {

@@ -76,7 +76,7 @@ public sealed class TrainCommandTests : IDisposable
         var (code, stdout, stderr) = Interp("train", "--config", cfg, "--out", _c.Path_("o"));
         Assert.Equal(2, code);
         Assert.Equal("", stdout);
-        Assert.StartsWith("error: invalid training config (1 problem):", stderr);
+        Assert.StartsWith("error: invalid training config (1 problem) (", stderr);
         Assert.Contains("d_model (30) is not divisible by n_heads (4)", stderr);
         Assert.False(Directory.Exists(_c.Path_("o")));
 

@@ -10,7 +10,7 @@ public class BadInputTests
     public void Load_UnknownModelType_ListsSupportedTypes()
     {
         using var ck = new TempCheckpoint("gpt2-tiny").EditConfig(c => c["model_type"] = "bert");
-        var e = Assert.Throws<ModelConfigException>(() => ModelLoader.Load(ck.Dir));
+        var e = Assert.Throws<Interp.Errors.ConfigException>(() => ModelLoader.Load(ck.Dir));
         Assert.Contains("\"bert\" is not supported", e.Message);
         Assert.Contains("gpt2, llama, mistral, qwen2, gpt_neox", e.Message);
     }
@@ -19,7 +19,7 @@ public class BadInputTests
     public void Load_NoModelType_ListsSupportedTypes()
     {
         using var ck = new TempCheckpoint("llama-tiny").EditConfig(c => c.Remove("model_type"));
-        var e = Assert.Throws<ModelConfigException>(() => ModelLoader.Load(ck.Dir));
+        var e = Assert.Throws<Interp.Errors.ConfigException>(() => ModelLoader.Load(ck.Dir));
         Assert.Contains("no \"model_type\"", e.Message);
         Assert.Contains("gpt_neox", e.Message);
     }
@@ -28,7 +28,7 @@ public class BadInputTests
     public void Create_UnknownModelType_ListsSupportedTypes()
     {
         var cfg = TinyGpt2.Config with { ModelType = "t5" };
-        var e = Assert.Throws<ModelConfigException>(() => ModelLoader.Create(cfg, new Dictionary<string, Tensor>()));
+        var e = Assert.Throws<Interp.Errors.ConfigException>(() => ModelLoader.Create(cfg, new Dictionary<string, Tensor>()));
         Assert.Contains("\"t5\"", e.Message);
         Assert.Contains("gpt2, llama", e.Message);
     }
@@ -40,7 +40,7 @@ public class BadInputTests
     public void Load_HeadsNotDividingDModel_NamesBothKeys(string fixture, string headsKey, string dKey)
     {
         using var ck = new TempCheckpoint(fixture).EditConfig(c => { c[headsKey] = 6; if (c.ContainsKey("num_key_value_heads")) c["num_key_value_heads"] = 6; });
-        var e = Assert.Throws<ModelConfigException>(() => ModelLoader.Load(ck.Dir));
+        var e = Assert.Throws<Interp.Errors.ConfigException>(() => ModelLoader.Load(ck.Dir));
         Assert.Contains($"\"{dKey}\" (64) is not divisible by \"{headsKey}\" (6)", e.Message);
     }
 
@@ -48,7 +48,7 @@ public class BadInputTests
     public void Load_ZeroHeads_ThrowsConfigErrorNotDivideByZero()
     {
         using var ck = new TempCheckpoint("gpt2-tiny").EditConfig(c => c["n_head"] = 0);
-        var e = Assert.Throws<ModelConfigException>(() => ModelLoader.Load(ck.Dir));
+        var e = Assert.Throws<Interp.Errors.ConfigException>(() => ModelLoader.Load(ck.Dir));
         Assert.Contains("\"n_head\" (0)", e.Message);
     }
 
@@ -56,15 +56,16 @@ public class BadInputTests
     public void Load_KvHeadsNotDividingHeads_Explains()
     {
         using var ck = new TempCheckpoint("llama-tiny").EditConfig(c => c["num_key_value_heads"] = 3);
-        var e = Assert.Throws<ModelConfigException>(() => ModelLoader.Load(ck.Dir));
-        Assert.Contains("n_heads (4) must be a multiple of n_key_value_heads (3)", e.Message);
+        var e = Assert.Throws<Interp.Errors.ConfigException>(() => ModelLoader.Load(ck.Dir));
+        Assert.Contains("\"num_attention_heads\" (4) is not a multiple of \"num_key_value_heads\" (3)", e.Message);
+        Assert.Equal("num_key_value_heads", e.Key);
     }
 
     [Fact]
     public void Load_MissingIntegerKey_NamesIt()
     {
         using var ck = new TempCheckpoint("gpt2-tiny").EditConfig(c => c["n_layer"] = "two");
-        var e = Assert.Throws<ModelConfigException>(() => ModelLoader.Load(ck.Dir));
+        var e = Assert.Throws<Interp.Errors.ConfigException>(() => ModelLoader.Load(ck.Dir));
         Assert.Contains("\"n_layer\"", e.Message);
     }
 
@@ -72,7 +73,7 @@ public class BadInputTests
     public void Load_UnsupportedActivation_ListsSupported()
     {
         using var ck = new TempCheckpoint("neox-tiny").EditConfig(c => c["hidden_act"] = "mish");
-        var e = Assert.Throws<ModelConfigException>(() => ModelLoader.Load(ck.Dir));
+        var e = Assert.Throws<Interp.Errors.ConfigException>(() => ModelLoader.Load(ck.Dir));
         Assert.Contains("\"mish\"", e.Message);
         Assert.Contains("silu", e.Message);
     }
@@ -82,7 +83,7 @@ public class BadInputTests
     {
         using var ck = new TempCheckpoint("gpt2-tiny");
         File.WriteAllText(ck.ConfigPath, "{ \"model_type\": ");
-        var e = Assert.Throws<ModelConfigException>(() => ModelLoader.Load(ck.Dir));
+        var e = Assert.Throws<Interp.Errors.ConfigException>(() => ModelLoader.Load(ck.Dir));
         Assert.Contains("not valid JSON", e.Message);
     }
 
@@ -91,7 +92,7 @@ public class BadInputTests
     {
         using var ck = new TempCheckpoint("gpt2-tiny");
         File.Delete(ck.ConfigPath);
-        var e = Assert.Throws<ModelConfigException>(() => ModelLoader.Load(ck.Dir));
+        var e = Assert.Throws<Interp.Errors.ConfigException>(() => ModelLoader.Load(ck.Dir));
         Assert.Contains("no config.json", e.Message);
     }
 
@@ -100,8 +101,10 @@ public class BadInputTests
     {
         using var ck = new TempCheckpoint("gpt2-tiny");
         File.Delete(ck.WeightsPath);
-        var e = Assert.Throws<FileNotFoundException>(() => ModelLoader.Load(ck.Dir));
+        var e = Assert.Throws<Interp.Errors.InterpException>(() => ModelLoader.Load(ck.Dir));
+        Assert.Equal(Interp.Errors.ErrorKind.NotFound, e.Kind);
         Assert.Contains(ck.Dir, e.Message);
+        Assert.Contains("model.safetensors", e.Message);
     }
 
     [Fact]

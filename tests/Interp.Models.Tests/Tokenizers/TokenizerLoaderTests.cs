@@ -1,6 +1,8 @@
 // TokenizerLoader: which files it accepts (folder with tokenizer.json / vocab.json + merges.txt, a tokenizer.json file),
-// tokenizer_config.json special names, and the errors for missing paths, bad JSON and unsupported components.
+// tokenizer_config.json special names, and the errors for missing paths, bad JSON and unsupported components
+// (ConfigException from the one config reader, naming the key and the supported types).
 using System.Text.Json.Nodes;
+using Interp.Errors;
 using Interp.Models.Tokenizers;
 
 namespace Interp.Models.Tests.Tokenizers;
@@ -64,35 +66,35 @@ public sealed class TokenizerLoaderTests : IDisposable
     }
 
     [Fact]
-    public void FromJson_InvalidJson_ThrowsInvalidData()
+    public void FromJson_InvalidJson_ThrowsConfigException()
     {
-        Assert.Throws<InvalidDataException>(() => TokenizerLoader.FromJson("{\"model\": "));
-        Assert.Throws<InvalidDataException>(() => TokenizerLoader.FromJson("[1, 2]"));
-        Assert.Throws<InvalidDataException>(() => TokenizerLoader.FromJson("{}"));
+        Assert.Contains("not valid JSON", Assert.Throws<ConfigException>(() => TokenizerLoader.FromJson("{\"model\": ")).Message);
+        Assert.Contains("array", Assert.Throws<ConfigException>(() => TokenizerLoader.FromJson("[1, 2]")).Message);
+        Assert.Equal("model", Assert.Throws<ConfigException>(() => TokenizerLoader.FromJson("{}")).Key);
     }
 
     [Theory]
-    [InlineData("""{"type":"Unigram","vocab":[["a",0.0]]}""", "model type 'Unigram'", "BPE, WordLevel")]
-    [InlineData("""{"type":"WordPiece","vocab":{"a":0}}""", "model type 'WordPiece'", "BPE, WordLevel")]
+    [InlineData("""{"type":"Unigram","vocab":[["a",0.0]]}""", "\"type\" \"Unigram\" is not supported", "\"BPE\", \"WordLevel\"")]
+    [InlineData("""{"type":"WordPiece","vocab":{"a":0}}""", "\"type\" \"WordPiece\" is not supported", "\"BPE\", \"WordLevel\"")]
     public void FromJson_UnsupportedModel_NamesTypeAndSupported(string model, string named, string supported)
     {
-        var ex = Assert.Throws<NotSupportedException>(() => TokenizerLoader.FromJson(WithModel(model)));
+        var ex = Assert.Throws<ConfigException>(() => TokenizerLoader.FromJson(WithModel(model)));
         Assert.Contains(named, ex.Message);
         Assert.Contains(supported, ex.Message);
     }
 
     [Theory]
-    [InlineData("normalizer", """{"type":"BertNormalizer"}""", "normalizer type 'BertNormalizer'")]
-    [InlineData("pre_tokenizer", """{"type":"UnicodeScripts"}""", "pre_tokenizer type 'UnicodeScripts'")]
-    [InlineData("decoder", """{"type":"WordPiece","prefix":"##"}""", "decoder type 'WordPiece'")]
-    [InlineData("post_processor", """{"type":"Fancy"}""", "post_processor type 'Fancy'")]
+    [InlineData("normalizer", """{"type":"BertNormalizer"}""", "normalizer: \"type\" \"BertNormalizer\" is not supported")]
+    [InlineData("pre_tokenizer", """{"type":"UnicodeScripts"}""", "pre_tokenizer: \"type\" \"UnicodeScripts\" is not supported")]
+    [InlineData("decoder", """{"type":"WordPiece","prefix":"##"}""", "decoder: \"type\" \"WordPiece\" is not supported")]
+    [InlineData("post_processor", """{"type":"Fancy"}""", "post_processor: \"type\" \"Fancy\" is not supported")]
     [InlineData("pre_tokenizer", """{"type":"Split","pattern":{"Regex":"\\p{Han}+"},"behavior":"Isolated"}""", "not valid .NET regex")]
-    [InlineData("pre_tokenizer", """{"type":"Split","pattern":{"String":"x"},"behavior":"Sideways"}""", "split behavior 'Sideways'")]
+    [InlineData("pre_tokenizer", """{"type":"Split","pattern":{"String":"x"},"behavior":"Sideways"}""", "\"pre_tokenizer.behavior\" is \"Sideways\", which is not supported")]
     public void FromJson_UnsupportedComponent_NamesIt(string field, string component, string expected)
     {
         var json = JsonNode.Parse(TinyWordLevel)!.AsObject();
         json[field] = JsonNode.Parse(component);
-        var ex = Assert.Throws<NotSupportedException>(() => TokenizerLoader.FromJson(json.ToJsonString()));
+        var ex = Assert.Throws<ConfigException>(() => TokenizerLoader.FromJson(json.ToJsonString()));
         Assert.Contains(expected, ex.Message);
         Assert.Contains("supported", ex.Message);
     }
@@ -100,10 +102,10 @@ public sealed class TokenizerLoaderTests : IDisposable
     [Fact]
     public void FromJson_BadBpeVocabulary_ThrowsNamingToken()
     {
-        var ex = Assert.Throws<ArgumentException>(() => TokenizerLoader.FromJson(
+        var ex = Assert.Throws<ConfigException>(() => TokenizerLoader.FromJson(
             WithModel("""{"type":"BPE","vocab":{"a":0,"b":1},"merges":["a b"]}""")));
         Assert.Contains("\"ab\"", ex.Message);
-        Assert.Throws<InvalidDataException>(() => TokenizerLoader.FromJson(WithModel("""{"type":"BPE","vocab":{"a":0},"merges":["a"]}""")));
-        Assert.Throws<InvalidDataException>(() => TokenizerLoader.FromJson(WithModel("""{"type":"WordLevel","vocab":{"a":0}}""")));
+        Assert.Throws<ConfigException>(() => TokenizerLoader.FromJson(WithModel("""{"type":"BPE","vocab":{"a":0},"merges":["a"]}""")));
+        Assert.Equal("model.unk_token", Assert.Throws<ConfigException>(() => TokenizerLoader.FromJson(WithModel("""{"type":"WordLevel","vocab":{"a":0}}"""))).Key);
     }
 }

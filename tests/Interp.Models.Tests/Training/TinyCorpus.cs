@@ -31,7 +31,7 @@ public sealed class TinyCorpus : IDisposable
 
     public TrainConfig Config(string arch = "gpt2", int steps = 40) => new()
     {
-        Arch = arch, NLayers = 1, DModel = 32, NHeads = 4, NKvHeads = arch == "llama" ? 2 : null, NCtx = 16, Steps = steps, BatchSize = 8,
+        Arch = arch == "llama" ? TrainArch.Llama : TrainArch.Gpt2, NLayers = 1, DModel = 32, NHeads = 4, NKvHeads = arch == "llama" ? 2 : null, NCtx = 16, Steps = steps, BatchSize = 8,
         Lr = 2e-2, MinLr = 1e-3, WarmupSteps = Math.Min(5, steps), WeightDecay = 0.1, GradClip = 1.0, EvalEvery = 0, EvalBatches = 2, LogEvery = 0,
         Seed = 1234, Tokenizer = TokenizerPath, TrainData = TrainPath, HeldoutData = HeldoutPath,
     };

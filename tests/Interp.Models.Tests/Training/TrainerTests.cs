@@ -66,7 +66,7 @@ public sealed class TrainerTests : IDisposable
     {
         // fp16 keeps ~3 decimal digits of each weight; logits of a 1-layer model move by well under 1e-2
         const double Tol = 1e-2;
-        var trainer = Trainer.Prepare(_c.Config(steps: 6) with { SaveDtype = "f16" }, new TrainOptions { OutDir = _c.Path_("out") });
+        var trainer = Trainer.Prepare(_c.Config(steps: 6) with { SaveDtype = SaveDType.F16 }, new TrainOptions { OutDir = _c.Path_("out") });
         trainer.Run();
         using (var f = SafetensorsFile.Open(_c.Path_("out/model.safetensors")))
             Assert.All(f.Names, n => Assert.Equal(DType.F16, f.Info(n).DType));
@@ -121,7 +121,7 @@ public sealed class TrainerTests : IDisposable
         var cfg = _c.Config(steps: 4) with { CheckpointEvery = 2 };
         Train(cfg, "full");
         var ckpt = _c.Path_("full/checkpoints/step-0000002");
-        var e = Assert.Throws<TrainConfigException>(() => Trainer.Prepare(cfg with { Lr = 5e-3, DModel = 64 }, new TrainOptions { OutDir = _c.Path_("x"), ResumeFrom = ckpt }));
+        var e = Assert.Throws<Interp.Errors.ConfigException>(() => Trainer.Prepare(cfg with { Lr = 5e-3, DModel = 64 }, new TrainOptions { OutDir = _c.Path_("x"), ResumeFrom = ckpt }));
         Assert.Contains("d_model: 32 in the checkpoint vs 64 now", e.Message);
         Assert.Contains("lr: 0.02 in the checkpoint vs 0.005 now", e.Message);
         Assert.False(Directory.Exists(_c.Path_("x")), "nothing may be written before the checks pass");
@@ -129,7 +129,7 @@ public sealed class TrainerTests : IDisposable
         Trainer.Prepare(cfg with { LogEvery = 1, EvalBatches = 1 }, new TrainOptions { OutDir = _c.Path_("y"), ResumeFrom = ckpt });
         // other training text: refused
         File.AppendAllText(_c.TrainPath, "the end.");
-        var d = Assert.Throws<TrainConfigException>(() => Trainer.Prepare(cfg, new TrainOptions { OutDir = _c.Path_("z"), ResumeFrom = ckpt }));
+        var d = Assert.Throws<Interp.Errors.ConfigException>(() => Trainer.Prepare(cfg, new TrainOptions { OutDir = _c.Path_("z"), ResumeFrom = ckpt }));
         Assert.Contains("train_data tokens differ", d.Message);
         Assert.Throws<DirectoryNotFoundException>(() => Trainer.Prepare(cfg, new TrainOptions { OutDir = _c.Path_("z"), ResumeFrom = _c.Dir }));
         File.WriteAllText(Path.Combine(ckpt, TrainState.FileName), "{ truncated");

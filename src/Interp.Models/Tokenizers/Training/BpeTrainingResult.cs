@@ -81,8 +81,6 @@ public sealed class BpeTrainingResult
     /// <summary>Writes tokenizer.json to <paramref name="path"/> (creating its folder).</summary>
     public void Save(string path)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        File.WriteAllText(path, ToTokenizerJson());
+        Interp.Tensors.IO.AtomicFile.WriteAllText(path, ToTokenizerJson(), "tokenizer.json");
     }
 }

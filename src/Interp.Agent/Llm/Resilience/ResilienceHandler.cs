@@ -1,0 +1,48 @@
+// Runs every HTTP request to one endpoint through its Polly pipeline (shared by all roles on that endpoint).
+// Each attempt reads a non-streaming body completely inside the attempt, so a stalled body times out and is retried.
+using Polly;
+
+namespace Interp.Agent.Llm.Resilience;
+
+internal sealed class ResilienceHandler(ResiliencePipeline<HttpResponseMessage> pipeline) : DelegatingHandler
+{
+    public static readonly HttpRequestOptionsKey<AttemptTrace> TraceOption = new("interp.llm.trace");
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var trace = new AttemptTrace();
+        request.Options.Set(TraceOption, trace);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(EndpointPipeline.TraceKey, trace);
+        try
+        {
+            var outcome = await pipeline.ExecuteOutcomeAsync(
+                static async (ctx, state) =>
+                {
+                    Interlocked.Increment(ref state.trace.Attempts);
+                    HttpResponseMessage? response = null;
+                    try
+                    {
+                        response = await state.self.SendOnce(state.request, ctx.CancellationToken).ConfigureAwait(false);
+                        if (!IsEventStream(response))
+                            await response.Content.LoadIntoBufferAsync(ctx.CancellationToken).ConfigureAwait(false);
+                        return Outcome.FromResult(response);
+                    }
+                    catch (Exception e)
+                    {
+                        response?.Dispose();
+                        return Outcome.FromException<HttpResponseMessage>(e);
+                    }
+                },
+                context, (self: this, request, trace)).ConfigureAwait(false);
+            outcome.ThrowIfException();
+            return outcome.Result!;
+        }
+        finally { ResilienceContextPool.Shared.Return(context); }
+    }
+
+    private Task<HttpResponseMessage> SendOnce(HttpRequestMessage request, CancellationToken ct) => base.SendAsync(request, ct);
+
+    internal static bool IsEventStream(HttpResponseMessage r) =>
+        r.Content.Headers.ContentType?.MediaType == "text/event-stream";
+}
