@@ -17,10 +17,11 @@ namespace Interp.Agent.Labeling;
 
 /// <param name="Shuffled">methods also scored on another feature's examples; null = simulation and embedding when run</param>
 /// <param name="MaxPageCount">tests only: cap the run store's size so SQLite reports a full disk</param>
+/// <param name="LlmModel">the explainer role's model on the LLM path (recorded in the manifest); null offline</param>
 public sealed record LabelingRequest(string ModelDir, string SaeDir, string CachePath, string OutPath, string Features = "all",
     string Explainer = LabelingComponents.OfflineExplainerKind, IReadOnlyList<string>? Scorers = null, IReadOnlyList<string>? Shuffled = null,
     ExampleOptions? Examples = null, OfflineExplainerOptions? Offline = null, int Clusters = 0, int Resamples = Statistics.DefaultResamples,
-    RunOptions? Run = null, int? MaxPageCount = null)
+    RunOptions? Run = null, int? MaxPageCount = null, string? LlmModel = null)
 {
     public static readonly IReadOnlyList<string> DefaultScorers = [ScoreMethods.Simulation, ScoreMethods.Embedding];
 }
@@ -60,7 +61,7 @@ public sealed class LabelingJob : IDisposable
         var features = FeatureSpec.Parse(r.Features, sae.DSae);
         var manifest = new RunManifest(Path.GetFullPath(r.ModelDir), ModelId(r.ModelDir, model, inputs), Path.GetFullPath(r.SaeDir), SaeId(r.SaeDir, sae, inputs),
             Path.GetFullPath(r.CachePath), cacheIdentity, features, r.Explainer, scorers, shuffled, examples, r.Offline ?? new OfflineExplainerOptions(),
-            r.Clusters, r.Resamples, r.Explainer == LabelingComponents.LlmExplainerKind ? PromptLibrary.Versions() : new Dictionary<string, string>(), null);
+            r.Clusters, r.Resamples, r.Explainer == LabelingComponents.LlmExplainerKind ? PromptLibrary.Versions() : new Dictionary<string, string>(), r.LlmModel);
         var parts = components?.Invoke(manifest) ?? LabelingComponents.Offline(manifest, embedder);
         var effects = new OutputEffects(model, sae);
         var neighbours = examples.HardNegatives > 0 ? new DecoderNeighbours(sae.WDec.ToArray(), sae.DSae, sae.DIn) : null;

@@ -47,12 +47,14 @@ public static class FailureKinds
 {
     // transient: retried on resume
     public const string Timeout = "timeout", HttpStatus = "http_status", Refused = "refused", MalformedOutput = "malformed_output",
-        OverBudget = "over_budget", Cancelled = "cancelled", Internal = "internal";
+        OverBudget = "over_budget", Cancelled = "cancelled", Internal = "internal",
+        Network = "network", CircuitOpen = "circuit_open", MalformedResponse = "malformed_response";
     // permanent for the same inputs
     public const string ContextOverflow = "context_overflow", NoActivations = "no_activations", UndefinedScore = "undefined_score",
         NoNegatives = "no_negatives", NoPartner = "no_partner", Unavailable = "unavailable";
 
-    private static readonly HashSet<string> Transient = [Timeout, HttpStatus, Refused, MalformedOutput, OverBudget, Cancelled, Internal];
+    private static readonly HashSet<string> Transient =
+        [Timeout, HttpStatus, Refused, MalformedOutput, OverBudget, Cancelled, Internal, Network, CircuitOpen, MalformedResponse];
 
     public static bool IsRetryable(string kind) => Transient.Contains(kind);
 }

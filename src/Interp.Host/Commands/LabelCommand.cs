@@ -6,6 +6,9 @@ using System.CommandLine;
 using System.IO.Compression;
 using Interp.Agent.Labeling;
 using Interp.Agent.Labeling.Examples;
+using Interp.Agent.Labeling.LlmPath;
+using Interp.Agent.Llm;
+using Interp.Agent.Llm.Options;
 using Interp.Agent.Labeling.Report;
 using Interp.Agent.Labeling.Store;
 using Interp.Dictionaries;
@@ -47,10 +50,16 @@ public static class LabelCommand
         var outPath = new Option<string>("--out") { Description = "Run store (SQLite) to create, or to resume when it exists.", Required = true };
         var report = new Option<string?>("--report") { Description = "HTML report to write at the end (default: <out>.html; 'none' to skip)." };
         var rows = new Option<int>("--rows") { Description = "Rows of the results table printed at the end.", DefaultValueFactory = _ => 60 };
+        var llmConfig = new Option<string?>("--config") { Description = "With --explainer llm: appsettings.json holding the Llm section (default: ./appsettings.json, else the one beside the executable)." };
+        var style = new Option<string>("--prompt-style") { Description = "With --explainer llm: explainer prompt layout, openai (token<TAB>0-10 lines) or delphi (<<marked>> tokens).", DefaultValueFactory = _ => ExplainerStyles.OpenAi };
+        var samples = new Option<int>("--samples") { Description = "With --explainer llm: explanations asked for per feature (each is scored).", DefaultValueFactory = _ => 1 };
+        var bestOf = new Option<bool>("--best-of") { Description = "With --explainer llm and --samples N: keep the sample that simulates the explain set best." };
+        var simulator = new Option<string?>("--simulator") { Description = $"With --explainer llm: {string.Join(" | ", SimulatorCapabilities.All)} (default: the best the capability probe of the simulator role finds)." };
+        var judgeBatch = new Option<int>("--judge-batch") { Description = "With --explainer llm: examples per detection/fuzzing call.", DefaultValueFactory = _ => 5 };
         var cmd = new Command("label", "Label SAE features (explain + score), resumably, into a run store; prints a table and writes an HTML report.")
         {
             model, sae, cache, corpus, cacheOut, features, explainer, scorers, shuffled, clusters, window, explainTop, explainQ, scoreTop, scoreQ,
-            scoreRandom, hard, seed, resamples, concurrency, budget, outPath, report, rows,
+            scoreRandom, hard, seed, resamples, concurrency, budget, outPath, report, rows, llmConfig, style, samples, bestOf, simulator, judgeBatch,
         };
         cmd.SetAction(async (r, ct) => await Guard(async () =>
         {
@@ -61,7 +70,9 @@ public static class LabelCommand
                 new LabelingRequest("", "", "", "", r.GetValue(features)!, r.GetValue(explainer)!, List(r.GetValue(scorers)),
                     sh is null ? null : sh == "none" ? [] : List(sh), examples, null, r.GetValue(clusters), r.GetValue(resamples),
                     new RunOptions(r.GetValue(concurrency), r.GetValue(budget))),
-                r.GetValue(report), r.GetValue(rows), ct);
+                r.GetValue(report), r.GetValue(rows), ct,
+                new LlmLabelingSettings(new LlmExplainerOptions(r.GetValue(style)!, r.GetValue(samples), r.GetValue(bestOf)), r.GetValue(simulator), r.GetValue(judgeBatch)),
+                r.GetValue(llmConfig));
         }));
         cmd.Subcommands.Add(CreateShow());
         cmd.Subcommands.Add(CreateReport());
@@ -95,7 +106,7 @@ public static class LabelCommand
     }
 
     public static async Task<int> Run(string modelDir, string? saeDir, string? cachePath, string? corpusPath, string? cacheOut, string outPath,
-        LabelingRequest settings, string? reportPath, int rows, CancellationToken ct)
+        LabelingRequest settings, string? reportPath, int rows, CancellationToken ct, LlmLabelingSettings? llmSettings = null, string? llmConfig = null)
     {
         bool defaultModel = modelDir == InspectCommand.DefaultModel;
         saeDir ??= defaultModel ? InspectCommand.DefaultSae : throw new CliException("--sae is required with --model (the SAE folder whose features to label).");
@@ -107,12 +118,24 @@ public static class LabelCommand
             cachePath = cacheOut ?? Path.ChangeExtension(outPath, null) + ".cache.db";
             BuildCache(modelDir, saeDir, corpusPath!, cachePath);
         }
-        using var job = LabelingJob.Prepare(settings with { ModelDir = modelDir, SaeDir = saeDir, CachePath = cachePath, OutPath = outPath });
+        settings = settings with { ModelDir = modelDir, SaeDir = saeDir, CachePath = cachePath, OutPath = outPath };
+        using var llm = settings.Explainer == LabelingComponents.LlmExplainerKind
+            ? new LlmClient(LlmOptionsLoader.FromAppSettings(LlmCommand.ResolveConfig(llmConfig))) : null;
+        Func<RunManifest, LabelingComponents>? components = null;
+        if (llm is not null)
+        {
+            // one ledger scope per run store: a resumed run continues the same one (and its response cache)
+            components = await LlmComponents.PrepareAsync(llm, RunId(outPath), llmSettings ?? new LlmLabelingSettings(new LlmExplainerOptions()),
+                settings.Scorers ?? LabelingRequest.DefaultScorers, ct: ct);
+            settings = settings with { LlmModel = llm.ModelOf(LlmRole.Explainer) };
+        }
+        using var job = LabelingJob.Prepare(settings, components: components);
         var bar = new ProgressBar();
         var final = await job.RunAsync(new SyncProgress(bar.On), ct);
         bar.Finish(final);
         var records = job.Store.ReadRecords();
         LabelView.Table(job.Store, records, rows, Console.Out);
+        LabelView.Failures(records, Console.Out);
         if (reportPath != "none")
         {
             reportPath ??= Path.ChangeExtension(outPath, null) + ".html";
@@ -168,6 +191,9 @@ public static class LabelCommand
         LabelView.Feature(store, feature, record, stdout);
         return 0;
     }
+
+    /// <summary>The LLM ledger's run id of a run store: its full path, so a resumed run books to the same run.</summary>
+    public static string RunId(string outPath) => "label:" + Path.GetFullPath(outPath);
 
     private static List<string> List(string? s) => (s ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
 

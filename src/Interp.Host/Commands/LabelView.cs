@@ -57,6 +57,27 @@ internal static class LabelView
                         $"margin {N(c.MeanMargin)} (95% CI {N(c.MarginLow)} to {N(c.MarginHigh)}); shuffled undefined on {c.ShuffledUndefined} more");
     }
 
+    /// <summary>Features with a failed stage that a re-run retries (LLM errors, unparseable answers), then those failed for
+    /// good (facts of the data: no activations, an undefined correlation); each with its first reason.</summary>
+    public static void Failures(IReadOnlyList<FeatureRecord> records, TextWriter o, int limit = 20)
+    {
+        var retry = records.Where(r => r.Failures.Any(f => FailureKinds.IsRetryable(f.Kind))).ToList();
+        int settled = records.Count(r => r.Failures.Count > 0) - retry.Count;
+        if (retry.Count == 0 && settled == 0) return;
+        o.WriteLine();
+        if (retry.Count > 0)
+        {
+            o.WriteLine($"failed: {retry.Count} features with a stage a re-run of the same command retries:");
+            foreach (var r in retry.Take(limit))
+            {
+                var f = r.Failures.First(x => FailureKinds.IsRetryable(x.Kind));
+                o.WriteLine($"  {r.Feature,7}  {f.Stage}: {f.Kind}: {Trim(f.Reason, 110)}");
+            }
+            if (retry.Count > limit) o.WriteLine($"  ... {retry.Count - limit} more (interp label show --run RUN --feature N)");
+        }
+        if (settled > 0) o.WriteLine($"{settled} features have a stage failed for good (no activations, undefined score, ...): see the report");
+    }
+
     public static void Feature(RunStore store, int feature, FeatureRecord? r, TextWriter o)
     {
         o.WriteLine($"feature {feature} · {store.Manifest.Sae.Name} at {store.Manifest.Sae.HookName} · run {store.RunId}");
