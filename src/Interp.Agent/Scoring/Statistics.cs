@@ -18,6 +18,10 @@ public static class Statistics
         if (x.Count != y.Count) throw new ArgumentException($"series differ in length ({x.Count} vs {y.Count}).");
         int n = x.Count;
         if (n < 2) return null;
+        // a constant series has no variance; tested exactly, since its mean rounded back can leave a 1e-16 "variance"
+        bool xConst = true, yConst = true;
+        for (int i = 1; i < n && (xConst || yConst); i++) { xConst &= x[i] == x[0]; yConst &= y[i] == y[0]; }
+        if (xConst || yConst) return null;
         double mx = 0, my = 0;
         for (int i = 0; i < n; i++) { mx += x[i]; my += y[i]; }
         mx /= n; my /= n;

@@ -17,6 +17,8 @@ public sealed class StatisticsTests
         Assert.True(Math.Abs(Statistics.Pearson([1, 2, 3, 4], [2, 4, 5, 9])!.Value - expected) < Tol);
         Assert.True(Math.Abs(Statistics.Pearson([1, 2, 3], [3, 2, 1])!.Value + 1) < Tol);
         Assert.Null(Statistics.Pearson([1, 1, 1], [1, 2, 3]));
+        // a constant series whose mean does not round back to itself (1.42 × 3 / 3) is still constant: undefined, not ~1e-16
+        Assert.Null(Statistics.Pearson([0, 1, 5, 2, 7, 3, 9], [1.4199999999999999, 1.4199999999999999, 1.4199999999999999, 1.4199999999999999, 1.4199999999999999, 1.4199999999999999, 1.4199999999999999]));
         Assert.Null(Statistics.Pearson([0, 0], [0, 0]));
         Assert.Null(Statistics.Pearson([1], [2]));
     }
