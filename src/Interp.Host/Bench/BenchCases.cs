@@ -17,6 +17,7 @@ public static class BenchCases
         _ => new Gpt2ForwardBackwardCase(inQuickRun: true),
         quick => new SaeTopKStepCase(inQuickRun: true).Configure(quick),
         _ => new LabelOfflineCase(),
+        _ => new LabelLlmCase(),
         _ => new LlmChatCase(),
         _ => new IndexUpsertCase(),
         _ => new IndexSearchCase(Interp.Index.VectorKind.Explanation, filtered: false),

@@ -13,6 +13,7 @@ using Interp.Agent.Labeling.Report;
 using Interp.Agent.Labeling.Store;
 using Interp.Dictionaries;
 using Interp.Dictionaries.Cache;
+using Interp.Index;
 using Interp.Index.Records;
 using Interp.Models;
 using Interp.Models.Tokenizers;
@@ -55,11 +56,12 @@ public static class LabelCommand
         var samples = new Option<int>("--samples") { Description = "With --explainer llm: explanations asked for per feature (each is scored).", DefaultValueFactory = _ => 1 };
         var bestOf = new Option<bool>("--best-of") { Description = "With --explainer llm and --samples N: keep the sample that simulates the explain set best." };
         var simulator = new Option<string?>("--simulator") { Description = $"With --explainer llm: {string.Join(" | ", SimulatorCapabilities.All)} (default: the best the capability probe of the simulator role finds)." };
+        var indexTo = new Option<string?>("--index") { Description = "After the run, index its FeatureRecords into this embedded index file (as `interp index --run`)." };
         var judgeBatch = new Option<int>("--judge-batch") { Description = "With --explainer llm: examples per detection/fuzzing call.", DefaultValueFactory = _ => 5 };
         var cmd = new Command("label", "Label SAE features (explain + score), resumably, into a run store; prints a table and writes an HTML report.")
         {
             model, sae, cache, corpus, cacheOut, features, explainer, scorers, shuffled, clusters, window, explainTop, explainQ, scoreTop, scoreQ,
-            scoreRandom, hard, seed, resamples, concurrency, budget, outPath, report, rows, llmConfig, style, samples, bestOf, simulator, judgeBatch,
+            scoreRandom, hard, seed, resamples, concurrency, budget, outPath, report, rows, llmConfig, style, samples, bestOf, simulator, judgeBatch, indexTo,
         };
         cmd.SetAction(async (r, ct) => await Guard(async () =>
         {
@@ -72,7 +74,7 @@ public static class LabelCommand
                     new RunOptions(r.GetValue(concurrency), r.GetValue(budget))),
                 r.GetValue(report), r.GetValue(rows), ct,
                 new LlmLabelingSettings(new LlmExplainerOptions(r.GetValue(style)!, r.GetValue(samples), r.GetValue(bestOf)), r.GetValue(simulator), r.GetValue(judgeBatch)),
-                r.GetValue(llmConfig));
+                r.GetValue(llmConfig), r.GetValue(indexTo));
         }));
         cmd.Subcommands.Add(CreateShow());
         cmd.Subcommands.Add(CreateReport());
@@ -106,7 +108,7 @@ public static class LabelCommand
     }
 
     public static async Task<int> Run(string modelDir, string? saeDir, string? cachePath, string? corpusPath, string? cacheOut, string outPath,
-        LabelingRequest settings, string? reportPath, int rows, CancellationToken ct, LlmLabelingSettings? llmSettings = null, string? llmConfig = null)
+        LabelingRequest settings, string? reportPath, int rows, CancellationToken ct, LlmLabelingSettings? llmSettings = null, string? llmConfig = null, string? indexPath = null)
     {
         bool defaultModel = modelDir == InspectCommand.DefaultModel;
         saeDir ??= defaultModel ? InspectCommand.DefaultSae : throw new CliException("--sae is required with --model (the SAE folder whose features to label).");
@@ -143,6 +145,8 @@ public static class LabelCommand
             Console.WriteLine($"report: {Path.GetFullPath(reportPath)}");
         }
         Console.WriteLine($"run store: {job.Store.Path}");
+        if (indexPath is not null)
+            await IndexCommand.Execute(RunStoreRecordSource.Open(job.Store.Path, out _), [saeDir], IndexOptions.BackendEmbedded, indexPath, json: false);
         return 0;
     }
 

@@ -1,6 +1,6 @@
 // `interp label` as a person runs it: a real SIGKILL in the middle of a run leaves a readable store and the same command
 // finishes it with exactly the records of an uninterrupted run; show and report read the store; bad input (a cache of
-// another SAE, features outside the SAE, an explainer this build lacks, a missing store) exits 2 with one clear line.
+// another SAE, features outside the SAE, an LLM run without its configuration file, a missing store) exits 2 with one clear line.
 using System.Diagnostics;
 using Interp.Agent.Labeling.Store;
 using Interp.Index.Records;
@@ -113,7 +113,7 @@ public sealed class LabelCliTests(LabelCliFixture fx)
     [Theory]
     [InlineData("other-sae", "was built from another SAE")]
     [InlineData("range", "outside this SAE's features 0..1023")]
-    [InlineData("llm", "--explainer llm needs the LLM layer")]
+    [InlineData("llm", "not found; pass --config FILE")]
     [InlineData("show-missing", "no run store at")]
     [InlineData("both", "give --cache or --corpus, not both")]
     public void Label_BadInput_ExitTwoWithOneClearLine(string what, string expected)
@@ -122,7 +122,7 @@ public sealed class LabelCliTests(LabelCliFixture fx)
         {
             "other-sae" => ["label", "--model", LabelCliFixture.ModelDir, "--sae", LabelCliFixture.EnglishSaeDir, "--cache", fx.CachePath, "--out", fx.File("e1.db")],
             "range" => [.. Args(fx.File("e2.db"), "1000-1030")],
-            "llm" => [.. Args(fx.File("e3.db"), "0-3"), "--explainer", "llm"],
+            "llm" => [.. Args(fx.File("e3.db"), "0-3"), "--explainer", "llm", "--config", fx.File("absent-appsettings.json")],
             "show-missing" => ["label", "show", "--run", fx.File("absent.db"), "--feature", "0"],
             "both" => [.. Args(fx.File("e4.db"), "0-3"), "--corpus", fx.CachePath],
             _ => throw new ArgumentException(what),

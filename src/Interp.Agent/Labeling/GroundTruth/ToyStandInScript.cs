@@ -22,7 +22,7 @@ public static class ToyStandInScript
     private static readonly Dictionary<string, double> NoDigits = new() { ["5"] = -3.0 };
 
     /// <summary>Rewrites "Explanation: …\n\nExample 1: …\nExample 2: …" into "[1, 0]": 1 where <paramref name="yes"/> matches the line.</summary>
-    private static object[] JudgeRewrite(string? yes) =>
+    public static object[] JudgeRewrite(string? yes) =>
     [
         new { pattern = @"\AExplanation: .*\n\n", replacement = "" },
         .. yes is null ? Array.Empty<object>() : [new { pattern = yes, replacement = "1" }],
@@ -31,6 +31,26 @@ public static class ToyStandInScript
         new { pattern = @"\A", replacement = "[" },
         new { pattern = @"\z", replacement = "]" },
     ];
+
+    /// <summary>A lean script for throughput benchmarks on any text: a handful of rules, no per-category regexes. Explains
+    /// every feature as "common short words", simulates 10 on a few function words and 0 elsewhere, judges by the same words.</summary>
+    public static string Lean()
+    {
+        const string words = "the|a|of|and|to|in";
+        var rules = new object[]
+        {
+            new { name = "explain", when = new { path = "chat", last_user = @"^The \d+ excerpts:" }, reply = new { content = "Explanation: common short words" } },
+            new
+            {
+                name = "simulate", when = new { path = "chat", last_user = "^Explanation of the feature: " },
+                reply = new { top_logprobs = NoDigits, rewrite = new object[] { new { pattern = $@"^((?:{words}))\tunknown$", replacement = "$1\t10" }, new { pattern = @"\tunknown$", replacement = "\t0" } } },
+            },
+            new { name = "judge", when = new { path = "chat", last_user = "^Explanation: " }, reply = new { top_logprobs = NoDigits, rewrite = JudgeRewrite($@"^Example \d+: .*\b(?:{words})\b.*$") } },
+            new { name = "rest", when = new { path = "chat" }, reply = new { content = "ok" } },
+            new { name = "completions", when = new { path = "completions" }, reply = new { text = "0" } },
+        };
+        return JsonSerializer.Serialize(new { models = new[] { new { id = "stand-in", context_length = 32768 } }, capabilities = new { echo = "reject", max_top_logprobs = 20 }, rules });
+    }
 
     public static string Build(double latencyMs = 0, bool echo = false)
     {

@@ -19,7 +19,8 @@ public sealed partial class LlmJudge(LlmCalls llm, int? topLogprobs) : IClassifi
     public async Task<Outcome<JudgeVerdicts>> JudgeAsync(JudgeTask task, string explanation, IReadOnlyList<JudgeSample> batch, CancellationToken ct = default)
     {
         var prompt = task == JudgeTask.Detection ? LabelingPrompts.Detection(explanation, batch) : LabelingPrompts.Fuzzing(explanation, batch);
-        var req = LlmCalls.Chat(prompt);
+        // a list of 0/1: room for it whatever the role's max_tokens (one-token judges are configured elsewhere)
+        var req = LlmCalls.Chat(prompt) with { Sampling = new Llm.Options.LlmSampling { MaxTokens = 4 * batch.Count + 16 } };
         if (topLogprobs is int n) req = req with { Logprobs = true, TopLogprobs = n };
         var o = await llm.Client.ChatAsync(LlmRole.Judge, req, llm.For(CurrentFeature.Current.Value), ct);
         var usage = LlmCalls.Usage(o);

@@ -4,6 +4,7 @@
 // writes; without logprobs, the numbers the model writes are parsed. All send the `simulator` prompt.
 using System.Text.RegularExpressions;
 using Interp.Agent.Llm;
+using Interp.Agent.Llm.Options;
 using Interp.Agent.Llm.Parsing;
 using Interp.Agent.Llm.Probe;
 using Interp.Agent.Llm.Wire;
@@ -47,7 +48,8 @@ public sealed class ChatSimulator(LlmCalls llm, int? topLogprobs) : ISimulator
     public async Task<Outcome<IReadOnlyList<double[]>>> SimulateAsync(string explanation, IReadOnlyList<IReadOnlyList<string>> sequences, CancellationToken ct = default)
     {
         var prompt = LabelingPrompts.Simulator(explanation, sequences);
-        var req = LlmCalls.Chat(prompt);
+        // the answer rewrites every token line: room for it whatever the role's max_tokens (set low for one-token roles)
+        var req = LlmCalls.Chat(prompt) with { Sampling = new LlmSampling { MaxTokens = 8 * sequences.Sum(x => x.Count) + 64 } };
         if (topLogprobs is int n) req = req with { Logprobs = true, TopLogprobs = n };
         var lengths = sequences.Select(s => s.Count).ToList();
         var o = await llm.Client.ChatAsync(LlmRole.Simulator, req, llm.For(CurrentFeature.Current.Value), ct);
