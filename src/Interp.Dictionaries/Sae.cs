@@ -1,6 +1,7 @@
 // A sparse autoencoder in SAELens's terms: W_enc [d_in, d_sae], b_enc [d_sae], W_dec [d_sae, d_in], b_dec [d_in] and,
 // for jumprelu/batchtopk, threshold [d_sae]; Encode / Decode / Forward built from autodiff ops. Files are
 // Format/SaeFiles.cs; splicing into a model is Splicing/SaeSplice.cs; training lives elsewhere.
+// The SAE owns its tensors (outside every TensorScope; Dispose frees them); each call runs in its own scope.
 using Interp.Tensors;
 
 namespace Interp.Dictionaries;
@@ -8,7 +9,9 @@ namespace Interp.Dictionaries;
 /// <summary>The points inside an SAE's forward pass, in order (SAELens's hook_sae_input ... hook_sae_recons).</summary>
 public enum SaeStage { Input, ActsPre, ActsPost, Recons }
 
-/// <summary>Sees a stage's value (which it owns) and returns it or a replacement (disposing the value), as HookRun.At.</summary>
+/// <summary>Sees a stage's value and returns it or a replacement of the same shape, under the one callback ownership
+/// rule (Interp.Models HookRun.cs): the value is borrowed, what is returned is used and never disposed by the SAE, and
+/// the callback runs as the caller of Sae.Forward (what it makes belongs to that caller's TensorScope).</summary>
 public delegate Tensor SaeStageFn(SaeStage stage, Tensor value);
 
 public sealed class Sae : IDisposable
@@ -22,8 +25,14 @@ public sealed class Sae : IDisposable
     public Tensor WDec { get; }          // [d_sae, d_in]
     public Tensor BDec { get; }          // [d_in]
     public Tensor? Threshold { get; }    // [d_sae], jumprelu and batchtopk only
-    /// <summary>log10 of each feature's firing rate, from sparsity.safetensors when the folder has one. [d_sae]</summary>
-    public Tensor? LogSparsity { get; set; }
+    /// <summary>log10 of each feature's firing rate, from sparsity.safetensors when the folder has one. [d_sae]
+    /// The SAE owns what is assigned here (it leaves its TensorScope; Dispose frees it).</summary>
+    public Tensor? LogSparsity
+    {
+        get => _logSparsity;
+        set => _logSparsity = value is null ? null : TensorScope.Escape(value);
+    }
+    private Tensor? _logSparsity;
 
     public int DIn => Cfg.DIn;
     public int DSae => Cfg.DSae;
@@ -60,6 +69,7 @@ public sealed class Sae : IDisposable
         var map = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [WEncName] = WEnc, [BEncName] = BEnc, [WDecName] = WDec, [BDecName] = BDec };
         if (Threshold is not null) map[ThresholdName] = Threshold;
         Tensors = map;
+        foreach (var t in map.Values) TensorScope.Escape(t);   // all checked: the SAE owns them from here
     }
 
     public static Sae Load(string directory, DType dtype = DType.F32) => SaeFiles.Load(directory, dtype);
@@ -67,75 +77,101 @@ public sealed class Sae : IDisposable
     public void Save(string directory) => SaeFiles.Save(this, directory);
 
     /// <summary>Feature activations: x [.., d_in] -> [.., d_sae].</summary>
-    public Tensor Encode(Tensor x) => EncodeCore(x, null, out _, keepPre: false);
+    public Tensor Encode(Tensor x)
+    {
+        using var scope = TensorScope.Begin();
+        return scope.Keep(EncodeCore(x, null).acts);
+    }
 
     /// <summary>Pre-activations (before the architecture's nonlinearity) and feature activations, both [.., d_sae].</summary>
     public (Tensor pre, Tensor acts) EncodeWithPre(Tensor x)
     {
-        var acts = EncodeCore(x, null, out var pre, keepPre: true);
-        return (pre!, acts);
+        using var scope = TensorScope.Begin();
+        var (pre, acts) = EncodeCore(x, null);
+        return (scope.Keep(pre), scope.Keep(acts));
     }
 
     /// <summary>Reconstruction from feature activations: [.., d_sae] -> [.., d_in] (in the input's units).</summary>
-    public Tensor Decode(Tensor acts) => DecodeCore(acts, null);
+    public Tensor Decode(Tensor acts)
+    {
+        using var scope = TensorScope.Begin();
+        return scope.Keep(DecodeCore(acts, null));
+    }
 
     /// <summary>Decode(Encode(x)): x [.., d_in] -> reconstruction [.., d_in].</summary>
     public Tensor Forward(Tensor x) => Forward(x, null);
 
-    /// <summary>Forward with <paramref name="at"/> called at every stage (splicing routes model hooks through it).</summary>
+    /// <summary>Forward with <paramref name="at"/> called at every stage (splicing routes model hooks through it). The
+    /// callback runs as the caller (HookRun.cs): what it creates belongs to the scope current when Forward was called.</summary>
     public Tensor Forward(Tensor x, SaeStageFn? at)
     {
-        using var acts = EncodeCore(x, at, out _, keepPre: false);
-        return DecodeCore(acts, at);
+        if (at is not null)
+        {
+            var caller = TensorScope.Current;
+            var inner = at;
+            at = (stage, v) =>
+            {
+                Tensor r;
+                using (TensorScope.Enter(caller)) r = inner(stage, v);
+                return ReferenceEquals(r, v) ? v : TensorOps.Contiguous(r);   // our own view: what the callback returned stays its
+            };
+        }
+        using var scope = TensorScope.Begin();
+        return scope.Keep(DecodeCore(EncodeCore(x, at).acts, at));
     }
 
-    private Tensor EncodeCore(Tensor x, SaeStageFn? at, out Tensor? preOut, bool keepPre)
+    // Both run inside the caller's TensorScope: every intermediate is freed with it.
+    private (Tensor pre, Tensor acts) EncodeCore(Tensor x, SaeStageFn? at)
     {
         CheckInput(x, DIn, "Encode", "d_in");
         bool vec = x.Rank == 1;
         var cur = vec ? x.Reshape(1, DIn) : TensorOps.Contiguous(x);   // our own graph-preserving handle on x
         if (at is not null) cur = at(SaeStage.Input, cur);
-        if (Cfg.NormalizeActivations == SaeConfig.NormExpectedAverageOnlyIn) Replace(ref cur, cur * RequireScale());
-        if (Cfg.ApplyBDecToInput) Replace(ref cur, cur - BDec);
-        Replace(ref cur, TensorOps.MatMul(cur, WEnc));
-        var pre = cur + BEnc;                                             // [.., d_sae]
-        cur.Dispose();
+        if (Cfg.NormalizeActivations == SaeConfig.NormExpectedAverageOnlyIn) cur *= RequireScale();
+        if (Cfg.ApplyBDecToInput) cur -= BDec;
+        var pre = TensorOps.MatMul(cur, WEnc) + BEnc;                     // [.., d_sae]
         if (at is not null) pre = at(SaeStage.ActsPre, pre);
         var acts = Architecture.Activate(this, pre);                      // [.., d_sae]
         if (at is not null) acts = at(SaeStage.ActsPost, acts);
-        if (vec) { Replace(ref acts, acts.Reshape(DSae)); Replace(ref pre, pre.Reshape(DSae)); }
-        if (keepPre) preOut = pre; else { pre.Dispose(); preOut = null; }
-        return acts;
+        return vec ? (pre.Reshape(DSae), acts.Reshape(DSae)) : (pre, acts);
     }
 
     private Tensor DecodeCore(Tensor acts, SaeStageFn? at)
     {
         CheckInput(acts, DSae, "Decode", "d_sae");
         bool vec = acts.Rank == 1;
-        Tensor rec;
-        using (var a = vec ? acts.Reshape(1, DSae) : TensorOps.Contiguous(acts))
-        using (var mm = TensorOps.MatMul(a, WDec))
-            rec = mm + BDec;                                              // [.., d_in]
+        var a = vec ? acts.Reshape(1, DSae) : TensorOps.Contiguous(acts);
+        var rec = TensorOps.MatMul(a, WDec) + BDec;                       // [.., d_in]
         if (at is not null) rec = at(SaeStage.Recons, rec);
-        if (Cfg.NormalizeActivations == SaeConfig.NormExpectedAverageOnlyIn) Replace(ref rec, rec / RequireScale());
-        if (vec) Replace(ref rec, rec.Reshape(DIn));
-        return rec;
+        if (Cfg.NormalizeActivations == SaeConfig.NormExpectedAverageOnlyIn) rec /= RequireScale();
+        return vec ? rec.Reshape(DIn) : rec;
     }
 
     /// <summary>sqrt(d_in) / mean over rows of ‖x‖: the expected_average_only_in factor for activations [.., d_in].</summary>
     public static double EstimateNormScalingFactor(Tensor acts)
     {
         if (acts.Rank == 0 || acts.Numel == 0) throw new ArgumentException("EstimateNormScalingFactor needs at least one activation row [.., d_in].");
-        int d = acts.Shape[^1], rows = acts.Numel / d;
-        using var c = TensorOps.Contiguous(acts.Detach());
+        return EstimateNormScalingFactor(acts.ToDoubleArray(), acts.Shape[^1]);
+    }
+
+    /// <summary>The same factor over rows given row-major [rows, d] (the SAE trainer's first buffer fill uses this too).</summary>
+    public static double EstimateNormScalingFactor(ReadOnlySpan<double> rows, int d) => NormFactor(rows, d);
+
+    /// <inheritdoc cref="EstimateNormScalingFactor(ReadOnlySpan{double}, int)"/>
+    public static double EstimateNormScalingFactor(ReadOnlySpan<float> rows, int d) => NormFactor(rows, d);
+
+    private static double NormFactor<T>(ReadOnlySpan<T> rows, int d) where T : unmanaged, System.Numerics.INumberBase<T>
+    {
+        int n = d <= 0 ? 0 : rows.Length / d;
+        if (n == 0) throw new ArgumentException("EstimateNormScalingFactor needs at least one activation row [.., d_in].");
         double sum = 0;
-        for (int r = 0; r < rows; r++)
+        for (int r = 0; r < n; r++)
         {
             double s = 0;
-            for (int i = 0; i < d; i++) { double v = At(c, r * d + i); s += v * v; }
+            foreach (var v in rows.Slice(r * d, d)) { double x = double.CreateTruncating(v); s += x * x; }
             sum += Math.Sqrt(s);
         }
-        double mean = sum / rows;
+        double mean = sum / n;
         if (!(mean > 0) || !double.IsFinite(mean)) throw new ArgumentException($"the activations' mean norm is {mean}; cannot scale it to sqrt(d_in).");
         return Math.Sqrt(d) / mean;
     }
@@ -152,14 +188,15 @@ public sealed class Sae : IDisposable
         double s = RequireScale();
         using var _ = Tensor.NoGrad();
         return new Sae(Cfg with { NormalizeActivations = SaeConfig.NormNone, NormScalingFactor = null },
-            WEnc * s, BEnc.Detach(), WDec / s, BDec / s, Threshold?.Detach()) { LogSparsity = LogSparsity?.Detach() };
+            WEnc * s, BEnc.Detach(), WDec / s, BDec / s, Threshold?.Detach()) { LogSparsity = LogSparsity?.Detach() };   // the new SAE owns these
     }
 
     /// <summary>A copy in <paramref name="dtype"/> (F32 or F64); F64 is for finite-difference checks.</summary>
     public Sae To(DType dtype)
     {
+        using var scope = TensorScope.Begin();
         using var _ = Tensor.NoGrad();
-        Tensor C(Tensor t) { using var d = t.Detach(); return TensorOps.Contiguous(d.DType == dtype ? d : d.To(dtype)); }
+        Tensor C(Tensor t) => TensorOps.Contiguous(t.DType == dtype ? t.Detach() : t.To(dtype));
         return new Sae(Cfg, C(WEnc), C(BEnc), C(WDec), C(BDec), Threshold is null ? null : C(Threshold)) { LogSparsity = LogSparsity?.Detach() };
     }
 
@@ -181,12 +218,6 @@ public sealed class Sae : IDisposable
             throw new ArgumentException($"Sae.{op}: the input is {x.DType} but the SAE is {DType}; convert one with To().");
     }
 
-    private static void Replace(ref Tensor t, Tensor next)
-    {
-        if (!ReferenceEquals(t, next)) t.Dispose();
-        t = next;
-    }
-
     private static double At(Tensor c, int i) => c.DType == DType.F64 ? c.Data<double>()[c.Offset + i] : c.Data<float>()[c.Offset + i];
 
     private static void ValidateConfig(SaeConfig cfg, string source)
@@ -201,6 +232,7 @@ public sealed class Sae : IDisposable
         if (cfg.HookHeadIndex is < 0) throw new SaeFormatException($"{source}: hook_head_index = {cfg.HookHeadIndex} must be >= 0.");
     }
 
+    /// <summary>Checks <paramref name="t"/> (replacing a non-contiguous one by a contiguous copy).</summary>
     private static Tensor Own(Tensor t, string name, int[] shape, string source)
     {
         ArgumentNullException.ThrowIfNull(t, name);

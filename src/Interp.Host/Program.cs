@@ -12,6 +12,7 @@ foreach (var c in new[]
     SaeCommand.Create(),
     CacheCommand.Create(),
     RunCommand.Create(),
+    HooksCommand.Create(),
     InspectCommand.Create(),
     IndexCommand.Create(),
     SearchCommand.Create(),

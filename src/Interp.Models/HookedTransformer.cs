@@ -1,33 +1,35 @@
 // A loaded transformer with TransformerLens hook points: Run, RunWithCache (optionally with gradients
 // at the cached hooks), RunWithHooks, and scoped hooks that never outlive the call that set them.
+// It owns its weights (Dispose frees them); each forward pass runs in a TensorScope and frees its intermediates.
 using Interp.Tensors;
 
 namespace Interp.Models;
 
-public sealed class HookedTransformer
+public sealed class HookedTransformer : IDisposable
 {
     public TransformerArchitecture Arch { get; }
     public ModelConfig Config => Arch.Config;
-    /// <summary>Every hook name in forward order (the golden list per architecture), with the hook points of any
-    /// attached splice (an SAE, say) right after the hook they are spliced at.</summary>
-    public IReadOnlyList<string> HookNames { get; private set; }
+    /// <summary>Every hook point in forward order (name, layer, kind, symbolic shape), with the points of any attached
+    /// splice (an SAE, say) right after the hook they are spliced at. Built once per model and once per splice.</summary>
+    public HookTable HookTable { get; private set; }
+    /// <summary>The names of <see cref="HookTable"/>, in order (the golden list per architecture, plus splices).</summary>
+    public IReadOnlyList<string> HookNames => HookTable.Names;
     /// <summary>Weight processing applied at load (fold_ln, ...), recorded with every result.</summary>
     public WeightProcessing Processing { get; internal set; } = WeightProcessing.None;
     public string Source { get; init; } = "";
     /// <summary>Set by the first forward pass; weight processing refuses a model that has already run.</summary>
     internal bool HasRun { get; private set; }
+    public bool IsDisposed { get; private set; }
 
-    private readonly IReadOnlyList<string> _modelHooks;
-    private readonly HashSet<string> _modelHookSet;
-    private HashSet<string> _hookSet;
+    private readonly HookTable _modelTable;
     private readonly List<(string name, HookFn fn)> _scoped = new();
-    private readonly List<(string at, string[] points, SpliceFn fn)> _splices = new();
+    private readonly List<(string at, HookPoint[] points, SpliceFn fn)> _splices = new();
 
+    /// <summary>Takes ownership of the architecture's weights (they leave any TensorScope; Dispose frees them).</summary>
     public HookedTransformer(TransformerArchitecture arch)
     {
         Arch = arch;
-        HookNames = _modelHooks = Models.HookNames.Ordered(arch.Config);
-        _hookSet = _modelHookSet = new HashSet<string>(HookNames, StringComparer.Ordinal);
+        HookTable = _modelTable = HookTable.For(arch.Config);
     }
 
     public IReadOnlyDictionary<string, Tensor> Parameters => Arch.Weights;
@@ -52,8 +54,8 @@ public sealed class HookedTransformer
     {
         ValidateHookName(hookName);
         Tensor? captured = null;
-        HookFn stop = (x, _) => { captured = x.Detach(); throw new StopForward(); };
-        try { Forward(tokens, null, false, hooks.Append((hookName, stop)).ToArray(), 0, null).logits.Dispose(); }
+        HookFn stop = (x, _) => { captured = x.Detach(); throw new StopForward(); };   // a hook runs as the caller: the view is the caller's
+        try { Forward(tokens, null, false, hooks.Append((hookName, stop)).ToArray(), 0, null); }
         catch (StopForward) { }
         return captured ?? throw new InvalidOperationException($"the forward pass never reached hook '{hookName}'.");
     }
@@ -73,37 +75,42 @@ public sealed class HookedTransformer
     /// order it reaches them) become valid hook names for caching, editing and gradients. One splice per hook.</summary>
     public IDisposable Splice(string at, IReadOnlyList<string> points, SpliceFn fn)
     {
+        ArgumentNullException.ThrowIfNull(points);
+        var layer = _modelTable.TryGet(at, out var anchor) ? anchor.Layer : null;
+        return Splice(at, points.Select(n => new HookPoint(n, HookKind.Spliced, layer, Array.Empty<HookDim>(), at)).ToArray(), fn);
+    }
+
+    /// <summary>As <see cref="Splice(string, IReadOnlyList{string}, SpliceFn)"/>, with the splice's points described
+    /// (kind and shape) so they appear in <see cref="HookTable"/> like the model's own (HookTable.SaePoints builds an SAE's).</summary>
+    public IDisposable Splice(string at, IReadOnlyList<HookPoint> points, SpliceFn fn)
+    {
         ArgumentNullException.ThrowIfNull(fn);
-        if (!_modelHookSet.Contains(at))
+        ArgumentNullException.ThrowIfNull(points);
+        if (!_modelTable.Contains(at))
         {
             ValidateHookName(at);
             throw new ArgumentException($"'{at}' is a spliced hook point; splices attach at the model's own hooks only.");
         }
         if (_splices.Any(s => s.at == at))
             throw new InvalidOperationException($"something is already spliced at '{at}'; dispose its handle before attaching another.");
-        var names = points.ToArray();
-        foreach (var n in names)
-            if (string.IsNullOrEmpty(n) || _hookSet.Contains(n) || names.Count(o => o == n) > 1)
-                throw new ArgumentException($"splice hook point '{n}' at '{at}' is empty, given twice, or already a hook name; each must be new and unique.");
-        var entry = (at, names, fn);
+        var pts = points.ToArray();
+        foreach (var p in pts)
+            if (string.IsNullOrEmpty(p.Name) || HookTable.Contains(p.Name) || pts.Count(o => o.Name == p.Name) > 1)
+                throw new ArgumentException($"splice hook point '{p.Name}' at '{at}' is empty, given twice, or already a hook name; each must be new and unique.");
+        var entry = (at, pts, fn);
         _splices.Add(entry);
-        RebuildHookNames();
+        RebuildTable();
         return new SpliceScope(this, entry);
     }
 
-    private void RebuildHookNames()
+    private void RebuildTable()
     {
-        var list = new List<string>(_modelHooks.Count);
-        foreach (var n in _modelHooks)
-        {
-            list.Add(n);
-            foreach (var s in _splices) if (s.at == n) list.AddRange(s.points);
-        }
-        HookNames = list;
-        _hookSet = new HashSet<string>(list, StringComparer.Ordinal);
+        var t = _modelTable;
+        foreach (var s in _splices) t = t.WithSplice(s.at, s.points);
+        HookTable = t;
     }
 
-    private sealed class SpliceScope(HookedTransformer m, (string, string[], SpliceFn) entry) : IDisposable
+    private sealed class SpliceScope(HookedTransformer m, (string, HookPoint[], SpliceFn) entry) : IDisposable
     {
         private bool _done;
         public void Dispose()
@@ -111,7 +118,7 @@ public sealed class HookedTransformer
             if (_done) return;
             _done = true;
             m._splices.Remove(entry);
-            m.RebuildHookNames();
+            m.RebuildTable();
         }
     }
 
@@ -126,8 +133,12 @@ public sealed class HookedTransformer
         }
     }
 
+    /// <summary>The forward pass: runs in its own TensorScope (each block in a nested one), so everything it makes
+    /// but the logits (kept to the caller's scope) and what the caches took is freed when it returns or throws.
+    /// Hooks and splices run in the caller's scope (see HookRun.cs).</summary>
     internal (Tensor logits, HookRun run) Forward(Tensor tokens, Func<string, bool>? cache, bool withGrad, (string name, HookFn fn)[]? hooks, int posOffset, KvCache? kv)
     {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
         ValidateTokens(tokens, posOffset);
         HasRun = true;
         Dictionary<string, List<HookFn>>? fns = null;
@@ -139,16 +150,21 @@ public sealed class HookedTransformer
             list.Add(f);
         }
         var splices = _splices.Count == 0 ? null : _splices.ToDictionary(s => s.at, s => s.fn, StringComparer.Ordinal);
-        var run = fns is null && cache is null && splices is null ? HookRun.None : new HookRun(fns, cache, withGrad, splices);
+        var run = fns is null && cache is null && splices is null ? HookRun.None : new HookRun(fns, cache, withGrad, splices, TensorScope.Current);
+        using var scope = TensorScope.Begin();
         var logits = Arch.Forward(tokens, run, posOffset, kv);
-        return (logits, run);
+        return (scope.Keep(logits), run);
     }
 
-    public void ValidateHookName(string name)
+    /// <summary>Throws an ArgumentException naming the nearest valid hooks when <paramref name="name"/> is not one.</summary>
+    public void ValidateHookName(string name) => HookTable.IndexOf(name);
+
+    /// <summary>Frees the weights (and their gradients). Hooks, splices and caches made from this model must not be used after.</summary>
+    public void Dispose()
     {
-        if (_hookSet.Contains(name)) return;
-        var near = NameSuggestions.Nearest(HookNames, name);
-        throw new ArgumentException($"unknown hook '{name}' for this {Config.ModelType} model; nearest valid names: {string.Join(", ", near)}.");
+        if (IsDisposed) return;
+        IsDisposed = true;
+        Arch.DisposeWeights();
     }
 
     public void ValidateTokens(Tensor tokens, int posOffset = 0)

@@ -22,12 +22,13 @@ internal sealed class EdgeAttribution(HookedTransformer model, PromptSet set, No
         int total = set.Pairs.Count;
         foreach (var batch in set.Batches(batchSize, padId))
             using (batch)
+            using (TensorScope.Begin())                                             // what the passes leave (a spliced SAE's output) goes per batch
             {
                 ActivationCache corr;
+                using (TensorScope.Begin())                                         // the logits (the cache owns its activations)
                 using (Tensor.NoGrad())
                 {
-                    var (lg, c) = model.RunWithCache(batch.Corrupted, upHooks.Contains);
-                    lg.Dispose(); corr = c; Forwards++;
+                    corr = model.RunWithCache(batch.Corrupted, upHooks.Contains).cache; Forwards++;
                 }
                 using (corr)
                 {

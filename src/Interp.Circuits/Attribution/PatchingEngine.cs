@@ -25,6 +25,7 @@ internal sealed class PatchingEngine(HookedTransformer model, PromptSet set, Nod
         using var noGrad = Tensor.NoGrad();
         foreach (var batch in Batches())
             using (batch)
+            using (TensorScope.Begin())                                             // what the passes leave (a spliced SAE's output) goes per batch
             {
                 Fill(clean, batch, Run(batch, batch.Clean));
                 Fill(corr, batch, Run(batch, batch.Corrupted));
@@ -39,6 +40,7 @@ internal sealed class PatchingEngine(HookedTransformer model, PromptSet set, Nod
         using var noGrad = Tensor.NoGrad();
         foreach (var batch in Batches())
             using (batch)
+            using (TensorScope.Begin())
             using (var h = hooks(batch))
                 Fill(values, batch, Run(batch, batch.Clean, h.Hooks));
         return values;
@@ -52,6 +54,7 @@ internal sealed class PatchingEngine(HookedTransformer model, PromptSet set, Nod
         var scores = NewScores(byPosition);
         foreach (var batch in Batches())
             using (batch)
+            using (TensorScope.Begin())                                             // what the passes leave (a spliced SAE's output) goes per batch
             {
                 ActivationCache corr;
                 using (Tensor.NoGrad())
@@ -99,13 +102,14 @@ internal sealed class PatchingEngine(HookedTransformer model, PromptSet set, Nod
         var units = universe.Groups.Select((g, i) => (g, i)).GroupBy(x => x.g.Anchor ?? x.g.Hook).Select(u => u.ToArray()).ToArray();
         foreach (var batch in Batches())
             using (batch)
+            using (TensorScope.Begin())                                             // what the passes leave (a spliced SAE's output) goes per batch
             {
                 using var corr = CorruptedCache(batch);
                 ActivationCache clean;
+                using (TensorScope.Begin())                                         // the logits (the cache owns its activations)
                 using (Tensor.NoGrad())
                 {
-                    var (lg, c) = model.RunWithCache(batch.Clean, InUniverse);
-                    lg.Dispose(); clean = c; Forwards++;
+                    clean = model.RunWithCache(batch.Clean, InUniverse).cache; Forwards++;
                 }
                 using (clean)
                     foreach (var unit in units)
@@ -163,6 +167,7 @@ internal sealed class PatchingEngine(HookedTransformer model, PromptSet set, Nod
         using var noGrad = Tensor.NoGrad();
         foreach (var batch in Batches())
             using (batch)
+            using (TensorScope.Begin())                                             // what the passes leave (a spliced SAE's output) goes per batch
             {
                 using var corr = CorruptedCache(batch, nodes.Select(n => n.Hook).ToHashSet());
                 int k = Math.Clamp(TokensPerPass / Math.Max(1, batch.Count * batch.Length), 1, Math.Max(1, nodes.Count));
@@ -181,28 +186,22 @@ internal sealed class PatchingEngine(HookedTransformer model, PromptSet set, Nod
     private double[] PatchCopies(PromptBatch batch, ActivationCache corr, CircuitNode[] chunk)
     {
         int r = chunk.Length;
-        var owned = new List<Tensor>();
-        try
+        using var scope = TensorScope.Begin();                                      // masks, repeated sources and what the hooks make
+        var hooks = new List<(string, HookFn)>();
+        foreach (var hook in chunk.Select(n => n.Hook).Distinct())
         {
-            var hooks = new List<(string, HookFn)>();
-            foreach (var hook in chunk.Select(n => n.Hook).Distinct())
-            {
-                var grp = universe.GroupOf(chunk.First(n => n.Hook == hook));
-                var src = corr[hook];                                              // [batch, pos, ...]
-                bool broadcast = chunk.All(n => n.Hook != hook || n.Position is null);     // [batch, 1, ...] masks when no node here has a position
-                int[] maskShape = broadcast ? [src.Shape[0], 1, .. src.Shape[2..]] : src.Shape;
-                var masks = chunk.Select(n => n.Hook == hook ? grp.Mask(src.Shape, [n], batch, src.DType, broadcast) : Tensor.Zeros(src.DType, maskShape)).ToList();
-                owned.AddRange(masks);
-                var mask = r == 1 ? masks[0] : TensorOps.Cat(masks, 0);           // [copies · batch, pos, ...]
-                var source = r == 1 ? src : TensorOps.Cat(Enumerable.Repeat(src, r).ToList(), 0);
-                if (r > 1) { owned.Add(mask); owned.Add(source); }
-                hooks.Add((hook, (x, _) => { var y = TensorOps.Where(mask, source, x); owned.Add(y); return y; }));
-            }
-            if (r == 1) return Run(batch, batch.Clean, hooks.ToArray());
-            using var copies = new PromptBatch(Enumerable.Repeat(batch.Pairs, r).SelectMany(p => p).ToArray(), 0, padId);
-            return Run(copies, copies.Clean, hooks.ToArray());
+            var grp = universe.GroupOf(chunk.First(n => n.Hook == hook));
+            var src = corr[hook];                                                  // [batch, pos, ...]
+            bool broadcast = chunk.All(n => n.Hook != hook || n.Position is null);     // [batch, 1, ...] masks when no node here has a position
+            int[] maskShape = broadcast ? [src.Shape[0], 1, .. src.Shape[2..]] : src.Shape;
+            var masks = chunk.Select(n => n.Hook == hook ? grp.Mask(src.Shape, [n], batch, src.DType, broadcast) : Tensor.Zeros(src.DType, maskShape)).ToList();
+            var mask = r == 1 ? masks[0] : TensorOps.Cat(masks, 0);               // [copies · batch, pos, ...]
+            var source = r == 1 ? src : TensorOps.Cat(Enumerable.Repeat(src, r).ToList(), 0);
+            hooks.Add((hook, (x, _) => TensorOps.Where(mask, source, x)));         // (the result is this scope's: callbacks run as their caller)
         }
-        finally { foreach (var t in owned) t.Dispose(); }
+        if (r == 1) return Run(batch, batch.Clean, hooks.ToArray());
+        using var copies = new PromptBatch(Enumerable.Repeat(batch.Pairs, r).SelectMany(p => p).ToArray(), 0, padId);
+        return Run(copies, copies.Clean, hooks.ToArray());
     }
 
     /// <summary>Per-prompt metric of the clean prompts with all <paramref name="nodes"/> set to their corrupted values at once.</summary>
@@ -212,22 +211,18 @@ internal sealed class PatchingEngine(HookedTransformer model, PromptSet set, Nod
         using var noGrad = Tensor.NoGrad();
         foreach (var batch in Batches())
             using (batch)
+            using (TensorScope.Begin())                                             // what the passes leave (a spliced SAE's output) goes per batch
             {
                 using var corr = CorruptedCache(batch, nodes.Select(n => n.Hook).ToHashSet());
-                var owned = new List<Tensor>();
-                try
+                using var scope = TensorScope.Begin();                              // masks and what the hooks make
+                var hooks = nodes.GroupBy(n => n.Hook).Select(g =>
                 {
-                    var hooks = nodes.GroupBy(n => n.Hook).Select(g =>
-                    {
-                        var grp = universe.GroupOf(g.First());
-                        var source = corr[g.Key];
-                        var mask = grp.Mask(source.Shape, g, batch);
-                        owned.Add(mask);
-                        return (g.Key, (HookFn)((x, _) => { var r = TensorOps.Where(mask, source, x); owned.Add(r); return r; }));
-                    }).ToArray();
-                    Fill(values, batch, Run(batch, batch.Clean, hooks));
-                }
-                finally { foreach (var t in owned) t.Dispose(); }
+                    var grp = universe.GroupOf(g.First());
+                    var source = corr[g.Key];
+                    var mask = grp.Mask(source.Shape, g, batch);
+                    return (g.Key, (HookFn)((x, _) => TensorOps.Where(mask, source, x)));
+                }).ToArray();
+                Fill(values, batch, Run(batch, batch.Clean, hooks));
             }
         return values;
     }
@@ -235,8 +230,8 @@ internal sealed class PatchingEngine(HookedTransformer model, PromptSet set, Nod
     private ActivationCache CorruptedCache(PromptBatch batch, ISet<string>? hooks = null)
     {
         using var noGrad = Tensor.NoGrad();
-        var (logits, cache) = model.RunWithCache(batch.Corrupted, hooks is null ? InUniverse : hooks.Contains);
-        logits.Dispose();
+        using var scope = TensorScope.Begin();                                      // the logits (the cache owns its activations)
+        var (_, cache) = model.RunWithCache(batch.Corrupted, hooks is null ? InUniverse : hooks.Contains);
         Forwards++;
         return cache;
     }

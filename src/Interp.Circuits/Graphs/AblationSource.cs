@@ -36,9 +36,8 @@ internal sealed class CorruptedAblation(HookedTransformer model, IEnumerable<str
         if (!_byBatch.TryGetValue(batch.Start, out var cache))
         {
             using var noGrad = Tensor.NoGrad();
-            var (logits, c) = model.RunWithCache(batch.Corrupted, _hooks.Contains);
-            logits.Dispose();
-            _byBatch[batch.Start] = cache = c;
+            using var scope = TensorScope.Begin();                                  // the logits (the cache owns its activations)
+            _byBatch[batch.Start] = cache = model.RunWithCache(batch.Corrupted, _hooks.Contains).cache;
         }
         return cache[hook].Detach();
     }

@@ -55,9 +55,8 @@ public sealed class ActivationMeans : IAblationSource
         foreach (var batch in set.Batches(batchSize, padId))
             using (batch)
             {
-                var (logits, cache) = model.RunWithCache(source == MeanSource.Clean ? batch.Clean : batch.Corrupted, wanted.Contains);
-                logits.Dispose();
-                using (cache)
+                using var scope = TensorScope.Begin();                              // the logits (the cache owns its activations)
+                using var cache = model.RunWithCache(source == MeanSource.Clean ? batch.Clean : batch.Corrupted, wanted.Contains).cache;
                 {
                     for (int b = 0; b < batch.Count; b++) for (int p = 0; p < batch.Lengths[b]; p++) counts[p]++;
                     foreach (var h in wanted)

@@ -36,16 +36,16 @@ public static class HeadPatterns
         int L = cfg.NLayers, H = cfg.NHeads;
         var prev = new double[L, H]; var ind = new double[L, H];
         long nPrev = 0, nInd = 0;
-        var hooks = Enumerable.Range(0, L).Select(l => new LayerHooks(l, cfg).Pattern).ToArray();
+        var hooks = Enumerable.Range(0, L).Select(l => model.HookTable.Name(HookKind.Pattern, l)).ToArray();
         using var noGrad = Tensor.NoGrad();
         foreach (var probe in probes)
         {
             int t = probe.Tokens.Length;
             foreach (var (q, k) in probe.PrevToken.Concat(probe.Induction))
                 if (q < 0 || q >= t || k < 0 || k > q) throw new ArgumentException($"pattern probe pair ({q}, {k}) is not a causal (query, key) pair of a {t}-token prompt.");
-            using var ids = Tensor.FromArray(probe.Tokens.Select(x => (long)x).ToArray(), 1, t);
-            var (logits, cache) = model.RunWithCache(ids, hooks.Contains);
-            logits.Dispose();
+            using var scope = TensorScope.Begin();                                  // the ids and logits (the cache owns its activations)
+            var ids = Tensor.FromArray(probe.Tokens.Select(x => (long)x).ToArray(), 1, t);
+            var (_, cache) = model.RunWithCache(ids, hooks.Contains);
             using (cache)
                 for (int l = 0; l < L; l++)
                 {

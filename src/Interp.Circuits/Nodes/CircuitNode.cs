@@ -45,13 +45,13 @@ public sealed record CircuitNode(NodeKind Kind, int Layer, int Index, string Hoo
     public static CircuitNode Head(ModelConfig cfg, int layer, int head, int? position = null)
     {
         Check(layer, cfg.NLayers, "layer"); Check(head, cfg.NHeads, "head");
-        return new(NodeKind.Head, layer, head, new LayerHooks(layer, cfg).Z, null, position);
+        return new(NodeKind.Head, layer, head, HookTable.NameOf(HookKind.Z, layer), null, position);
     }
 
     public static CircuitNode Neuron(ModelConfig cfg, int layer, int neuron, int? position = null)
     {
         Check(layer, cfg.NLayers, "layer"); Check(neuron, cfg.DMlp, "neuron");
-        return new(NodeKind.Neuron, layer, neuron, new LayerHooks(layer, cfg).MlpPost, null, position);
+        return new(NodeKind.Neuron, layer, neuron, HookTable.NameOf(HookKind.MlpPost, layer), null, position);
     }
 
     /// <summary>Feature <paramref name="feature"/> of <paramref name="sae"/> (spliced at its cfg hook_name).</summary>

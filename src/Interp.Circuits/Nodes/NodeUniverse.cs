@@ -80,10 +80,10 @@ public sealed class NodeUniverse
         ?? throw new ArgumentException($"node {n.Id} is not a {Kind} node of this question (its hook '{n.Hook}' is not among {string.Join(", ", Hooks.Take(4))}...).");
 
     public static NodeUniverse Heads(ModelConfig cfg) => new("heads",
-        Enumerable.Range(0, cfg.NLayers).Select(l => new NodeGroup(new LayerHooks(l, cfg).Z, NodeKind.Head, l, cfg.NHeads, null)).ToArray());
+        Enumerable.Range(0, cfg.NLayers).Select(l => new NodeGroup(HookTable.NameOf(HookKind.Z, l), NodeKind.Head, l, cfg.NHeads, null)).ToArray());
 
     public static NodeUniverse Neurons(ModelConfig cfg) => new("neurons",
-        Enumerable.Range(0, cfg.NLayers).Select(l => new NodeGroup(new LayerHooks(l, cfg).MlpPost, NodeKind.Neuron, l, cfg.DMlp, null)).ToArray());
+        Enumerable.Range(0, cfg.NLayers).Select(l => new NodeGroup(HookTable.NameOf(HookKind.MlpPost, l), NodeKind.Neuron, l, cfg.DMlp, null)).ToArray());
 
     /// <summary>Features and error nodes of each SAE (to be spliced at its hook_name with the error term, as Sparse
     /// Feature Circuits), in layer order.</summary>
@@ -108,11 +108,8 @@ public sealed class NodeUniverse
     /// <summary>The block a model hook belongs to (embeddings: 0; the final norm: the last layer).</summary>
     public static int LayerOf(ModelConfig cfg, string hook)
     {
-        for (int l = 0; l < cfg.NLayers; l++)
-            if (new LayerHooks(l, cfg).InOrder().Contains(hook)) return l;
-        if (hook == HookNames.Embed || hook == HookNames.PosEmbed) return 0;
-        if (hook == HookNames.LnFinalScale || hook == HookNames.LnFinalNormalized) return cfg.NLayers - 1;
-        throw new ArgumentException($"'{hook}' is not a hook of this model.");
+        if (!HookTable.For(cfg).TryGet(hook, out var point)) throw new ArgumentException($"'{hook}' is not a hook of this model.");
+        return point.Layer ?? (point.Kind is HookKind.Embed or HookKind.PosEmbed ? 0 : cfg.NLayers - 1);
     }
 
     /// <summary>Parses a node id ("L1.H3", "L0.N12", "ANCHOR/F17", "ANCHOR/ERR", each with an optional "@pos") against this universe.</summary>

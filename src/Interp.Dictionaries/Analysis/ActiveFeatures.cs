@@ -39,17 +39,13 @@ public static class ActiveFeatures
         if (ids.Length > model.Config.NCtx) ids = ids[..model.Config.NCtx];
         var (hook, layout) = SaeSplice.Resolve(model, sae);
         float[] acts;                                                               // [pos, d_sae]
+        using (TensorScope.Begin())                                                 // tokens, the hook's activation, its view and the codes
         using (Tensor.NoGrad())
-        using (var tokens = Tensor.FromArray(ids.Select(i => (long)i).ToArray(), 1, ids.Length))
-        using (var act = model.RunToHook(tokens, hook))                            // [1, pos, d] or [1, pos, heads, d_head]
         {
+            var tokens = Tensor.FromArray(ids.Select(i => (long)i).ToArray(), 1, ids.Length);
+            var act = model.RunToHook(tokens, hook);                                // [1, pos, d] or [1, pos, heads, d_head]
             var x = layout.Read(act, hook);                                         // [1, pos, d_in]
-            try
-            {
-                using var a = sae.Encode(x);                                        // [1, pos, d_sae]
-                acts = a.ToArray();
-            }
-            finally { if (!ReferenceEquals(x, act)) x.Dispose(); }
+            acts = sae.Encode(x).ToArray();                                         // [1, pos, d_sae]
         }
         int t = ids.Length, d = sae.DSae;
         var found = new List<ActiveFeature>();

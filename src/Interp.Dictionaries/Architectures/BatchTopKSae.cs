@@ -1,12 +1,15 @@
 // BatchTopK SAE (Bussmann et al. 2024). Training keeps the k·batch largest activations over a whole batch; for
 // inference SAELens turns the learned global threshold into a JumpReLU threshold and saves the SAE as "jumprelu".
 // So here: inference = JumpReLU with `threshold` [d_sae] (or a stored scalar `topk_threshold`), saved as jumprelu.
+using Interp.Dictionaries.Training;
 using Interp.Tensors;
 
 namespace Interp.Dictionaries;
 
 public sealed class BatchTopKSae : ISaeArchitecture
 {
+    public ISaeTrainingMethod CreateTraining(SaeTrainConfig cfg) => new BatchTopKTraining(cfg);
+
     public string Name => "batchtopk";
     public string SavedAs => "jumprelu";
     public IReadOnlyList<string> ExtraTensors { get; } = new[] { "threshold" };
@@ -18,9 +21,8 @@ public sealed class BatchTopKSae : ISaeArchitecture
         using (scalar)
         {
             if (scalar.Numel != 1) throw new SaeFormatException($"{source}: topk_threshold must hold one number; it has shape [{ShapeUtil.Str(scalar.Shape)}].");
-            double v = scalar.DType == DType.F64 ? scalar.ItemDouble() : scalar.Item();
             var t = Tensor.Zeros(DType.F64, cfg.DSae);
-            Array.Fill(t.Data<double>(), v);
+            Array.Fill(t.Data<double>(), scalar.ItemDouble());
             tensors["threshold"] = t;
         }
     }
@@ -33,9 +35,8 @@ public sealed class BatchTopKSae : ISaeArchitecture
     {
         if (pre.Rank != 2) throw new ArgumentException($"BatchActivate expects [rows, d_sae]; got [{ShapeUtil.Str(pre.Shape)}]. Reshape to [-1, d_sae] first.");
         int keep = (int)Math.Min(pre.Numel, Math.Max(0, Math.Round(k * pre.Shape[0])));
-        using var relu = TensorOps.Relu(pre);
-        using var flat = relu.Reshape(pre.Numel);
-        using var kept = TopKSae.KeepTopK(flat, keep);
-        return kept.Reshape(pre.Shape);
+        using var scope = TensorScope.Begin();
+        var flat = TensorOps.Relu(pre).Reshape(pre.Numel);
+        return scope.Keep(TopKSae.KeepTopK(flat, keep).Reshape(pre.Shape));
     }
 }

@@ -1,5 +1,7 @@
-// One SAE architecture: how pre-activations become feature activations, which extra tensors it needs, and what it
-// checks in the config. Implementations are stateless singletons registered in SaeArchitectures by cfg.json name.
+// One SAE architecture, inference and training in one registry entry: how pre-activations become feature activations,
+// which extra tensors it needs, what it checks in the config, and the training method that learns it. Implementations
+// are stateless singletons registered in SaeArchitectures by cfg.json name.
+using Interp.Dictionaries.Training;
 using Interp.Tensors;
 
 namespace Interp.Dictionaries;
@@ -24,4 +26,8 @@ public interface ISaeArchitecture
 
     /// <summary>Feature activations from pre-activations: [.., d_sae] -> a new [.., d_sae], differentiable.</summary>
     Tensor Activate(Sae sae, Tensor pre);
+
+    /// <summary>A new training method for one run with <paramref name="cfg"/> (it may keep run state), or null when this
+    /// architecture can be loaded but not trained here.</summary>
+    ISaeTrainingMethod? CreateTraining(SaeTrainConfig cfg) => null;
 }

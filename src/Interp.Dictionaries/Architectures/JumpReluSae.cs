@@ -2,12 +2,15 @@
 // learned threshold [d_sae]. Inference only: the gradient w.r.t. pre is the mask (SAELens's too); the threshold
 // gets none (training with a straight-through estimator is the trainer's business).
 using System.Numerics;
+using Interp.Dictionaries.Training;
 using Interp.Tensors;
 
 namespace Interp.Dictionaries;
 
 public sealed class JumpReluSae : ISaeArchitecture
 {
+    public ISaeTrainingMethod CreateTraining(SaeTrainConfig cfg) => new JumpReluTraining(cfg);
+
     public string Name => "jumprelu";
     public IReadOnlyList<string> ExtraTensors { get; } = new[] { "threshold" };
 
@@ -16,9 +19,8 @@ public sealed class JumpReluSae : ISaeArchitecture
     /// <summary>ReLU(pre) · [pre > threshold]: pre [.., d_sae], threshold [d_sae] -> [.., d_sae].</summary>
     public static Tensor Apply(Tensor pre, Tensor threshold)
     {
-        using var mask = AboveMask(pre, threshold);
-        using var relu = TensorOps.Relu(pre);
-        return relu * mask;
+        using var scope = TensorScope.Begin();
+        return scope.Keep(TensorOps.Relu(pre) * AboveMask(pre, threshold));
     }
 
     /// <summary>1 where pre > threshold (per feature, last axis), else 0, in pre's dtype; not recorded for gradients.
@@ -28,13 +30,14 @@ public sealed class JumpReluSae : ISaeArchitecture
         int n = pre.Shape[^1];
         if (threshold.Rank != 1 || threshold.Shape[0] != n || threshold.DType != pre.DType)
             throw new ArgumentException($"threshold must be {pre.DType} [{n}] for pre-activations [{ShapeUtil.Str(pre.Shape)}]; got {threshold.DType} [{ShapeUtil.Str(threshold.Shape)}].");
+        using var scope = TensorScope.Begin();
         using var _ = Tensor.NoGrad();
-        using var p = TensorOps.Contiguous(pre.Detach());
-        using var t = TensorOps.Contiguous(threshold.Detach());
+        var p = TensorOps.Contiguous(pre.Detach());
+        var t = TensorOps.Contiguous(threshold.Detach());
         var mask = Tensor.Empty(pre.DType, pre.Shape);
         if (pre.DType == DType.F32) Kernel<float>(p.Data<float>(), p.Offset, t.Data<float>(), t.Offset, n, mask.Data<float>());
         else Kernel<double>(p.Data<double>(), p.Offset, t.Data<double>(), t.Offset, n, mask.Data<double>());
-        return mask;
+        return scope.Keep(mask);
     }
 
     private static void Kernel<T>(T[] pre, int pOff, T[] thr, int tOff, int n, T[] dst) where T : unmanaged, IFloatingPointIeee754<T>

@@ -1,5 +1,6 @@
-// The registry of SAE architectures by cfg.json name: standard (ReLU), topk, batchtopk, jumprelu. Others (gated,
-// matryoshka, ...) can Register their own; an unknown name is an error that lists the supported ones.
+// The registry of SAE architectures by cfg.json name: standard (ReLU), topk, batchtopk, jumprelu — one entry per
+// architecture for both inference (Activate) and training (CreateTraining). Others (gated, matryoshka, ...) can
+// Register their own; an unknown name is an error that lists the supported ones.
 namespace Interp.Dictionaries;
 
 public static class SaeArchitectures
@@ -14,6 +15,12 @@ public static class SaeArchitectures
     }
 
     public static IReadOnlyList<string> Names { get { lock (Lock) return All.Keys.ToArray(); } }
+
+    /// <summary>Every registered architecture.</summary>
+    public static IReadOnlyList<ISaeArchitecture> Registered { get { lock (Lock) return All.Values.ToArray(); } }
+
+    /// <summary>The architecture named <paramref name="name"/>, or null.</summary>
+    public static ISaeArchitecture? Find(string name) { lock (Lock) return All.TryGetValue(name, out var a) ? a : null; }
 
     public static void Register(ISaeArchitecture architecture)
     {

@@ -1,11 +1,14 @@
 // TopK SAE (Gao et al. 2024): per token, the k largest pre-activations pass through ReLU, all others are zero.
 // Ties keep the lower feature index. The gradient flows to the kept pre-activations only.
+using Interp.Dictionaries.Training;
 using Interp.Tensors;
 
 namespace Interp.Dictionaries;
 
 public sealed class TopKSae : ISaeArchitecture
 {
+    public ISaeTrainingMethod CreateTraining(SaeTrainConfig cfg) => new TopKTraining(cfg);
+
     public string Name => "topk";
 
     public void Validate(SaeConfig cfg, string source)
@@ -20,11 +23,8 @@ public sealed class TopKSae : ISaeArchitecture
     /// <summary>ReLU of the k largest entries of each row along the last axis, zeros elsewhere: [.., n] -> [.., n].</summary>
     public static Tensor KeepTopK(Tensor pre, int k)
     {
+        using var scope = TensorScope.Begin();
         var (values, indices) = TensorOps.TopK(pre, k, -1);   // [.., k]
-        using (values)
-        using (indices)
-        using (var kept = TensorOps.Relu(values))
-        using (var zeros = Tensor.Zeros(pre.DType, pre.Shape))
-            return TensorOps.ScatterAdd(zeros, -1, indices, kept);
+        return scope.Keep(TensorOps.ScatterAdd(Tensor.Zeros(pre.DType, pre.Shape), -1, indices, TensorOps.Relu(values)));
     }
 }

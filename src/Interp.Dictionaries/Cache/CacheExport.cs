@@ -1,6 +1,6 @@
 // Writes a cache's stored activations as NumPy .npy files (context, position, feature, value per activation, in storage
 // order, and the token ids [contexts, context length]) plus meta.json, so other tools (the NumPy reference pass of
-// `bench cache_`, notebooks) read exactly what finalize reads. Not a format the cache itself reads back.
+// `bench --only latentcache_`, notebooks) read exactly what finalize reads. Not a format the cache itself reads back.
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;

@@ -1,6 +1,7 @@
 // Loads and saves an SAE folder in SAELens's layout: cfg.json, sae_weights.safetensors (W_enc, b_enc, W_dec, b_dec,
 // threshold) and the optional sparsity.safetensors ("sparsity": log10 firing rate per feature). Options SAELens
 // applies inside its forward (rescale_acts_by_decoder_norm, finetuning scaling_factor) are folded into the weights.
+// Loading and saving run in a TensorScope: whatever the new Sae does not take over is freed with it, on errors too.
 using Interp.Tensors;
 using Interp.Tensors.IO;
 
@@ -24,33 +25,26 @@ public static class SaeFiles
         arch.Validate(cfg, cfgPath);
         if (FileKinds.Of(wPath) == FileKind.Missing) throw new FileNotFoundException($"'{dir}' has {SaeConfigJson.FileName} but no {WeightsFile}.", wPath);
 
+        using var scope = TensorScope.Begin();   // the Sae takes out what it keeps; the rest (and everything on an error) is freed
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        try
+        using (var f = SafetensorsFile.Open(wPath))
+            foreach (var n in f.Names) tensors[n] = f.Load(n);
+        arch.PrepareLoaded(cfg, tensors, wPath);
+        var needed = Core.Concat(arch.ExtraTensors).ToArray();
+        var missing = needed.Where(n => !tensors.ContainsKey(n)).ToArray();
+        if (missing.Length > 0)
+            throw new SaeFormatException($"{wPath} has no {string.Join(", ", missing)}; a {cfg.Architecture} SAE needs {string.Join(", ", needed)} " +
+                $"(the file holds: {(tensors.Count == 0 ? "nothing" : string.Join(", ", tensors.Keys))}).");
+        using (Tensor.NoGrad())
         {
-            using (var f = SafetensorsFile.Open(wPath))
-                foreach (var n in f.Names) tensors[n] = f.Load(n);
-            arch.PrepareLoaded(cfg, tensors, wPath);
-            var needed = Core.Concat(arch.ExtraTensors).ToArray();
-            var missing = needed.Where(n => !tensors.ContainsKey(n)).ToArray();
-            if (missing.Length > 0)
-                throw new SaeFormatException($"{wPath} has no {string.Join(", ", missing)}; a {cfg.Architecture} SAE needs {string.Join(", ", needed)} " +
-                    $"(the file holds: {(tensors.Count == 0 ? "nothing" : string.Join(", ", tensors.Keys))}).");
-            using (Tensor.NoGrad())
-            {
-                foreach (var n in needed) Convert(tensors, n, dtype, wPath);
-                CheckShapes(cfg, tensors, wPath);
-                FoldFinetuningScale(cfg, flags, tensors, wPath, dtype);
-                if (flags.RescaleActsByDecoderNorm) FoldDecoderNorms(tensors);
-            }
-            var sae = new Sae(cfg, Take(tensors, Sae.WEncName), Take(tensors, Sae.BEncName), Take(tensors, Sae.WDecName), Take(tensors, Sae.BDecName),
-                tensors.Remove(Sae.ThresholdName, out var th) ? th : null, wPath);
-            sae.LogSparsity = LoadSparsity(dir, cfg, dtype);
-            return sae;
+            foreach (var n in needed) Convert(tensors, n, dtype, wPath);
+            CheckShapes(cfg, tensors, wPath);
+            FoldFinetuningScale(cfg, flags, tensors, wPath, dtype);
+            if (flags.RescaleActsByDecoderNorm) FoldDecoderNorms(tensors);
         }
-        finally
-        {
-            foreach (var t in tensors.Values) t.Dispose();
-        }
+        var logSparsity = LoadSparsity(dir, cfg, dtype);
+        return new Sae(cfg, tensors[Sae.WEncName], tensors[Sae.BEncName], tensors[Sae.WDecName], tensors[Sae.BDecName],
+            tensors.GetValueOrDefault(Sae.ThresholdName), wPath) { LogSparsity = logSparsity };
     }
 
     /// <summary>Writes cfg.json (architecture as the architecture saves it), sae_weights.safetensors in cfg.dtype, and
@@ -68,32 +62,18 @@ public static class SaeFiles
             SaeDType.Bfloat16 => (DType.F32, DType.BF16),
             _ => (DType.F32, (DType?)null),
         };
-        var written = new List<(string, Tensor)>();
-        try
+        using (TensorScope.Begin())   // the views and converted copies written below
+        using (Tensor.NoGrad())
         {
-            using (Tensor.NoGrad())
-                foreach (var (name, t) in sae.Tensors) written.Add((name, t.DType == asDType ? t.Detach() : t.To(asDType)));
+            var written = sae.Tensors.Select(kv => (kv.Key, kv.Value.DType == asDType ? kv.Value.Detach() : kv.Value.To(asDType))).ToList();
             SafetensorsWriter.Write(Path.Combine(dir, WeightsFile), written, storeAs: storeAs);
+            string sparsity = Path.Combine(dir, SparsityFile);
+            if (sae.LogSparsity is { } ls)
+                SafetensorsWriter.Write(sparsity, new[] { (SparsityTensor, ls.DType == DType.F32 ? ls.Detach() : ls.To(DType.F32)) });
+            else if (File.Exists(sparsity)) File.Delete(sparsity);
         }
-        finally
-        {
-            foreach (var (_, t) in written) t.Dispose();
-        }
-        string sparsity = Path.Combine(dir, SparsityFile);
-        if (sae.LogSparsity is { } ls)
-        {
-            using var f32 = ls.DType == DType.F32 ? ls.Detach() : ls.To(DType.F32);
-            SafetensorsWriter.Write(sparsity, new[] { (SparsityTensor, f32) });
-        }
-        else if (File.Exists(sparsity)) File.Delete(sparsity);
         var cfg = sae.Cfg with { Architecture = sae.Architecture.SavedAs };
         AtomicFile.WriteAllText(Path.Combine(dir, SaeConfigJson.FileName), SaeConfigJson.Write(cfg), SaeConfigJson.FileName);
-    }
-
-    private static Tensor Take(Dictionary<string, Tensor> tensors, string name)
-    {
-        tensors.Remove(name, out var t);
-        return t!;
     }
 
     private static void Convert(Dictionary<string, Tensor> tensors, string name, DType dtype, string path)
@@ -102,8 +82,7 @@ public static class SaeFiles
         if (t.DType == dtype) return;
         if (t.DType is not (DType.F32 or DType.F64))
             throw new SaeFormatException($"{path}: tensor '{name}' is stored as {t.DType}; SAE weights must be floating point", "re-export the SAE with float weights");
-        tensors[name] = t.To(dtype);
-        t.Dispose();
+        tensors[name] = t.To(dtype);   // (the original is freed with Load's scope)
     }
 
     private static void CheckShapes(SaeConfig cfg, Dictionary<string, Tensor> tensors, string path)
@@ -128,40 +107,23 @@ public static class SaeFiles
             return;
         }
         tensors.Remove(name, out var sf);
-        using (sf)
-        {
-            if (!ShapeUtil.SameShape(sf!.Shape, new[] { cfg.DSae })) throw new SaeFormatException($"{path}: {name} has shape [{ShapeUtil.Str(sf.Shape)}]; expected [{cfg.DSae}].");
-            using var s = sf.DType == dtype ? sf.Detach() : sf.To(dtype);
-            if (s.ToDoubleArray().All(v => v == 1)) return;
-            if (!flags.FinetuningScalingFactor) throw new SaeFormatException($"{path}: holds a {name} that is not all ones, but cfg.json does not set finetuning_scaling_factor.");
-            using var col = s.Unsqueeze(1);
-            var w = tensors[Sae.WDecName];
-            tensors[Sae.WDecName] = w * col;
-            w.Dispose();
-        }
+        if (!ShapeUtil.SameShape(sf!.Shape, new[] { cfg.DSae })) throw new SaeFormatException($"{path}: {name} has shape [{ShapeUtil.Str(sf.Shape)}]; expected [{cfg.DSae}].");
+        var s = sf.DType == dtype ? sf : sf.To(dtype);
+        if (s.ToDoubleArray().All(v => v == 1)) return;
+        if (!flags.FinetuningScalingFactor) throw new SaeFormatException($"{path}: holds a {name} that is not all ones, but cfg.json does not set finetuning_scaling_factor.");
+        tensors[Sae.WDecName] = tensors[Sae.WDecName] * s.Unsqueeze(1);
     }
 
     /// <summary>rescale_acts_by_decoder_norm: SAELens multiplies pre-activations by ‖W_dec row‖ and divides the
     /// activations by it before decoding. Folded: W_enc and b_enc scaled by n, W_dec rows divided by n (n = 0 rows kept).</summary>
     private static void FoldDecoderNorms(Dictionary<string, Tensor> tensors)
     {
-        var wDec = tensors[Sae.WDecName];
-        using var sq = wDec.Square();
-        using var ss = TensorOps.Sum(sq, new[] { 1 });
-        using var n = ss.Sqrt();                                             // [d_sae]
-        using var one = n.DType == DType.F64 ? Tensor.ScalarOf(1.0) : Tensor.ScalarOf(1f);
-        using var safe = TensorOps.Where(n, n, one);                         // zero norms divide by 1
-        using var nCol = safe.Unsqueeze(1);
-        Swap(tensors, Sae.WEncName, t => t * n);
-        Swap(tensors, Sae.BEncName, t => t * n);
-        Swap(tensors, Sae.WDecName, t => t / nCol);
-    }
-
-    private static void Swap(Dictionary<string, Tensor> tensors, string name, Func<Tensor, Tensor> f)
-    {
-        var old = tensors[name];
-        tensors[name] = f(old);
-        old.Dispose();
+        var n = TensorOps.Sum(tensors[Sae.WDecName].Square(), new[] { 1 }).Sqrt();              // [d_sae]
+        var one = n.DType == DType.F64 ? Tensor.ScalarOf(1.0) : Tensor.ScalarOf(1f);
+        var nCol = TensorOps.Where(n, n, one).Unsqueeze(1);                                      // zero norms divide by 1
+        tensors[Sae.WEncName] *= n;                                                              // (the old ones go with Load's scope)
+        tensors[Sae.BEncName] *= n;
+        tensors[Sae.WDecName] /= nCol;
     }
 
     private static Tensor? LoadSparsity(string dir, SaeConfig cfg, DType dtype)
@@ -170,14 +132,10 @@ public static class SaeFiles
         if (FileKinds.Of(path) == FileKind.Missing) return null;
         using var f = SafetensorsFile.Open(path);
         if (!f.Contains(SparsityTensor)) throw new SaeFormatException($"{path} has no '{SparsityTensor}' tensor (found: {string.Join(", ", f.Names)}).");
-        var t = f.Load(SparsityTensor);
+        var t = f.Load(SparsityTensor);   // in Load's scope; the Sae takes out what LogSparsity is set to
         if (!ShapeUtil.SameShape(t.Shape, new[] { cfg.DSae }) || t.DType is not (DType.F32 or DType.F64))
-        {
-            t.Dispose();
             throw new SaeFormatException($"{path}: '{SparsityTensor}' must be a float [{cfg.DSae}] (log10 firing rate per feature).");
-        }
-        if (t.DType != dtype) { var c = t.To(dtype); t.Dispose(); t = c; }
-        return t;
+        return t.DType == dtype ? t : t.To(dtype);
     }
 
 }

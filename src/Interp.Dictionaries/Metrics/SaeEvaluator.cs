@@ -1,6 +1,7 @@
 // Evaluates an SAE on a model over token ids: reconstruction and sparsity statistics at its hook (SaeStats), and the
 // next-token CE loss / KL of the model with the hook replaced by the SAE's reconstruction, zero-ablated and mean-ablated
-// (the mean over all given tokens). Two passes over the batches; nothing here keeps more than one batch of logits.
+// (the mean over all given tokens). Two passes over the batches, each batch in its own TensorScope, so nothing here
+// keeps more than one batch of logits.
 using Interp.Models;
 using Interp.Tensors;
 
@@ -36,51 +37,41 @@ public static class SaeEvaluator
         // pass 1 (stopped at the hook): statistics there and the hook's mean for mean ablation
         var stats = new SaeStats(sae.DIn, sae.DSae);
         double[]? meanSum = null; int[]? meanShape = null; long meanCount = 0;
-        foreach (var ids in Batches(tokens, o.BatchRows))
-            using (ids)
-            {
-                using (var act = model.RunToHook(ids, hook))                          // [b, pos, ...]
-                {
-                    var x = layout.Read(act, hook);
-                    try
-                    {
-                        using var f = sae.Encode(x);
-                        using var xhat = sae.Decode(f);
-                        stats.Add(x, xhat, f);
-                    }
-                    finally { if (!ReferenceEquals(x, act)) x.Dispose(); }
-                    using var sum = TensorOps.Sum(act, new[] { 0, 1 });                // [...]
-                    var s = sum.ToDoubleArray();
-                    meanSum ??= new double[s.Length];
-                    meanShape ??= sum.Shape;
-                    for (int i = 0; i < s.Length; i++) meanSum[i] += s[i];
-                    meanCount += (long)act.Shape[0] * act.Shape[1];
-                }
-            }
+        foreach (var (start, n) in Batches(tokens.Shape[0], o.BatchRows))
+        {
+            using var scope = TensorScope.Begin();
+            var act = model.RunToHook(tokens.Narrow(0, start, n), hook);         // [b, pos, ...]
+            var x = layout.Read(act, hook);
+            var f = sae.Encode(x);
+            stats.Add(x, sae.Decode(f), f);
+            var s = TensorOps.Sum(act, new[] { 0, 1 }).ToDoubleArray();             // [...]
+            meanSum ??= new double[s.Length];
+            meanShape ??= act.Shape[2..];
+            for (int i = 0; i < s.Length; i++) meanSum[i] += s[i];
+            meanCount += (long)act.Shape[0] * act.Shape[1];
+        }
         using var mean = Tensor.FromArray(Array.ConvertAll(meanSum!, v => (float)(v / meanCount)), meanShape!);
 
         // pass 2: the same batches clean, spliced (reconstruction only), zero- and mean-ablated
         double ceClean = 0, ceSae = 0, ceZero = 0, ceMean = 0, klSae = 0, klZero = 0, klMean = 0;
         long cePositions = 0, klPositions = 0;
-        foreach (var ids in Batches(tokens, o.BatchRows))
-            using (ids)
-            {
-                using var clean = model.Run(ids);
-                Tensor spliced;
-                using (SaeSplice.Attach(model, sae, includeError: false)) spliced = model.Run(ids);
-                using (spliced)
-                using (var zero = model.RunWithHooks(ids, (hook, Interventions.ZeroAblate(layout.Covered))))
-                using (var meanAbl = model.RunWithHooks(ids, (hook, Interventions.MeanAblate(mean, layout.Covered))))
-                {
-                    long n = (long)ids.Shape[0] * (t - 1);
-                    ceClean += Ce(clean, ids) * n; ceSae += Ce(spliced, ids) * n; ceZero += Ce(zero, ids) * n; ceMean += Ce(meanAbl, ids) * n;
-                    cePositions += n;
-                    klSae += DownstreamMetrics.KlSum(clean, spliced).sum;
-                    klZero += DownstreamMetrics.KlSum(clean, zero).sum;
-                    klMean += DownstreamMetrics.KlSum(clean, meanAbl).sum;
-                    klPositions += (long)ids.Shape[0] * t;
-                }
-            }
+        foreach (var (start, n) in Batches(tokens.Shape[0], o.BatchRows))
+        {
+            using var scope = TensorScope.Begin();
+            var ids = tokens.Narrow(0, start, n);
+            var clean = model.Run(ids);
+            Tensor spliced;
+            using (SaeSplice.Attach(model, sae, includeError: false)) spliced = model.Run(ids);
+            var zero = model.RunWithHooks(ids, (hook, Interventions.ZeroAblate(layout.Covered)));
+            var meanAbl = model.RunWithHooks(ids, (hook, Interventions.MeanAblate(mean, layout.Covered)));
+            long nPred = (long)n * (t - 1);
+            ceClean += Ce(clean, ids) * nPred; ceSae += Ce(spliced, ids) * nPred; ceZero += Ce(zero, ids) * nPred; ceMean += Ce(meanAbl, ids) * nPred;
+            cePositions += nPred;
+            klSae += DownstreamMetrics.KlSum(clean, spliced).sum;
+            klZero += DownstreamMetrics.KlSum(clean, zero).sum;
+            klMean += DownstreamMetrics.KlSum(clean, meanAbl).sum;
+            klPositions += (long)n * t;
+        }
         ceClean /= cePositions; ceSae /= cePositions; ceZero /= cePositions; ceMean /= cePositions;
         klSae /= klPositions; klZero /= klPositions; klMean /= klPositions;
         return new SaeEvalResult(stats.Result(o.DeadThreshold, o.DenseThreshold), rows, t,
@@ -89,16 +80,12 @@ public static class SaeEvaluator
             klSae, klZero, klMean, DownstreamMetrics.KlScore(klSae, klZero), DownstreamMetrics.KlScore(klSae, klMean));
     }
 
-    private static double Ce(Tensor logits, Tensor ids)
-    {
-        using var l = NextTokenLoss.Compute(logits, ids);
-        return l.ItemDouble();
-    }
+    private static double Ce(Tensor logits, Tensor ids) => NextTokenLoss.Compute(logits, ids).ItemDouble();   // in the batch's scope
 
-    private static IEnumerable<Tensor> Batches(Tensor tokens, int rows)
+    /// <summary>(first row, rows) of each batch of at most <paramref name="rows"/> rows.</summary>
+    private static IEnumerable<(int start, int n)> Batches(int total, int rows)
     {
-        for (int start = 0; start < tokens.Shape[0]; start += rows)
-            yield return tokens.Narrow(0, start, Math.Min(rows, tokens.Shape[0] - start));
+        for (int start = 0; start < total; start += rows) yield return (start, Math.Min(rows, total - start));
     }
 
 }

@@ -1,6 +1,7 @@
-// Streaming reconstruction and sparsity statistics of an SAE over tokens (rows): MSE, explained variance about the
-// mean, cosine(x, x̂), ‖x̂‖/‖x‖, L0, L1, firing rates and dead/dense fractions. Accumulated in float64, so the result
-// does not depend on how the tokens were split into batches. Downstream (CE, KL) metrics are DownstreamMetrics.cs.
+// Streaming reconstruction and sparsity statistics of an SAE over tokens (rows): MSE and explained variance about the
+// mean (ReconstructionStats), cosine(x, x̂), ‖x̂‖/‖x‖, L0, L1, firing rates and dead/dense fractions. Accumulated in
+// float64, so the result does not depend on how the tokens were split into batches. Downstream (CE, KL) metrics are
+// DownstreamMetrics.cs.
 using Interp.Tensors;
 
 namespace Interp.Dictionaries;
@@ -24,19 +25,18 @@ public sealed class SaeStats
     public const double NormEps = 1e-8;
 
     private readonly int _dIn, _dSae;
-    private long _n;
-    private readonly double[] _mean, _m2;        // per input dimension: running mean and Σ(x - mean)² (Chan et al. merge)
+    private readonly ReconstructionStats _rec;   // MSE and explained variance
     private readonly long[] _fires;              // per feature: tokens on which it was nonzero
-    private double _sse, _cos, _ratio, _l0, _l1;
+    private double _cos, _ratio, _l0, _l1;
 
     public SaeStats(int dIn, int dSae)
     {
         if (dIn <= 0 || dSae <= 0) throw new ArgumentOutOfRangeException(nameof(dIn), $"d_in and d_sae must be positive; got {dIn}, {dSae}.");
         _dIn = dIn; _dSae = dSae;
-        _mean = new double[dIn]; _m2 = new double[dIn]; _fires = new long[dSae];
+        _rec = new ReconstructionStats(dIn); _fires = new long[dSae];
     }
 
-    public long Tokens => _n;
+    public long Tokens => _rec.Tokens;
 
     /// <summary>Adds tokens: x and x̂ [.., d_in], feature activations [.., d_sae], with the same leading shape.</summary>
     public void Add(Tensor x, Tensor xhat, Tensor acts)
@@ -48,18 +48,15 @@ public sealed class SaeStats
             throw new ArgumentException($"acts [{ShapeUtil.Str(acts.Shape)}] must be [.., {_dSae}] with the {rows} rows of x.");
         if (rows == 0) return;
         var xs = x.ToDoubleArray(); var hs = xhat.ToDoubleArray(); var fs = acts.ToDoubleArray();
-
-        var bMean = new double[_dIn];
+        _rec.Add<double>(xs, hs);
         for (int r = 0; r < rows; r++)
         {
-            double sse = 0, dot = 0, nx = 0, nh = 0;
+            double dot = 0, nx = 0, nh = 0;
             for (int i = 0; i < _dIn; i++)
             {
-                double a = xs[r * _dIn + i], b = hs[r * _dIn + i], e = a - b;
-                sse += e * e; dot += a * b; nx += a * a; nh += b * b;
-                bMean[i] += a;
+                double a = xs[r * _dIn + i], b = hs[r * _dIn + i];
+                dot += a * b; nx += a * a; nh += b * b;
             }
-            _sse += sse;
             _cos += dot / Math.Max(Math.Sqrt(nx) * Math.Sqrt(nh), NormEps);
             _ratio += Math.Sqrt(nh) / Math.Max(Math.Sqrt(nx), NormEps);
             for (int j = 0; j < _dSae; j++)
@@ -69,32 +66,19 @@ public sealed class SaeStats
                 _l1 += Math.Abs(f);
             }
         }
-        // merge this batch's per-dimension mean and spread into the running ones
-        for (int i = 0; i < _dIn; i++) bMean[i] /= rows;
-        long n = _n + rows;
-        for (int i = 0; i < _dIn; i++)
-        {
-            double m2 = 0;
-            for (int r = 0; r < rows; r++) { double d = xs[r * _dIn + i] - bMean[i]; m2 += d * d; }
-            double delta = bMean[i] - _mean[i];
-            _m2[i] += m2 + delta * delta * ((double)_n * rows / n);
-            _mean[i] += delta * rows / n;
-        }
-        _n = n;
     }
 
     /// <param name="deadThreshold">a feature is dead when its firing rate is &lt;= this (0: it never fired)</param>
     /// <param name="denseThreshold">a feature is dense when its firing rate is &gt; this</param>
     public SaeStatsResult Result(double deadThreshold = 0, double denseThreshold = 0.1)
     {
-        if (_n == 0) throw new InvalidOperationException("no tokens were added; metrics need at least one.");
-        double n = _n;
-        double total = _m2.Sum();
+        if (_rec.Tokens == 0) throw new InvalidOperationException("no tokens were added; metrics need at least one.");
+        double n = _rec.Tokens;
         var rates = _fires.Select(c => c / n).ToArray();
-        return new SaeStatsResult(_n,
-            Mse: _sse / (n * _dIn),
-            MseSumOverDIn: _sse / n,
-            ExplainedVariance: total > 0 ? 1 - _sse / total : double.NaN,
+        return new SaeStatsResult(_rec.Tokens,
+            Mse: _rec.Mse,
+            MseSumOverDIn: _rec.MseSumOverDIn,
+            ExplainedVariance: _rec.ExplainedVariance,
             CosineSimilarity: _cos / n,
             NormRatio: _ratio / n,
             L0: _l0 / n,

@@ -1,5 +1,6 @@
 // Ready-made edits for an SAE's hook_sae_acts_post ([batch, pos, d_sae]): ablate features, clamp them to a value,
-// or add to them (steering in feature space). Each is a HookFn built from ops, so gradients flow through it.
+// or add to them (steering in feature space). Each is a HookFn built from ops, so gradients flow through it; each
+// runs in its own TensorScope (Interventions.Scoped), keeping only its result.
 using Interp.Models;
 using Interp.Tensors;
 
@@ -14,22 +15,13 @@ public static class FeatureEdits
     public static HookFn Clamp(int[] features, double value, int[]? positions = null)
     {
         ArgumentNullException.ThrowIfNull(features);
-        return (acts, _) =>
-        {
-            using var mask = new Selection(positions, null, features).Mask(acts);
-            return TensorOps.MaskedFill(acts, mask, value);
-        };
+        return Interventions.Scoped((acts, _) => TensorOps.MaskedFill(acts, new Selection(positions, null, features).Mask(acts), value));
     }
 
     /// <summary>Adds <paramref name="amount"/> to <paramref name="features"/> at <paramref name="positions"/> (null = all).</summary>
     public static HookFn Add(int[] features, double amount, int[]? positions = null)
     {
         ArgumentNullException.ThrowIfNull(features);
-        return (acts, _) =>
-        {
-            using var mask = new Selection(positions, null, features).Mask(acts);
-            using var delta = mask * amount;
-            return acts + delta;
-        };
+        return Interventions.Scoped((acts, _) => acts + new Selection(positions, null, features).Mask(acts) * amount);
     }
 }

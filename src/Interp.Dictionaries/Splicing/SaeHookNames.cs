@@ -1,5 +1,8 @@
-// The one place that spells an SAE's hook point names (SAELens's, prefixed by the hook it is spliced at):
-// <hook_name>.hook_sae_input, .hook_sae_acts_pre, .hook_sae_acts_post, .hook_sae_recons, .hook_sae_error, .hook_sae_output.
+// An SAE's hook point names as fields (SAELens's, prefixed by the hook it is spliced at): <hook_name>.hook_sae_input,
+// .hook_sae_acts_pre, .hook_sae_acts_post, .hook_sae_recons, .hook_sae_error, .hook_sae_output. The names come from
+// the model's HookTable (HookTable.SaePointName), the one place that spells them.
+using Interp.Models;
+
 namespace Interp.Dictionaries;
 
 public sealed class SaeHookNames
@@ -21,11 +24,10 @@ public sealed class SaeHookNames
 
     public SaeHookNames(string hookName)
     {
-        if (string.IsNullOrWhiteSpace(hookName)) throw new ArgumentException("an SAE hook name needs the model hook it is spliced at (cfg.json hook_name).");
         HookName = hookName;
-        string p = hookName + ".";
-        Input = p + "hook_sae_input"; ActsPre = p + "hook_sae_acts_pre"; ActsPost = p + "hook_sae_acts_post";
-        Recons = p + "hook_sae_recons"; Error = p + "hook_sae_error"; Output = p + "hook_sae_output";
+        Input = HookTable.SaePointName(hookName, HookKind.SaeInput); ActsPre = HookTable.SaePointName(hookName, HookKind.SaeActsPre);
+        ActsPost = HookTable.SaePointName(hookName, HookKind.SaeActsPost); Recons = HookTable.SaePointName(hookName, HookKind.SaeRecons);
+        Error = HookTable.SaePointName(hookName, HookKind.SaeError); Output = HookTable.SaePointName(hookName, HookKind.SaeOutput);
     }
 
     public string this[SaeStage stage] => stage switch

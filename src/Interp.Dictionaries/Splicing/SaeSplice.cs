@@ -1,6 +1,7 @@
 // Splices an SAE into a HookedTransformer at its hook_name for as long as the handle lives. The model continues with
-// the SAE's reconstruction (plus the error term when asked), and the SAE's hook points (SaeHookNames) can be cached,
-// edited (feature ablation, clamping, steering at hook_sae_acts_post) and differentiated like any model hook.
+// the SAE's reconstruction (plus the error term when asked), and the SAE's hook points (its rows in the model's
+// HookTable while spliced) can be cached, edited (feature ablation, clamping, steering at hook_sae_acts_post) and
+// differentiated like any model hook. The splice runs in its own TensorScope and keeps only what it returns.
 using Interp.Models;
 using Interp.Tensors;
 
@@ -15,16 +16,19 @@ public sealed class SaeSplice : IDisposable
     public bool IncludeError { get; }
     /// <summary>The SAE's hook points in forward order (hook_sae_error only with the error term).</summary>
     public IReadOnlyList<string> HookPoints => Names.InOrder(IncludeError);
+    /// <summary>The same points as hook-table records (kind, layer, [batch, pos, d_in | d_sae]).</summary>
+    public IReadOnlyList<HookPoint> Points { get; }
 
     private readonly HookLayout _layout;
-    private readonly IDisposable _scope;
+    private readonly IDisposable _handle;
     private readonly string[] _inner;
 
-    private SaeSplice(HookedTransformer model, Sae sae, string hook, bool includeError, HookLayout layout)
+    private SaeSplice(HookedTransformer model, Sae sae, HookPoint anchor, bool includeError, HookLayout layout)
     {
-        Sae = sae; Names = new SaeHookNames(hook); IncludeError = includeError; _layout = layout;
+        Sae = sae; Names = new SaeHookNames(anchor.Name); IncludeError = includeError; _layout = layout;
         _inner = new[] { Names.Input, Names.ActsPre, Names.ActsPost, Names.Recons };
-        _scope = model.Splice(hook, HookPoints, Run);
+        Points = HookTable.SaePoints(anchor, sae.DIn, sae.DSae, includeError);
+        _handle = model.Splice(anchor.Name, Points, Run);
     }
 
     /// <summary>
@@ -38,10 +42,19 @@ public sealed class SaeSplice : IDisposable
     public static SaeSplice Attach(HookedTransformer model, Sae sae, bool includeError = true, string? hookName = null)
     {
         var (hook, layout) = Resolve(model, sae, hookName);
-        return new SaeSplice(model, sae, hook, includeError, layout);
+        return new SaeSplice(model, sae, model.HookTable[hook], includeError, layout);
     }
 
-    public void Dispose() => _scope.Dispose();
+    public void Dispose() => _handle.Dispose();
+
+    /// <summary>The hook points an SAE with <paramref name="cfg"/> adds when spliced into a model with hook table
+    /// <paramref name="table"/> (at its hook_name, or <paramref name="hookName"/>), after checking it can read that hook:
+    /// what `interp hooks --sae` prints, without loading weights.</summary>
+    public static IReadOnlyList<HookPoint> PointsFor(HookTable table, SaeConfig cfg, bool includeError = true, string? hookName = null)
+    {
+        var (anchor, _) = Layout(table, cfg, hookName ?? cfg.HookName, cfg.ModelName);
+        return HookTable.SaePoints(anchor, cfg.DIn, cfg.DSae, includeError);
+    }
 
     /// <summary>Checks that <paramref name="sae"/> can read <paramref name="hookName"/> (default its hook_name) of
     /// <paramref name="model"/> and says how (width, heads).</summary>
@@ -55,12 +68,22 @@ public sealed class SaeSplice : IDisposable
         if (sae.Cfg.NormalizeActivations == SaeConfig.NormExpectedAverageOnlyIn && sae.Cfg.NormScalingFactor is null)
             throw new ArgumentException("the SAE normalizes its input (expected_average_only_in) but its cfg.json has no norm_scaling_factor; add it " +
                 "(sqrt(d_in) / mean ‖x‖ of the hook's activations, Sae.EstimateNormScalingFactor) or fold it into the weights first.");
-        var layout = HookLayout.Describe(model.Config, hook, sae.Cfg.HookHeadIndex);
-        if (layout.Width != sae.DIn)
-            throw new ArgumentException($"the SAE has d_in = {sae.DIn} but '{hook}' of this {model.Config.ModelType} model is {layout.Width} wide" +
+        var (anchor, layout) = Layout(model.HookTable, sae.Cfg, hook, sae.Cfg.ModelName);
+        return (anchor.Name, layout);
+    }
+
+    /// <summary>The model hook an SAE with <paramref name="cfg"/> reads at <paramref name="hook"/>, and how; throws for
+    /// an unknown hook (with the nearest names), one an SAE cannot read, or a width other than d_in.</summary>
+    private static (HookPoint anchor, HookLayout layout) Layout(HookTable table, SaeConfig cfg, string hook, string? modelName)
+    {
+        if (string.IsNullOrWhiteSpace(hook)) throw new ArgumentException("the SAE's cfg.json has no hook_name; pass the model hook to splice it at.");
+        var anchor = table[hook];
+        var layout = HookLayout.Describe(anchor, cfg.HookHeadIndex);
+        if (layout.Width != cfg.DIn)
+            throw new ArgumentException($"the SAE has d_in = {cfg.DIn} but '{hook}' of this {table.Config.ModelType} model is {layout.Width} wide" +
                 $"{(layout.HasHeads ? (layout.HeadIndex is null ? $" ({layout.Heads} heads × d_head {layout.DHead}, flattened)" : $" (one head, d_head {layout.DHead})") : "")}" +
-                $"; the SAE was made for {(sae.Cfg.ModelName is { } m ? $"model '{m}'" : "another model")} — check that the SAE and the model match.");
-        return (hook, layout);
+                $"; the SAE was made for {(modelName is { } m ? $"model '{m}'" : "another model")} — check that the SAE and the model match.");
+        return (anchor, layout);
     }
 
     /// <summary>The splice itself: act is the hook's activation ([batch, pos, d] or [batch, pos, heads, d_head]).</summary>
@@ -68,29 +91,18 @@ public sealed class SaeSplice : IDisposable
     {
         if (act.DType != Sae.DType)
             throw new InvalidOperationException($"the activation at '{Names.HookName}' is {act.DType} but the SAE is {Sae.DType}; load the SAE in {act.DType}.");
-        Tensor x = _layout.Read(act, Names.HookName);                                   // [batch, pos, d_in], a view we own
-        try
+        using var scope = TensorScope.Begin();   // a callback runs in its caller's scope: free our temporaries, keep the result
+        var x = _layout.Read(act, Names.HookName);                                     // [batch, pos, d_in] (act itself or a view)
+        if (x.Shape[^1] != Sae.DIn)
+            throw new InvalidOperationException($"the activation at '{Names.HookName}' gives rows of {x.Shape[^1]} but the SAE has d_in = {Sae.DIn}.");
+        bool inner = _inner.Any(run.Wants);
+        var xhat = inner ? Sae.Forward(x, (stage, v) => run.At(Names[stage], v)) : Sae.Forward(x);
+        var output = xhat;
+        if (IncludeError)
         {
-            if (x.Shape[^1] != Sae.DIn)
-                throw new InvalidOperationException($"the activation at '{Names.HookName}' gives rows of {x.Shape[^1]} but the SAE has d_in = {Sae.DIn}.");
-            bool inner = _inner.Any(run.Wants);
-            var xhat = inner ? Sae.Forward(x, (stage, v) => run.At(Names[stage], v)) : Sae.Forward(x);
-            Tensor output = xhat;
-            if (IncludeError)
-            {
-                var clean = inner ? Sae.Forward(x) : xhat;            // the reconstruction no hook has touched
-                var err = x - clean;
-                if (inner) clean.Dispose();
-                err = run.At(Names.Error, err);
-                output = xhat + err;
-                xhat.Dispose(); err.Dispose();
-            }
-            output = run.At(Names.Output, output);
-            return _layout.Write(act, output);
+            var clean = inner ? Sae.Forward(x) : xhat;                // the reconstruction no hook has touched
+            output = xhat + run.At(Names.Error, x - clean);
         }
-        finally
-        {
-            if (!ReferenceEquals(x, act)) x.Dispose();
-        }
+        return scope.Keep(_layout.Write(act, run.At(Names.Output, output)));
     }
 }

@@ -11,6 +11,9 @@ public interface IActivationSource : IDisposable
     /// <summary>Width of one activation row.</summary>
     int DIn { get; }
 
+    /// <summary>The model hook the rows come from (its HookTable record), or null for sources without a model.</summary>
+    Interp.Models.HookPoint? Hook => null;
+
     /// <summary>Fills <paramref name="dst"/> (a whole number of rows, row-major [rows, d_in]) with the next rows.</summary>
     void Read(Span<float> dst);
 

@@ -1,7 +1,7 @@
 // Activations at one hook of a HookedTransformer over a corpus: contexts from a ContextStream are run through the
 // model store_batch_size_prompts at a time, and the hook's rows ([batch·pos, d_in], flattened heads or one head as
 // the SAE reads them) are handed out in order. The forward pass is cut short at the hook (layers after it are not
-// run): the capturing hook copies the rows and throws a private exception that only this class catches.
+// run, HookedTransformer.RunToHook); each batch runs in its own TensorScope.
 using Interp.Models;
 using Interp.Tensors;
 
@@ -10,6 +10,7 @@ namespace Interp.Dictionaries.Training;
 public sealed class ModelActivationSource : IActivationSource
 {
     private readonly HookedTransformer _model;
+    private readonly bool _ownsModel;
     private readonly string _hook;
     private readonly HookLayout _layout;
     private readonly ContextStream _contexts;
@@ -20,19 +21,24 @@ public sealed class ModelActivationSource : IActivationSource
     private readonly long[] _ids;            // [batch prompts, context_size]
 
     public int DIn { get; }
+    /// <summary>The model hook read (its HookTable record: layer, kind, shape).</summary>
+    public HookPoint Hook { get; }
     /// <summary>Forward passes run so far (for throughput reports).</summary>
     public long ForwardPasses { get; private set; }
 
     /// <param name="exclude">token ids whose positions give no activation rows (exclude_special_tokens)</param>
-    public ModelActivationSource(HookedTransformer model, string hookName, int? hookHeadIndex, ContextStream contexts, int batchPrompts, IEnumerable<long>? exclude = null)
+    /// <param name="ownsModel">dispose <paramref name="model"/> with this source (the contexts are always this source's)</param>
+    public ModelActivationSource(HookedTransformer model, string hookName, int? hookHeadIndex, ContextStream contexts, int batchPrompts, IEnumerable<long>? exclude = null,
+        bool ownsModel = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(contexts);
         if (batchPrompts < 1) throw new ArgumentOutOfRangeException(nameof(batchPrompts), $"store_batch_size_prompts = {batchPrompts} must be >= 1.");
         if (contexts.ContextSize > model.Config.NCtx)
             throw new ArgumentException($"context_size = {contexts.ContextSize} is longer than the model's context ({model.Config.NCtx}); lower context_size.");
-        _model = model; _hook = hookName; _contexts = contexts; _batchPrompts = batchPrompts;
+        _model = model; _ownsModel = ownsModel; _hook = hookName; _contexts = contexts; _batchPrompts = batchPrompts;
         DIn = HookWidth(model, hookName, hookHeadIndex, out _layout);
+        Hook = model.HookTable[hookName];
         _exclude = new HashSet<long>(exclude ?? Array.Empty<long>());
         _ids = new long[batchPrompts * contexts.ContextSize];
         _pend = new float[(long)batchPrompts * contexts.ContextSize * DIn <= int.MaxValue ? batchPrompts * contexts.ContextSize * DIn
@@ -45,8 +51,7 @@ public sealed class ModelActivationSource : IActivationSource
 
     private static int HookWidth(HookedTransformer model, string hookName, int? hookHeadIndex, out HookLayout layout)
     {
-        model.ValidateHookName(hookName);
-        layout = HookLayout.Describe(model.Config, hookName, hookHeadIndex);
+        layout = HookLayout.Describe(model.HookTable[hookName], hookHeadIndex);
         return layout.Width;
     }
 
@@ -68,31 +73,25 @@ public sealed class ModelActivationSource : IActivationSource
     {
         int t = _contexts.ContextSize;
         for (int b = 0; b < _batchPrompts; b++) _contexts.Next(_ids.AsSpan(b * t, t));
+        using var scope = TensorScope.Begin();
         using var _ = Tensor.NoGrad();
-        using var ids = Tensor.FromArray(_ids, _batchPrompts, t);
         _pendStart = 0; _pendRows = 0;
-        using (var act = _model.RunToHook(ids, _hook)) Capture(act);
+        Capture(_model.RunToHook(Tensor.FromArray(_ids, _batchPrompts, t), _hook));
         ForwardPasses++;
         if (_pendRows == 0 && _exclude.Count == 0) throw new InvalidOperationException($"the forward pass never reached hook '{_hook}'.");
     }
 
     private void Capture(Tensor act)
     {
-        var x = _layout.Read(act, _hook);                // [batch, pos, d_in]
-        try
+        var src = TensorOps.Contiguous(_layout.Read(act, _hook)).Span<float>();   // [batch·pos, d_in], in RunBatch's scope
+        int rows = src.Length / DIn, n = 0;
+        for (int r = 0; r < rows; r++)
         {
-            using var c = TensorOps.Contiguous(x);
-            var src = c.Span<float>();
-            int rows = src.Length / DIn, n = 0;
-            for (int r = 0; r < rows; r++)
-            {
-                if (_exclude.Count > 0 && _exclude.Contains(_ids[r])) continue;
-                src.Slice(r * DIn, DIn).CopyTo(_pend.AsSpan(n * DIn, DIn));
-                n++;
-            }
-            _pendRows = n;
+            if (_exclude.Count > 0 && _exclude.Contains(_ids[r])) continue;
+            src.Slice(r * DIn, DIn).CopyTo(_pend.AsSpan(n * DIn, DIn));
+            n++;
         }
-        finally { if (!ReferenceEquals(x, act)) x.Dispose(); }
+        _pendRows = n;
     }
 
     public ActivationSourceState GetState() =>
@@ -108,5 +107,9 @@ public sealed class ModelActivationSource : IActivationSource
         _pendStart = 0; _pendRows = state.Pending.Length / DIn;
     }
 
-    public void Dispose() => _contexts.Dispose();
+    public void Dispose()
+    {
+        _contexts.Dispose();
+        if (_ownsModel) _model.Dispose();
+    }
 }

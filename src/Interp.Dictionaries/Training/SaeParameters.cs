@@ -1,6 +1,7 @@
 // The trainable tensors of an SAE in training: W_enc, b_enc, W_dec, b_dec (leaves with RequiresGrad, contiguous F32)
 // plus what a method adds (jumprelu's log_threshold). Also the init: W_dec rows random with a set norm, W_enc = W_dec^T
-// (tied init), b_enc = 0, b_dec from a sample of activations (geometric median, mean or zeros).
+// (tied init), b_enc = 0, b_dec from a sample of activations (geometric median, mean or zeros). The parameters are
+// owned here (outside every TensorScope); Dispose frees them with their gradients.
 using Interp.Tensors;
 
 namespace Interp.Dictionaries.Training;
@@ -50,9 +51,8 @@ public sealed class SaeParameters : IDisposable
             if (n == 0) { row[0] = 1; n = 1; }
             System.Numerics.Tensors.TensorPrimitives.Multiply(row, (float)(decoderNorm / n), row);
         }
-        using var t = wDec.T;
-        var wEnc = TensorOps.Contiguous(t);
-        return new SaeParameters(wEnc, Tensor.Zeros(dSae), wDec, Tensor.FromArray((float[])bDec.Clone(), dIn));
+        using var scope = TensorScope.Begin();
+        return new SaeParameters(TensorOps.Contiguous(wDec.T), Tensor.Zeros(dSae), wDec, Tensor.FromArray((float[])bDec.Clone(), dIn));
     }
 
     /// <summary>b_dec's start from activation rows [n, d_in]: "zeros", "mean", or "geometric_median" (Weiszfeld's
@@ -116,10 +116,10 @@ public sealed class SaeParameters : IDisposable
     {
         if (WDec.Grad is not { } g) return;
         var pg = Tensor.Empty(DType.F32, g.Shape);
+        using (TensorScope.Begin())
         using (Tensor.NoGrad())
-        using (var gd = g.Detach())
-            TensorOps.CopyInto(pg, gd);
-        // a new tensor: a Grad may be shared with another tensor, so it is never edited in place (as GradClip)
+            TensorOps.CopyInto(pg, g.Detach());
+        // a new tensor: a Grad's storage may be shared with another tensor, so it is never edited in place (as GradClip)
         var ga = pg.Data<float>();
         var wa = WDec.Data<float>(); int wo = WDec.Offset;
         int d = DIn;
@@ -133,18 +133,26 @@ public sealed class SaeParameters : IDisposable
                 if (dot != 0) System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(wr, -dot, gr, gr);
             }
         });
-        WDec.Grad = pg;
+        WDec.Grad = pg;                                  // (disposes the unprojected gradient)
     }
 
+    /// <summary>Frees every parameter (a tensor's Dispose frees its Grad too).</summary>
     public void Dispose()
     {
-        foreach (var (_, t) in Named) { t.Grad?.Dispose(); t.Dispose(); }
+        foreach (var (_, t) in Named) t.Dispose();
     }
 
+    /// <summary>A contiguous F32 leaf that requires grad, owned by these parameters (taken out of its TensorScope).</summary>
     private static Tensor Leaf(Tensor t)
     {
         if (t.DType != DType.F32) throw new ArgumentException($"SAE parameters train in F32; got {t.DType}.");
-        if (!t.IsContiguous) { Tensor c; using (Tensor.NoGrad()) using (var td = t.Detach()) c = TensorOps.Contiguous(td); t.Dispose(); t = c; }
-        return t.RequireGrad();
+        if (!t.IsContiguous)
+        {
+            Tensor c;
+            using (Tensor.NoGrad()) c = TensorOps.Contiguous(t);
+            t.Dispose();
+            t = c;
+        }
+        return TensorScope.Escape(t).RequireGrad();
     }
 }

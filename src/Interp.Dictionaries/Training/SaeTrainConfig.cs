@@ -102,7 +102,7 @@ public sealed record SaeTrainConfig
     /// <summary>sparsity.safetensors holds firing rates over the last window of this many steps.</summary>
     public int FeatureSamplingWindow { get; init; } = 2000;
     public int LogEverySteps { get; init; } = 100;
-    /// <summary>Checkpoints go to checkpoint_path/step_N; n_checkpoints spreads that many over the run,
+    /// <summary>Checkpoints go to checkpoint_path/step-N (step-0000012); n_checkpoints spreads that many over the run,
     /// checkpoint_every_steps writes one every N steps (either, or both, or neither).</summary>
     public string? CheckpointPath { get; init; }
     public int NCheckpoints { get; init; }

@@ -1,15 +1,18 @@
 // Trains an SAE on activations streamed from an IActivationSource through the shuffling buffer: Adam with the
 // configured lr schedule and gradient clipping, the architecture's loss (Methods/), decoder-row normalisation where
 // the method needs it, dead-feature tracking for AuxK, progress lines on stderr, checkpoints that resume to the same
-// result as an uninterrupted run, and the trained SAE written in SAELens's layout. SaeTrainer.Create wires a model.
+// result as an uninterrupted run, and the trained SAE written in SAELens's layout. Same vocabulary as the language-model
+// Trainer: Prepare (checks everything, wires a model) then Run; step-N checkpoint folders; TrainingDivergedException.
+// Each step runs in its own TensorScope.
 using Interp.Models;
 using Interp.Models.Tokenizers;
+using Interp.Models.Training;
 using Interp.Tensors;
 using Interp.Tensors.Optim;
 
 namespace Interp.Dictionaries.Training;
 
-public sealed record SaeTrainerOptions
+public sealed record SaeTrainOptions
 {
     /// <summary>Where progress lines go (default: stderr).</summary>
     public TextWriter? Log { get; init; }
@@ -28,8 +31,8 @@ public sealed record SaeTrainProgress(int Step, int TotalSteps, long Tokens, dou
 public sealed record SaeTrainResult(int Steps, int TotalSteps, bool Completed, long Tokens, double Seconds, double TokensPerSecond,
     string? OutputPath, string? LastCheckpoint, IReadOnlyList<SaeTrainProgress> History);
 
-/// <summary>The loss became NaN or infinite: the run cannot continue (a checkpoint from before may).</summary>
-public sealed class SaeTrainingDivergedException(string message) : InvalidOperationException(message);
+/// <summary>The SAE's loss became NaN or infinite (a TrainingDivergedException, as the language-model trainer throws).</summary>
+public sealed class SaeTrainingDivergedException(string message, int step, double loss) : TrainingDivergedException(message, step, loss);
 
 public sealed class SaeTrainer : IDisposable
 {
@@ -47,7 +50,7 @@ public sealed class SaeTrainer : IDisposable
     private readonly Adam _opt;
     private readonly ILrSchedule _lr;
     private readonly TextWriter _log;
-    private readonly SaeTrainerOptions _options;
+    private readonly SaeTrainOptions _options;
     private readonly int[] _sinceFired;          // per feature: steps since it last fired
     private long[] _windowFires, _lastWindowFires;
     private int _windowSteps, _lastWindowSteps;
@@ -56,13 +59,13 @@ public sealed class SaeTrainer : IDisposable
 
     /// <summary>A trainer over <paramref name="source"/> (whose rows must be d_in wide): fresh (fills the buffer, sets
     /// the norm factor and b_dec from it) or resumed from a checkpoint when the options say so.</summary>
-    public SaeTrainer(SaeTrainConfig cfg, IActivationSource source, SaeTrainerOptions? options = null)
+    public SaeTrainer(SaeTrainConfig cfg, IActivationSource source, SaeTrainOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(cfg);
         ArgumentNullException.ThrowIfNull(source);
         cfg.Validate();
         if (source.DIn != cfg.DIn) throw new ArgumentException($"d_in = {cfg.DIn} but the activations are {source.DIn} wide; set d_in to {source.DIn}.");
-        Config = cfg; _source = source; _options = options ?? new SaeTrainerOptions();
+        Config = cfg; _source = source; _options = options ?? new SaeTrainOptions();
         _log = _options.Log ?? Console.Error;
         Method = TrainingMethods.Create(cfg);
         _lr = new SaeLrSchedule(cfg);
@@ -76,11 +79,12 @@ public sealed class SaeTrainer : IDisposable
         {
             if (cfg.CheckpointPath is null) throw new ArgumentException("resume asks for the latest checkpoint but checkpoint_path is not set.");
             resumeDir = TrainerCheckpoint.Latest(cfg.CheckpointPath)
-                ?? throw new ArgumentException($"resume: '{cfg.CheckpointPath}' holds no complete checkpoint (step_N folders with {TrainerCheckpoint.MetaFile}).");
+                ?? throw new ArgumentException($"resume: '{cfg.CheckpointPath}' holds no complete checkpoint (step-N folders with {TrainerCheckpoint.MetaFile}).");
         }
         else if (resumeDir is null && cfg.CheckpointPath is not null && TrainerCheckpoint.Latest(cfg.CheckpointPath) is { } existing)
             throw new ArgumentException($"checkpoint_path '{cfg.CheckpointPath}' already holds checkpoints ({Path.GetFileName(existing)}); resume from them, or point checkpoint_path elsewhere.");
 
+        using var scope = TensorScope.Begin();   // what loading and init make; parameters and optimizer state are owned by their objects
         if (resumeDir is not null)
         {
             var s = TrainerCheckpoint.Load(resumeDir, cfg);
@@ -90,7 +94,7 @@ public sealed class SaeTrainer : IDisposable
             return;
         }
         var rows = _buffer.InitialRows();
-        if (cfg.NormalizeActivations == SaeConfig.NormExpectedAverageOnlyIn) NormScalingFactor = EstimateNormScalingFactor(rows, cfg.DIn);
+        if (cfg.NormalizeActivations == SaeConfig.NormExpectedAverageOnlyIn) NormScalingFactor = Sae.EstimateNormScalingFactor(rows, cfg.DIn);
         var bDec = SaeParameters.InitialBDec(rows, cfg.DIn, cfg.BDecInitMethod);
         if (NormScalingFactor is { } sf) for (int i = 0; i < bDec.Length; i++) bDec[i] = (float)(bDec[i] * sf);
         var rng = new Rng(ActivationBuffer.DeriveSeed(cfg.Seed, 0, 0));
@@ -99,14 +103,26 @@ public sealed class SaeTrainer : IDisposable
         _opt = new Adam(Parameters.All, cfg.Lr, cfg.AdamBeta1, cfg.AdamBeta2);
     }
 
-    /// <summary>Loads the model at model_path, checks hook_name and d_in against it (one short forward pass), opens the
-    /// tokenizer and corpus, and returns a trainer reading activations from them.</summary>
-    public static SaeTrainer Create(SaeTrainConfig cfg, SaeTrainerOptions? options = null)
+    /// <summary>Kept for callers written before issue 9: <see cref="Prepare"/>.</summary>
+    public static SaeTrainer Create(SaeTrainConfig cfg, SaeTrainOptions? options = null) => Prepare(cfg, options);
+
+    /// <summary>Kept for callers written before issue 9: <see cref="Run"/>.</summary>
+    public SaeTrainResult Train(CancellationToken cancel = default) => Run(cancel);
+
+    /// <summary>Loads the model at model_path, checks hook_name and d_in against its hook table, opens the tokenizer and
+    /// corpus, and returns a trainer reading activations from them (it owns the model). Every error comes before a step.</summary>
+    public static SaeTrainer Prepare(SaeTrainConfig cfg, SaeTrainOptions? options = null)
     {
         cfg.Validate();
         if (cfg.ModelPath is null) throw new ArgumentException("model_path is required (a Hugging Face checkpoint folder).");
         if (cfg.DatasetPath is null) throw new ArgumentException("dataset_path is required (a text file, one document per line, or token ids with is_dataset_tokenized).");
         var model = ModelLoader.Load(cfg.ModelPath);
+        try { return Prepare(cfg, options, model); }
+        catch { model.Dispose(); throw; }
+    }
+
+    private static SaeTrainer Prepare(SaeTrainConfig cfg, SaeTrainOptions? options, HookedTransformer model)
+    {
         int width = ModelActivationSource.HookWidth(model, cfg.HookName, cfg.HookHeadIndex);
         if (width != cfg.DIn)
             throw new ArgumentException($"d_in = {cfg.DIn} but '{cfg.HookName}' of this {model.Config.ModelType} model is {width} wide; set d_in to {width}.");
@@ -115,7 +131,7 @@ public sealed class SaeTrainer : IDisposable
         ITokenizer? tok = null;
         if (!cfg.IsDatasetTokenized)
         {
-            tok = TokenizerLoader.Load(cfg.TokenizerPath ?? cfg.ModelPath);
+            tok = TokenizerLoader.Load(cfg.TokenizerPath ?? cfg.ModelPath!);
             if (tok.VocabSize > model.Config.DVocab)
                 throw new ArgumentException($"the tokenizer has {tok.VocabSize} tokens but the model's vocabulary is {model.Config.DVocab}; is tokenizer_path the model's tokenizer?");
         }
@@ -130,16 +146,16 @@ public sealed class SaeTrainer : IDisposable
         foreach (var (name, id) in new[] { ("bos", bos), ("eos", eos) })
             if (id is { } v && (v < 0 || v >= model.Config.DVocab)) throw new ArgumentException($"{name} token id {v} is outside the model's vocabulary 0..{model.Config.DVocab - 1}.");
         var exclude = cfg.ExcludeSpecialTokens ? new[] { bos, eos, tok?.PadId }.Where(i => i is not null).Select(i => (long)i!.Value).ToArray() : null;
-        var stream = new ContextStream(cfg.DatasetPath, tok, cfg.ContextSize, cfg.PrependBos ? bos : null, sep);
-        var source = new ModelActivationSource(model, cfg.HookName, cfg.HookHeadIndex, stream, cfg.StoreBatchSizePrompts, exclude);
-        var named = cfg with { ModelName = cfg.ModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(cfg.ModelPath))) };
+        var stream = new ContextStream(cfg.DatasetPath!, tok, cfg.ContextSize, cfg.PrependBos ? bos : null, sep);
+        var source = new ModelActivationSource(model, cfg.HookName, cfg.HookHeadIndex, stream, cfg.StoreBatchSizePrompts, exclude, ownsModel: true);
+        var named = cfg with { ModelName = cfg.ModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(cfg.ModelPath!))) };
         try { return new SaeTrainer(named, source, options); }
         catch { source.Dispose(); throw; }
     }
 
     /// <summary>Trains until training_tokens are done, StopAfterSteps is reached or <paramref name="cancel"/> fires
     /// (the last two write a checkpoint when checkpoint_path is set). Writes the SAE to output_path at the end.</summary>
-    public SaeTrainResult Train(CancellationToken cancel = default)
+    public SaeTrainResult Run(CancellationToken cancel = default)
     {
         int total = Config.TotalSteps;
         var checkpoints = new HashSet<int>(Config.CheckpointSteps());
@@ -178,7 +194,7 @@ public sealed class SaeTrainer : IDisposable
     }
 
     /// <summary>One optimizer step; returns (loss, mse, sparsity, aux, L0, explained variance) of the batch.</summary>
-    private (double, double, double, double, double, double) TrainStep()
+    internal (double, double, double, double, double, double) TrainStep()
     {
         int rows = Config.TrainBatchSizeTokens, d = Config.DIn;
         _buffer.NextBatch(_batch);
@@ -187,22 +203,24 @@ public sealed class SaeTrainer : IDisposable
         int deadCount = 0;
         for (int j = 0; j < dead.Length; j++) if (_sinceFired[j] >= Config.DeadFeatureWindow) { dead[j] = true; deadCount++; }
         _opt.Lr = _lr.Lr(Step);
-        using var x = Tensor.FromArray(_batch, rows, d);
-        using var o = Method.Forward(Parameters, new StepInput(x, Step, dead, deadCount));
+        using var scope = TensorScope.Begin();                   // the batch, the step's graph and everything it made
+        var x = Tensor.FromArray(_batch, rows, d);
+        var o = Method.Forward(Parameters, new StepInput(x, Step, dead, deadCount));
         double loss = o.Loss.ItemDouble();
         if (!double.IsFinite(loss))
             throw new SaeTrainingDivergedException($"the loss is {loss} at step {Step + 1}; training diverged. Lower lr (now {Config.Lr}) or the sparsity coefficient" +
-                (_lastCheckpoint is null ? "." : $"; the last good checkpoint is {_lastCheckpoint}."));
+                (_lastCheckpoint is null ? "." : $"; the last good checkpoint is {_lastCheckpoint}."), Step + 1, loss);
         _opt.ZeroGrad();
         o.Loss.Backward();
         if (Method.NormalizesDecoder) Parameters.ProjectDecoderGradient();
         if (Config.MaxGradNorm > 0) GradClip.ClipGlobalNorm(Parameters.All, Config.MaxGradNorm);
         _opt.Step();
-        foreach (var p in Parameters.All) p.ZeroGrad();
+        _opt.ZeroGrad();
         if (Method.NormalizesDecoder) Parameters.NormalizeDecoderRows();
         Method.AfterStep(o);
 
-        var (mse, ev) = Reconstruction(_batch, o.XHat, rows, d);
+        var rec = new ReconstructionStats(d);
+        rec.Add<float>(_batch, o.XHat.ToArray());
         for (int j = 0; j < _sinceFired.Length; j++)
         {
             _sinceFired[j] = o.Fired[j] ? 0 : _sinceFired[j] + 1;
@@ -216,24 +234,7 @@ public sealed class SaeTrainer : IDisposable
         }
         Step++;
         Tokens += rows;
-        return (loss, mse, o.SparsityLoss, o.AuxLoss, o.L0, ev);
-    }
-
-    /// <summary>mean_rows ‖x - x̂‖² and 1 - Σ‖x - x̂‖² / Σ‖x - x̄‖² (x̄ the batch mean), in float64.</summary>
-    internal static (double mse, double ev) Reconstruction(float[] x, Tensor xhat, int rows, int d)
-    {
-        var h = xhat.ToArray();
-        var mean = new double[d];
-        for (int r = 0; r < rows; r++) for (int i = 0; i < d; i++) mean[i] += x[r * d + i];
-        for (int i = 0; i < d; i++) mean[i] /= rows;
-        double sse = 0, sst = 0;
-        for (int r = 0; r < rows; r++)
-            for (int i = 0; i < d; i++)
-            {
-                double v = x[r * d + i], e = v - h[r * d + i], c = v - mean[i];
-                sse += e * e; sst += c * c;
-            }
-        return (sse / rows, sst > 0 ? 1 - sse / sst : double.NaN);
+        return (loss, rec.MseSumOverDIn, o.SparsityLoss, o.AuxLoss, o.L0, rec.ExplainedVariance);
     }
 
     /// <summary>Fraction of features that have not fired for dead_feature_window steps.</summary>
@@ -244,8 +245,7 @@ public sealed class SaeTrainer : IDisposable
     public Sae BuildSae()
     {
         var c = Config;
-        string hook = c.HookName;
-        int? layer = hook.StartsWith("blocks.", StringComparison.Ordinal) && int.TryParse(hook.Split('.')[1], out var l) ? l : null;
+        var hook = _source.Hook;                 // the model hook's table record (null for sources without a model)
         var extra = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["training_tokens"] = Tokens.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -255,11 +255,12 @@ public sealed class SaeTrainer : IDisposable
         {
             Architecture = Method.Name, DIn = c.DIn, DSae = c.DSae, K = c.K, ApplyBDecToInput = c.ApplyBDecToInput,
             NormalizeActivations = NormScalingFactor is null ? SaeConfig.NormNone : SaeConfig.NormExpectedAverageOnlyIn, NormScalingFactor = NormScalingFactor,
-            ReshapeActivations = hook.EndsWith(".hook_z", StringComparison.Ordinal) && c.HookHeadIndex is null ? SaeReshape.HookZ : SaeReshape.None,
-            HookName = hook, HookLayer = layer, HookHeadIndex = c.HookHeadIndex, ModelName = c.ModelName, ContextSize = c.ContextSize,
+            ReshapeActivations = hook?.Kind == HookKind.Z && c.HookHeadIndex is null ? SaeReshape.HookZ : SaeReshape.None,
+            HookName = c.HookName, HookLayer = hook?.Layer, HookHeadIndex = c.HookHeadIndex, ModelName = c.ModelName, ContextSize = c.ContextSize,
             PrependBos = c.PrependBos, DatasetPath = c.DatasetPath is null ? null : Path.GetFileName(c.DatasetPath), Extra = extra,
         };
-        Tensor Copy(Tensor t) { var y = Tensor.Empty(t.Shape); using var td = t.Detach(); TensorOps.CopyInto(y, td); return y; }
+        using var scope = TensorScope.Begin();
+        Tensor Copy(Tensor t) { var y = Tensor.Empty(t.Shape); TensorOps.CopyInto(y, t.Detach()); return y; }
         Sae sae;
         using (Tensor.NoGrad())
             sae = new Sae(cfg, Copy(Parameters.WEnc), Copy(Parameters.BEnc), Copy(Parameters.WDec), Copy(Parameters.BDec), Method.Threshold(Parameters), "trained SAE");
@@ -273,23 +274,19 @@ public sealed class SaeTrainer : IDisposable
         using (sae) return sae.FoldNormScalingFactor();
     }
 
-    private string CheckpointDir(int step) => Path.Combine(Config.CheckpointPath!, TrainerCheckpoint.Prefix + step);
+    private string CheckpointDir(int step) => Path.Combine(Config.CheckpointPath!, CheckpointFolders.Name(step));
 
-    /// <summary>Writes checkpoint_path/step_{Step} and returns its path.</summary>
+    /// <summary>Writes checkpoint_path/step-N (CheckpointFolders.Name(Step)) and returns its path.</summary>
     public string SaveCheckpoint()
     {
         if (Config.CheckpointPath is null) throw new InvalidOperationException("checkpoint_path is not set.");
-        var opt = _opt.GetState();
-        try
-        {
-            var state = new TrainerState(Step, Tokens, NormScalingFactor, Parameters.Named.ToDictionary(n => n.name, n => n.tensor), opt,
-                _buffer.GetState(), _source.GetState(), _sinceFired, _windowFires, _windowSteps, _lastWindowFires, _lastWindowSteps, Method.GetState());
-            using var sae = BuildSae();
-            _lastCheckpoint = TrainerCheckpoint.Save(CheckpointDir(Step), state, sae, Config);
-            _log.WriteLine($"checkpoint: {_lastCheckpoint}");
-            return _lastCheckpoint;
-        }
-        finally { foreach (var t in opt.Values) t.Dispose(); }
+        using var scope = TensorScope.Begin();   // the optimizer state copies
+        var state = new TrainerState(Step, Tokens, NormScalingFactor, Parameters.Named.ToDictionary(n => n.name, n => n.tensor), _opt.GetState(),
+            _buffer.GetState(), _source.GetState(), _sinceFired, _windowFires, _windowSteps, _lastWindowFires, _lastWindowSteps, Method.GetState());
+        using var sae = BuildSae();
+        _lastCheckpoint = TrainerCheckpoint.Save(CheckpointDir(Step), state, sae, Config);
+        _log.WriteLine($"checkpoint: {_lastCheckpoint}");
+        return _lastCheckpoint;
     }
 
     private SaeParameters Restore(TrainerState s, out Adam opt)
@@ -300,8 +297,7 @@ public sealed class SaeTrainer : IDisposable
             if (n is not (Sae.WEncName or Sae.BEncName or Sae.WDecName or Sae.BDecName)) p.AddExtra(n, t);
         if (p.DIn != Config.DIn || p.DSae != Config.DSae) throw new ArgumentException($"the checkpoint's SAE is {p.DIn} × {p.DSae}; the config says d_in {Config.DIn}, d_sae {Config.DSae}.");
         opt = new Adam(p.All, Config.Lr, Config.AdamBeta1, Config.AdamBeta2);
-        opt.LoadState(s.Optimizer);
-        foreach (var t in s.Optimizer.Values) t.Dispose();
+        opt.LoadState(s.Optimizer);                // copies: the loaded tensors go with the constructor's scope
         Method.LoadState(s.Method);
         _buffer.LoadState(s.Buffer);
         _source.LoadState(s.Source);
@@ -312,18 +308,10 @@ public sealed class SaeTrainer : IDisposable
         return p;
     }
 
-    private static double EstimateNormScalingFactor(ReadOnlySpan<float> rows, int d)
-    {
-        int n = rows.Length / d;
-        double sum = 0;
-        for (int r = 0; r < n; r++) sum += Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot(rows.Slice(r * d, d), rows.Slice(r * d, d)));
-        double mean = sum / n;
-        if (!(mean > 0) || !double.IsFinite(mean)) throw new InvalidOperationException($"the activations' mean norm is {mean}; cannot normalise them (normalize_activations).");
-        return Math.Sqrt(d) / mean;
-    }
-
+    /// <summary>Frees the parameters and optimizer state, and the source (with the model Prepare loaded).</summary>
     public void Dispose()
     {
+        _opt.Dispose();
         Parameters.Dispose();
         _source.Dispose();
     }

@@ -1,10 +1,11 @@
-// A training checkpoint folder, checkpoint_path/step_N: the SAE as it stands in SAELens's layout (cfg.json,
+// A training checkpoint folder, checkpoint_path/step-0000010 (CheckpointFolders, as the LM trainer's): the SAE as it stands in SAELens's layout (cfg.json,
 // sae_weights.safetensors, sparsity.safetensors: loadable by Sae.Load), plus trainer_state.safetensors (the exact
 // parameters, Adam moments, the shuffling buffer, pending activations, dead-feature counters) and trainer_state.json
 // (step, tokens, positions, method state, and the settings a resume must share). The JSON is written last, so a
 // folder without it is an interrupted write and is never resumed from.
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Interp.Models.Training;
 using Interp.Tensors;
 using Interp.Tensors.IO;
 
@@ -19,7 +20,7 @@ internal sealed record TrainerState(
 
 internal static class TrainerCheckpoint
 {
-    public const string StateFile = "trainer_state.safetensors", MetaFile = "trainer_state.json", Prefix = "step_";
+    public const string StateFile = "trainer_state.safetensors", MetaFile = "trainer_state.json";
 
     /// <summary>The settings a resumed run must share with the run that wrote the checkpoint.</summary>
     public static JsonObject Fingerprint(SaeTrainConfig c) => new()
@@ -38,9 +39,9 @@ internal static class TrainerCheckpoint
         string meta = Path.Combine(dir, MetaFile);
         if (File.Exists(meta)) File.Delete(meta);
         sae.Save(dir);
-        var tensors = new List<(string, Tensor)>();
-        try
+        using (TensorScope.Begin())   // the views and wrappers below
         {
+            var tensors = new List<(string, Tensor)>();
             foreach (var (n, t) in s.Parameters) tensors.Add(("param." + n, t.Detach()));
             foreach (var (n, t) in s.Optimizer) tensors.Add(("optim." + n, t.Detach()));
             int cap = s.Buffer.Order.Length;
@@ -52,7 +53,6 @@ internal static class TrainerCheckpoint
             tensors.Add(("window.last_fires", Tensor.FromArray(s.LastWindowFires, s.LastWindowFires.Length)));
             SafetensorsWriter.Write(Path.Combine(dir, StateFile), tensors);
         }
-        finally { foreach (var (_, t) in tensors) t.Dispose(); }
         var json = new JsonObject
         {
             ["format"] = "interp-sae-trainer/1",
@@ -69,7 +69,8 @@ internal static class TrainerCheckpoint
         return dir;
     }
 
-    /// <summary>Reads a checkpoint folder; tensors in the result are owned by the caller.</summary>
+    /// <summary>Reads a checkpoint folder; the parameter and optimizer tensors in the result are the caller's (in its
+    /// TensorScope, when it has one).</summary>
     public static TrainerState Load(string dir, SaeTrainConfig cfg)
     {
         string meta = Path.Combine(dir, MetaFile), state = Path.Combine(dir, StateFile);
@@ -84,6 +85,7 @@ internal static class TrainerCheckpoint
         if (diff.Length > 0)
             throw new ArgumentException($"the checkpoint {dir} was written with other settings: {string.Join(", ", diff)}; resume with the config it was made with.");
 
+        using var scope = TensorScope.Begin();   // keeps param.* and optim.*; the rest is read into arrays and freed
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         using (var f = SafetensorsFile.Open(state))
             foreach (var n in f.Names) tensors[n] = f.Load(n);
@@ -100,18 +102,11 @@ internal static class TrainerCheckpoint
             SinceFired: Need("dead.since_fired").ToArray<int>(), WindowFires: Need("window.fires").ToArray<long>(), WindowSteps: (int)j["window_steps"]!,
             LastWindowFires: Need("window.last_fires").ToArray<long>(), LastWindowSteps: (int)j["last_window_steps"]!,
             Method: ((JsonObject)j["method"]!).ToDictionary(kv => kv.Key, kv => (double)kv.Value!));
-        foreach (var (n, t) in tensors)
-            if (!n.StartsWith("param.", StringComparison.Ordinal) && !n.StartsWith("optim.", StringComparison.Ordinal)) t.Dispose();
+        foreach (var t in result.Parameters.Values.Concat(result.Optimizer.Values)) scope.Keep(t);
         return result;
     }
 
-    /// <summary>The complete checkpoint with the highest step under <paramref name="checkpointPath"/>, or null.</summary>
-    public static string? Latest(string checkpointPath)
-    {
-        if (!Directory.Exists(checkpointPath)) return null;
-        return Directory.EnumerateDirectories(checkpointPath, Prefix + "*")
-            .Select(d => (d, ok: int.TryParse(Path.GetFileName(d)[Prefix.Length..], out var s), s))
-            .Where(x => x.ok && File.Exists(Path.Combine(x.d, MetaFile)))
-            .OrderByDescending(x => x.s).Select(x => x.d).FirstOrDefault();
-    }
+    /// <summary>The complete checkpoint with the highest step under <paramref name="checkpointPath"/>, or null
+    /// (step-N folders, and step_N ones written before issue 9).</summary>
+    public static string? Latest(string checkpointPath) => CheckpointFolders.Latest(checkpointPath, MetaFile);
 }

@@ -19,9 +19,9 @@ public static class ToyConceptEval
     public static ConceptReport Run(HookedTransformer model, ITokenizer tok, Sae sae, string worldDir, int maxDocs)
     {
         string hook = sae.Cfg.HookName;
-        int layer = LayerOf(hook);
-        string neuronHook = $"blocks.{layer}.mlp.hook_post";
-        model.ValidateHookName(hook);
+        var point = model.HookTable[hook];                    // unknown names fail with the nearest ones
+        if (point.Layer is not { } layer) throw new ArgumentException($"SAE hook '{hook}' is not inside a block; the neuron baseline needs a block's mlp.hook_post.");
+        string neuronHook = model.HookTable.Name(HookKind.MlpPost, layer);
         var featDocs = new List<(TokenLabel[], float[])>();
         var neuronDocs = new List<(TokenLabel[], float[])>();
         int tokens = 0;
@@ -30,12 +30,11 @@ public static class ToyConceptEval
         {
             var ids = doc.Tokens.Select(w => (long)(tok.TokenToId(w) ?? throw new ArgumentException($"'{w}' is not in the model's vocabulary."))).ToArray();
             if (ids.Length > model.Config.NCtx) continue;
-            using var t = Tensor.FromArray(ids, 1, ids.Length);
-            var (logits, cache) = model.RunWithCache(t, n => n == hook || n == neuronHook);
-            using (logits) using (cache)
+            using var scope = TensorScope.Begin();
+            var (_, cache) = model.RunWithCache(Tensor.FromArray(ids, 1, ids.Length), n => n == hook || n == neuronHook);
+            using (cache)
             {
-                using var f = sae.Encode(cache[hook]);     // [1, pos, d_sae]
-                featDocs.Add((doc.Labels.ToArray(), f.ToArray()));
+                featDocs.Add((doc.Labels.ToArray(), sae.Encode(cache[hook]).ToArray()));   // [1, pos, d_sae]
                 neuronDocs.Add((doc.Labels.ToArray(), cache[neuronHook].ToArray()));
             }
             tokens += ids.Length;
@@ -44,12 +43,5 @@ public static class ToyConceptEval
         return new ConceptReport(hook, neuronHook, tokens,
             ConceptMatch.Score(featDocs, sae.DSae, ToyConcepts.All),
             ConceptMatch.Score(neuronDocs, model.Config.DMlp, ToyConcepts.All));
-    }
-
-    private static int LayerOf(string hook)
-    {
-        var parts = hook.Split('.');
-        if (parts.Length > 1 && parts[0] == "blocks" && int.TryParse(parts[1], out int l)) return l;
-        throw new ArgumentException($"SAE hook '{hook}' is not inside a block; the neuron baseline needs blocks.L.*.");
     }
 }

@@ -46,9 +46,9 @@ public static class ToyWorldEval
 
     private static float[] LastLogits(HookedTransformer model, int[] ids)
     {
+        using var scope = TensorScope.Begin();
         using var noGrad = Tensor.NoGrad();
-        using var t = Tensor.FromArray(ids.Select(i => (long)i).ToArray(), 1, ids.Length);
-        using var logits = model.Run(t);
+        var logits = model.Run(Tensor.FromArray(ids.Select(i => (long)i).ToArray(), 1, ids.Length));   // [1, pos, vocab]
         int v = logits.Shape[2];
         return logits.ToArray().AsSpan((ids.Length - 1) * v, v).ToArray();
     }

@@ -18,6 +18,7 @@ public static class BenchCases
         quick => new SaeTopKStepCase(inQuickRun: true).Configure(quick),
         _ => new LabelOfflineCase(),
         _ => new LabelLlmCase(),
+        _ => new ForwardRssCase(inQuickRun: true),
         _ => new LlmChatCase(),
         _ => new IndexUpsertCase(),
         _ => new IndexSearchCase(Interp.Index.VectorKind.Explanation, filtered: false),

@@ -1,5 +1,6 @@
 // Times benchmark cases the way torch_reference.py does (1 warm-up call, then repeat until >= MinSeconds and
-// >= 2 iterations; seconds = elapsed / iterations) and adds backend, threads, GC counts and heap bytes.
+// >= 2 iterations; seconds = elapsed / iterations) and adds the process CPU time per iteration (steadier than wall
+// time on a shared machine), backend, threads, GC counts and heap bytes.
 using System.Diagnostics;
 using Interp.Tensors;
 
@@ -19,6 +20,7 @@ public static class BenchRunner
         long allocBefore = GC.GetTotalAllocatedBytes(precise: true);
 
         int n = 0;
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         double elapsed;
         while (true)
@@ -29,6 +31,7 @@ public static class BenchRunner
             if (elapsed >= bench.MinSeconds && n >= bench.MinIterations) break;
         }
         double seconds = elapsed / n;
+        double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds / n;
 
         long allocAfter = GC.GetTotalAllocatedBytes(precise: true);
         int d0 = GC.CollectionCount(0) - g0, d1 = GC.CollectionCount(1) - g1, d2 = GC.CollectionCount(2) - g2;
@@ -43,6 +46,7 @@ public static class BenchRunner
         var rec = new BenchRecord().Add("case", bench.Name);
         bench.AddMetrics(seconds, rec);
         rec.Add("seconds", seconds)
+           .Add("cpu_seconds", cpuSeconds)
            .Add("iterations", n)
            .Add("backend", Backend.Current.Name)
            .Add("threads", ctx.Threads)

@@ -1,4 +1,4 @@
-// cache_finalize_english_small_{1m|100k}: the latent cache at labeling scale. Setup builds a cache of the embedded
+// latentcache_finalize_english_small_{1m|100k}: the latent cache at labeling scale. Setup builds a cache of the embedded
 // english-small model and its SAE (blocks.2, 2,048 features, top-24) over the held-out English text, repeated to 1M tokens
 // (100K under --quick), and records build tokens/s and bytes per stored activation (file size after finalize /
 // activations); it exports the activations (`cache export`) and runs the NumPy reference pass
@@ -28,7 +28,7 @@ public sealed class CacheFinalizeCase(bool inQuickRun) : IBenchCase
     private string _referenceNote = "";
     private bool? _agrees;
 
-    public string Name => $"cache_finalize_english_small_{(_tokens >= 1_000_000 ? $"{_tokens / 1_000_000}m" : $"{_tokens / 1000}k")}";
+    public string Name => $"latentcache_finalize_english_small_{(_tokens >= 1_000_000 ? $"{_tokens / 1_000_000}m" : $"{_tokens / 1000}k")}";
     public bool InQuickRun => inQuickRun;
     public double MinSeconds => 2.0;
 
@@ -44,7 +44,7 @@ public sealed class CacheFinalizeCase(bool inQuickRun) : IBenchCase
         string root = RepoRoot();
         _tmp = Directory.CreateTempSubdirectory("interp-bench-cache-").FullName;
         _path = Path.Combine(_tmp, "cache.db");
-        var model = ModelLoader.Load(Path.Combine(root, ModelDir));
+        using var model = ModelLoader.Load(Path.Combine(root, ModelDir));
         using var sae = Sae.Load(Path.Combine(root, SaeDir));
         var tokenizer = TokenizerLoader.Load(Path.Combine(root, ModelDir));
 

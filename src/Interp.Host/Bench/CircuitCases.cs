@@ -1,4 +1,4 @@
-// circuit_{atp,exact}_heads_neurons_ioi{N} and circuit_atp_sae_features_ioi{N}: attribution over every head and MLP
+// circuit_{atp,exact}_heads_neurons_ioi{N} and circuit_atp_saefeatures_ioi{N}: attribution over every head and MLP
 // neuron of the embedded toy model (evals/models/toy-small: 16 heads + 2,048 neurons) for N toy-world IOI prompt pairs
 // (100; 20 with --quick), by attribution patching (one forward + backward) and by exact activation patching (one
 // patched forward per node, several nodes per pass), and AtP over the features + error node of the shipped SAE.
@@ -23,7 +23,7 @@ public sealed class CircuitCase(string kind, bool inQuickRun) : IBenchCase
 
     public string Name => kind switch
     {
-        "sae" => $"circuit_atp_sae_features_ioi{_prompts}",
+        "sae" => $"circuit_atp_saefeatures_ioi{_prompts}",
         _ => $"circuit_{kind}_heads_neurons_ioi{_prompts}",
     };
     public bool InQuickRun => inQuickRun;
@@ -77,5 +77,5 @@ public sealed class CircuitCase(string kind, bool inQuickRun) : IBenchCase
         throw new DirectoryNotFoundException($"the circuit benchmarks need {Model} and {SaeDir}; run `interp bench` from the repository.");
     }
 
-    public void Dispose() => _sae?.Dispose();
+    public void Dispose() { _sae?.Dispose(); _lab?.Model.Dispose(); }
 }

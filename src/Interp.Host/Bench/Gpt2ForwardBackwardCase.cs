@@ -11,6 +11,8 @@ public sealed class Gpt2ForwardBackwardCase(bool inQuickRun) : IBenchCase
     private HookedTransformer? _model;
     private Tensor? _tokens;
     private int _layers;
+    private string _residPre0 = "";
+    private HashSet<string> _wanted = new();
 
     public string Name => "gpt2small_forward_backward_b1_t128";
     public bool InQuickRun => inQuickRun;
@@ -20,17 +22,20 @@ public sealed class Gpt2ForwardBackwardCase(bool inQuickRun) : IBenchCase
         _model = Gpt2Small.Create(ctx.Quick);
         _layers = _model.Config.NLayers;
         _tokens = Gpt2Small.Tokens(1, 128, _model.Config.DVocab);
+        _residPre0 = _model.HookTable.Name(HookKind.ResidPre, 0);
+        _wanted = Gpt2ForwardCase.CachedByReference(_model);
+        _wanted.Add(_residPre0);
     }
-
-    private static bool Wanted(string h) => h == "blocks.0.hook_resid_pre" || Gpt2ForwardCase.CachedByReference(h);
 
     public void Run()
     {
-        var (logits, cache) = _model!.RunWithCache(_tokens!, Wanted, withGrad: true);
-        using var loss = NextTokenLoss.Compute(logits, _tokens!);
-        loss.Backward();
-        if (cache.Grad("blocks.0.hook_resid_pre") is null) throw new InvalidOperationException("no gradient reached resid_pre");
-        logits.Dispose(); cache.Dispose();
+        using var scope = TensorScope.Begin();
+        var (logits, cache) = _model!.RunWithCache(_tokens!, _wanted.Contains, withGrad: true);
+        using (cache)
+        {
+            NextTokenLoss.Compute(logits, _tokens!).Backward();
+            if (cache.Grad(_residPre0) is null) throw new InvalidOperationException("no gradient reached resid_pre");
+        }
     }
 
     public void AddMetrics(double s, BenchRecord r) => r.Add("tokens_per_s", Math.Round(128 / s, 1)).Add("layers", _layers);
@@ -38,6 +43,6 @@ public sealed class Gpt2ForwardBackwardCase(bool inQuickRun) : IBenchCase
     public void Dispose()
     {
         _tokens?.Dispose();
-        if (_model is not null) foreach (var p in _model.Parameters.Values) p.Dispose();   // ~500 MB per case
+        _model?.Dispose();   // ~500 MB per case
     }
 }

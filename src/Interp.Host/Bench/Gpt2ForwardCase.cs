@@ -10,6 +10,7 @@ public sealed class Gpt2ForwardCase(int batch, int pos, bool cache, bool inQuick
     private HookedTransformer? _model;
     private Tensor? _tokens; // [batch, pos] I64
     private int _layers;
+    private HashSet<string> _cached = new();
 
     public string Name => $"gpt2small_forward{(cache ? "_cache" : "")}_b{batch}_t{pos}";
     public bool InQuickRun => inQuickRun;
@@ -19,18 +20,21 @@ public sealed class Gpt2ForwardCase(int batch, int pos, bool cache, bool inQuick
         _model = Gpt2Small.Create(ctx.Quick);
         _layers = _model.Config.NLayers;
         _tokens = Gpt2Small.Tokens(batch, pos, _model.Config.DVocab);
+        _cached = CachedByReference(_model);
     }
 
-    public static bool CachedByReference(string h) =>
-        h.EndsWith(".hook_resid_mid", StringComparison.Ordinal) || h.EndsWith(".attn.hook_pattern", StringComparison.Ordinal) || h.EndsWith(".hook_resid_post", StringComparison.Ordinal);
+    /// <summary>The hooks torch_reference.py caches: resid_mid, attention pattern and resid_post of every layer.</summary>
+    public static HashSet<string> CachedByReference(HookedTransformer m) =>
+        m.HookTable.OfKind(HookKind.ResidMid, HookKind.Pattern, HookKind.ResidPost).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
 
     public void Run()
     {
+        using var scope = TensorScope.Begin();
         using var noGrad = Tensor.NoGrad();
-        if (!cache) { _model!.Run(_tokens!).Dispose(); return; }
-        var (logits, c) = _model!.RunWithCache(_tokens!, CachedByReference);
-        if (c.Names.Count != 3 * _layers) throw new InvalidOperationException($"cache holds {c.Names.Count} tensors, expected {3 * _layers}");
-        logits.Dispose(); c.Dispose();
+        if (!cache) { _model!.Run(_tokens!); return; }
+        var (_, c) = _model!.RunWithCache(_tokens!, _cached.Contains);
+        using (c)
+            if (c.Names.Count != 3 * _layers) throw new InvalidOperationException($"cache holds {c.Names.Count} tensors, expected {3 * _layers}");
     }
 
     public void AddMetrics(double s, BenchRecord r) => r.Add("tokens_per_s", Math.Round(batch * pos / s, 1)).Add("layers", _layers);
@@ -38,6 +42,6 @@ public sealed class Gpt2ForwardCase(int batch, int pos, bool cache, bool inQuick
     public void Dispose()
     {
         _tokens?.Dispose();
-        if (_model is not null) foreach (var p in _model.Parameters.Values) p.Dispose();   // ~500 MB per case
+        _model?.Dispose();   // ~500 MB per case
     }
 }

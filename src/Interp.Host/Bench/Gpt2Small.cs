@@ -7,12 +7,15 @@ namespace Interp.Host.Bench;
 
 public static class Gpt2Small
 {
-    public static HookedTransformer Create(bool quick, int seed = 0)
+    public static HookedTransformer Create(bool quick, int seed = 0) => Create(quick ? 2 : 12, 768, 12, 50257, 1024, seed);
+
+    /// <summary>A GPT-2-shaped model of other dimensions (d_mlp = 4·d_model), initialised the same way.</summary>
+    public static HookedTransformer Create(int layers, int d, int heads, int v, int p, int seed = 0)
     {
-        int layers = quick ? 2 : 12, d = 768, v = 50257, p = 1024, m = 3072;
+        int m = 4 * d;
         var cfg = new ModelConfig
         {
-            ModelType = "gpt2", NLayers = layers, DModel = d, NHeads = 12, NKvHeads = 12, DHead = 64, DMlp = m, DVocab = v, NCtx = p,
+            ModelType = "gpt2", NLayers = layers, DModel = d, NHeads = heads, NKvHeads = heads, DHead = d / heads, DMlp = m, DVocab = v, NCtx = p,
             Eps = 1e-5, Norm = NormKind.LayerNorm, Positions = PositionKind.Learned, Act = ActivationKind.GeluNew,
             GatedMlp = false, ParallelResidual = false, TiedEmbeddings = true,
         };

@@ -48,7 +48,7 @@ internal sealed class IndexBenchData
         IndexedFeature Add(float[] e, float[] d, int layer, double score)
         {
             int i = next++;
-            var sae = new SaeIdentity($"bench-sae-{layer}", $"bench-sae-{layer}", $"blocks.{layer}.hook_resid_post", layer, DDecoder, Features, "topk");
+            var sae = new SaeIdentity($"bench-sae-{layer}", $"bench-sae-{layer}", Interp.Models.HookTable.NameOf(Interp.Models.HookKind.ResidPost, layer), layer, DDecoder, Features, "topk");
             string text = $"bench feature {i}";
             explanationOf[text] = e;
             var rec = new FeatureRecord

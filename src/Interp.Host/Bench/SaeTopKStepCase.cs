@@ -36,21 +36,17 @@ public sealed class SaeTopKStepCase(bool inQuickRun) : IBenchCase
 
     public void Run()
     {
-        using var xc = _x! - _bDec!;
-        var (acts, idx) = TensorOps.TopKLinear(xc, _wEnc!, _bEnc!, _k);
-        using var dec = TensorOps.SparseRowsMatMul(acts, idx, _wDec!);
-        using var recon = dec + _bDec!;
-        using var err = recon - _x!;
-        using var sq = err * err;
-        using var perTok = TensorOps.Sum(sq, new[] { -1 });
-        using var loss = TensorOps.Mean(perTok);
+        using var scope = TensorScope.Begin();
+        var (acts, idx) = TensorOps.TopKLinear(_x! - _bDec!, _wEnc!, _bEnc!, _k);       // [N, k]
+        var recon = TensorOps.SparseRowsMatMul(acts, idx, _wDec!) + _bDec!;            // [N, d_in]
+        var err = recon - _x!;
+        var loss = TensorOps.Mean(TensorOps.Sum(err * err, new[] { -1 }));
         _opt!.ZeroGrad();
         loss.Backward();
         _opt.Step();
-        acts.Dispose(); idx.Dispose();
     }
 
     public void AddMetrics(double s, BenchRecord r) => r.Add("tokens_per_s", Math.Round(_n / s, 1)).Add("steps_per_s", Math.Round(1 / s, 3));
 
-    public void Dispose() { _x?.Dispose(); _wEnc?.Dispose(); _bEnc?.Dispose(); _wDec?.Dispose(); _bDec?.Dispose(); }
+    public void Dispose() { _opt?.Dispose(); _x?.Dispose(); _wEnc?.Dispose(); _bEnc?.Dispose(); _wDec?.Dispose(); _bDec?.Dispose(); }
 }

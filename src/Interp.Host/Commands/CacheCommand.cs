@@ -95,7 +95,7 @@ public static class CacheCommand
     {
         if ((corpusPath is null) == (idsPath is null)) throw new CliException("give exactly one of --corpus FILE (text) and --ids FILE (token ids).");
         options.Validate();
-        var m = ModelLoader.Load(modelDir);
+        using var m = ModelLoader.Load(modelDir);
         using var s = Sae.Load(saeDir);
         Tokenizer? tokenizer = HasTokenizer(modelDir) ? TokenizerLoader.Load(modelDir) : null;
         Corpus corpus;

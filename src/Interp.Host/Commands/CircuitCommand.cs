@@ -64,7 +64,7 @@ public static class CircuitCommand
         if (a.Batch is < 1 or > 4096) throw new CliException($"--batch must be in 1..4096 (got {a.Batch}).");
         if (a.Graph is not null and not "none" && Path.GetExtension(a.Graph).ToLowerInvariant() is not (".svg" or ".dot" or ".gv"))
             throw new CliException($"--graph '{a.Graph}': use a .svg, .dot or .gv file name (or 'none').");
-        var m = ModelLoader.Load(a.Model);
+        using var m = ModelLoader.Load(a.Model);
         ITokenizer tok;
         try { tok = TokenizerLoader.Load(a.Tokenizer ?? a.Model); }
         catch (Exception e) when (e is not OutOfMemoryException) { throw new CliException($"cannot load a tokenizer from '{a.Tokenizer ?? a.Model}' ({e.Message}); pass --tokenizer."); }

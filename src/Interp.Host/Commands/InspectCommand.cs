@@ -35,7 +35,7 @@ public static class InspectCommand
         saeDir ??= modelDir == DefaultModel && Directory.Exists(DefaultSae) ? DefaultSae : null;
         if (saeDir == "none") saeDir = null;
         if (top < 1 || top > 50) throw new CliException($"--top must be between 1 and 50 (got {top}).");
-        var m = ModelLoader.Load(modelDir, null, allowNonFinite, CliInputs.Warn);
+        using var m = ModelLoader.Load(modelDir, null, allowNonFinite, CliInputs.Warn);
         ITokenizer t;
         try { t = TokenizerLoader.Load(tokenizerPath ?? modelDir); }
         catch (FileNotFoundException e) { throw new CliException($"cannot load a tokenizer from '{tokenizerPath ?? modelDir}' ({e.Message.TrimEnd('.')})", "pass --tokenizer"); }

@@ -41,7 +41,7 @@ public static class RunCommand
     {
         if (grad is not null && grad != "loss") throw new CliException($"--grad accepts only 'loss' (got '{grad}').");
         AtomicFile.CheckTarget(Path.GetFullPath(outPath), "--out");
-        var model = ModelLoader.Load(modelDir, processing ?? WeightProcessing.None, allowNonFinite, CliInputs.Warn);
+        using var model = ModelLoader.Load(modelDir, processing ?? WeightProcessing.None, allowNonFinite, CliInputs.Warn);
         using var tokens = CliInputs.ReadIdsFor(model.Config, idsPath, truncate);
         CliInputs.EnsureForwardFits(model.Config, tokens.Shape[0], tokens.Shape[1], cacheAll: hooks is not null, withGrad: grad is not null, "this run");
         var saes = new List<Sae>();

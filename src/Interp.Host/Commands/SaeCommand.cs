@@ -40,7 +40,7 @@ public static class SaeCommand
         if (options.BatchRows <= 0) throw new CliException($"--batch-rows must be positive (got {options.BatchRows}).");
         if (!(options.DeadThreshold >= 0 && options.DeadThreshold <= 1) || !(options.DenseThreshold >= 0 && options.DenseThreshold <= 1))
             throw new CliException($"--dead-threshold and --dense-threshold are firing rates in [0, 1] (got {options.DeadThreshold}, {options.DenseThreshold}).");
-        var m = ModelLoader.Load(modelDir, null, allowNonFinite, CliInputs.Warn);
+        using var m = ModelLoader.Load(modelDir, null, allowNonFinite, CliInputs.Warn);
         using var s = Sae.Load(saeDir);
         CliInputs.CheckSaeFits(m, s, saeDir);
         using var tokens = CliInputs.ReadIdsFor(m.Config, idsPath, truncate);

@@ -13,7 +13,7 @@ public static class SaeTrainCommand
     {
         var config = new Option<string>("--config") { Description = "Training config: a JSON object with SAELens-like keys (model_path, hook_name, d_in, d_sae, architecture, k, training_tokens, ...).", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from the latest checkpoint under the config's checkpoint_path." };
-        var resumeFrom = new Option<string?>("--resume-from") { Description = "Continue from this checkpoint folder (checkpoint_path/step_N)." };
+        var resumeFrom = new Option<string?>("--resume-from") { Description = "Continue from this checkpoint folder (checkpoint_path/step-0000100, say)." };
         var maxSteps = new Option<int?>("--max-steps") { Description = "Stop after this many steps in all (writing a checkpoint), e.g. to split a run." };
         var cmd = new Command("train", "Train a sparse autoencoder on activations streamed from a model over a corpus.") { config, resume, resumeFrom, maxSteps };
         cmd.SetAction(r => CliErrors.Guard(() => Train(r.GetValue(config)!, r.GetValue(resume), r.GetValue(resumeFrom), r.GetValue(maxSteps))));
@@ -32,11 +32,11 @@ public static class SaeTrainCommand
         Console.CancelKeyPress += onCancel;
         try
         {
-            using var trainer = Create(cfg, configPath, new SaeTrainerOptions { Resume = resume, ResumeFrom = resumeFrom, StopAfterSteps = maxSteps, Log = Console.Error });
+            using var trainer = Prepare(cfg, configPath, new SaeTrainOptions { Resume = resume, ResumeFrom = resumeFrom, StopAfterSteps = maxSteps, Log = Console.Error });
             Console.Error.WriteLine($"training {cfg.Architecture} SAE {cfg.DIn} x {cfg.DSae} at {cfg.HookName}: {cfg.TotalSteps} steps of {cfg.TrainBatchSizeTokens} tokens" +
                 (trainer.Step > 0 ? $", resuming at step {trainer.Step}" : ""));
             SaeTrainResult r;
-            try { r = trainer.Train(cts.Token); }
+            try { r = trainer.Run(cts.Token); }
             catch (SaeTrainingDivergedException e) { throw new CliException(e.Message); }
             var last = r.History.Count > 0 ? r.History[^1] : null;
             var json = new Dictionary<string, object?>
@@ -64,11 +64,11 @@ public static class SaeTrainCommand
 
     private static double? Num(double v) => double.IsFinite(v) ? v : null;
 
-    /// <summary>SaeTrainer.Create, with its checks against the model and data (hook_name, d_in, context_size, token ids)
+    /// <summary>SaeTrainer.Prepare, with its checks against the model and data (hook_name, d_in, context_size, token ids)
     /// reported as errors of the config file.</summary>
-    private static SaeTrainer Create(SaeTrainConfig cfg, string configPath, SaeTrainerOptions options)
+    private static SaeTrainer Prepare(SaeTrainConfig cfg, string configPath, SaeTrainOptions options)
     {
-        try { return SaeTrainer.Create(cfg, options); }
+        try { return SaeTrainer.Prepare(cfg, options); }
         catch (ArgumentException e) when (e.GetType() == typeof(ArgumentException))
         {
             throw new Interp.Errors.ConfigException(e.Message.TrimEnd('.'), Path.GetFullPath(configPath), null, null, e);

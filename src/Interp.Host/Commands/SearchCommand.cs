@@ -95,7 +95,7 @@ public static partial class SearchCommand
         string modelDir = q.Model ?? InspectCommand.DefaultModel;
         string? saeDir = q.Sae ?? (modelDir == InspectCommand.DefaultModel ? InspectCommand.DefaultSae : null);
         if (saeDir is null || !Directory.Exists(saeDir)) throw new CliException("--activating needs --sae DIR, the SAE whose features to show.");
-        var model = ModelLoader.Load(modelDir);
+        using var model = ModelLoader.Load(modelDir);
         ITokenizer tok;
         try { tok = TokenizerLoader.Load(modelDir); }
         catch (Exception e) when (e is not OutOfMemoryException) { throw new CliException($"cannot load a tokenizer from '{modelDir}' ({e.Message})."); }

@@ -18,16 +18,26 @@ public static class ToyWorldLabelsCommand
         var cacheDocs = new Option<int>("--cache-docs") { Description = "Documents after those that the latent cache is built from.", DefaultValueFactory = _ => 1500 };
         var outDir = new Option<string>("--out") { Description = "Folder for the cache, the run store and labels.json (a re-run resumes).", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
-        var cmd = new Command("labels", "Per planted concept: its best SAE feature, that feature's offline label, and whether the label names the concept.")
-            { model, sae, world, docs, cacheDocs, outDir, json };
+        var explainer = new Option<string>("--explainer") { Description = "offline, or llm (the Llm section's explainer and simulator roles; with `interp llm standin --script` and a script of ToyStandInScript's kind this checks the LLM path's plumbing).", DefaultValueFactory = _ => "offline" };
+        var config = new Option<string?>("--config") { Description = "With --explainer llm: appsettings.json holding the Llm section." };
+        var cmd = new Command("labels", "Per planted concept: its best SAE feature, that feature's label, and whether the label names the concept.")
+            { model, sae, world, docs, cacheDocs, outDir, json, explainer, config };
         cmd.SetAction(r => CliErrors.Guard(() => Run(r.GetValue(model)!, r.GetValue(sae)!, r.GetValue(world)!, r.GetValue(outDir)!,
-            new ToyLabelOptions(r.GetValue(docs), r.GetValue(cacheDocs), Math.Max(1, Environment.ProcessorCount)), r.GetValue(json))));
+            new ToyLabelOptions(r.GetValue(docs), r.GetValue(cacheDocs), Math.Max(1, Environment.ProcessorCount)), r.GetValue(json),
+            r.GetValue(explainer)!, r.GetValue(config))));
         return cmd;
     }
 
-    public static int Run(string modelDir, string saeDir, string worldDir, string outDir, ToyLabelOptions o, bool json)
+    public static int Run(string modelDir, string saeDir, string worldDir, string outDir, ToyLabelOptions o, bool json,
+        string explainer = "offline", string? config = null)
     {
-        var report = ToyLabelCheck.RunAsync(modelDir, saeDir, worldDir, outDir, o).GetAwaiter().GetResult();
+        if (explainer is not ("offline" or "llm")) throw new CliException($"--explainer must be offline or llm (got '{explainer}').");
+        using var llm = explainer == "llm"
+            ? new Interp.Agent.Llm.LlmClient(Interp.Agent.Llm.Options.LlmOptionsLoader.FromAppSettings(LlmCommand.ResolveConfig(config))) : null;
+        var components = llm is null ? null : Interp.Agent.Labeling.LlmPath.LlmComponents.PrepareAsync(llm, "toyworld-labels:" + Path.GetFullPath(outDir),
+            new Interp.Agent.Labeling.LlmPath.LlmLabelingSettings(new Interp.Agent.Labeling.LlmPath.LlmExplainerOptions()),
+            [Interp.Agent.Scoring.ScoreMethods.Simulation]).GetAwaiter().GetResult();
+        var report = ToyLabelCheck.RunAsync(modelDir, saeDir, worldDir, outDir, o, components).GetAwaiter().GetResult();
         var doc = new
         {
             run_store = report.RunStore, match_tokens = report.MatchTokens,

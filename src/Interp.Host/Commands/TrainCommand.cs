@@ -25,7 +25,7 @@ public static class TrainCommand
         var cfg = TrainConfig.Load(configPath);
         cfg.Validate(configPath);
         cfg.CheckMemory(configPath);
-        var trainer = Trainer.Prepare(cfg, new TrainOptions { OutDir = outDir, ResumeFrom = resume, CheckpointDir = checkpointDir, KeepCheckpoints = keep, Log = log });
+        using var trainer = Trainer.Prepare(cfg, new TrainOptions { OutDir = outDir, ResumeFrom = resume, CheckpointDir = checkpointDir, KeepCheckpoints = keep, Log = log });
         var r = trainer.Run();
         foreach (var (name, v) in new[] { ("train_loss", (double?)r.LastTrainLoss), ("heldout_loss", r.HeldoutLoss) })
             if (v is { } x && !double.IsFinite(x)) CliInputs.Warn($"{name} is {x}; it is reported as null.");
@@ -42,6 +42,6 @@ public static class TrainCommand
     internal static int Guard(Func<int> body) => CliErrors.Guard(() =>
     {
         try { return body(); }
-        catch (InvalidOperationException e) when (e.Message.StartsWith("the training loss became", StringComparison.Ordinal)) { throw new CliException(e.Message); }
+        catch (TrainingDivergedException e) { throw new CliException(e.Message); }
     });
 }

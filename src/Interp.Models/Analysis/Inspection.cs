@@ -36,23 +36,27 @@ public static class Inspection
             warn?.Invoke($"warning: the text is {ids.Length} tokens long; only the first {model.Config.NCtx} (the model's context) are inspected (--truncate).");
             ids = ids[..model.Config.NCtx];
         }
-        using var tokens = Tensor.FromArray(ids.Select(i => (long)i).ToArray(), 1, ids.Length);
+        using var scope = TensorScope.Begin();
         using var noGrad = Tensor.NoGrad();
-        var (logits, cache) = model.RunWithCache(tokens, n => n.EndsWith(".mlp.hook_post", StringComparison.Ordinal)
-            || n.EndsWith(".attn.hook_z", StringComparison.Ordinal) || n.EndsWith(".attn.hook_pattern", StringComparison.Ordinal)
-            || n == features?.HookName);
-        using (logits) using (cache)
+        var tokens = Tensor.FromArray(ids.Select(i => (long)i).ToArray(), 1, ids.Length);
+        var table = model.HookTable;
+        int layers = model.Config.NLayers;
+        string[] Names(HookKind k) => Enumerable.Range(0, layers).Select(l => table.Name(k, l)).ToArray();
+        string[] postNames = Names(HookKind.MlpPost), zNames = Names(HookKind.Z), patNames = Names(HookKind.Pattern);
+        var wanted = postNames.Concat(zNames).Concat(patNames).Append(features?.HookName).ToHashSet(StringComparer.Ordinal);
+        var (logits, cache) = model.RunWithCache(tokens, wanted.Contains);
+        using (cache)
         {
-            int t = ids.Length, v = logits.Shape[2], layers = model.Config.NLayers, heads = model.Config.NHeads, dh = model.Config.DHead;
+            int t = ids.Length, v = logits.Shape[2], heads = model.Config.NHeads, dh = model.Config.DHead;
             var lg = logits.ToArray();
-            var post = Enumerable.Range(0, layers).Select(l => cache[$"blocks.{l}.mlp.hook_post"].ToArray()).ToArray();   // [1, pos, d_mlp]
-            var z = Enumerable.Range(0, layers).Select(l => cache[$"blocks.{l}.attn.hook_z"].ToArray()).ToArray();         // [1, pos, head, d_head]
-            var pat = Enumerable.Range(0, layers).Select(l => cache[$"blocks.{l}.attn.hook_pattern"].ToArray()).ToArray(); // [1, head, q, k]
+            var post = postNames.Select(n => cache[n].ToArray()).ToArray();   // [1, pos, d_mlp] per layer
+            var z = zNames.Select(n => cache[n].ToArray()).ToArray();         // [1, pos, head, d_head]
+            var pat = patNames.Select(n => cache[n].ToArray()).ToArray();     // [1, head, q, k]
             int dMlp = model.Config.DMlp;
             float[]? feats = null; int dSae = 0;
             if (features is not null)
             {
-                using var f = features.Encode(cache[features.HookName]);   // [1, pos, d_sae]
+                var f = features.Encode(cache[features.HookName]);   // [1, pos, d_sae]
                 dSae = f.Shape[^1];
                 feats = f.ToArray();
             }

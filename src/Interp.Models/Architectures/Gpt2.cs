@@ -57,19 +57,17 @@ public sealed class Gpt2 : TransformerArchitecture
     internal override Tensor Embed(Tensor tokens, HookRun run, int posOffset)
     {
         int b = tokens.Shape[0], t = tokens.Shape[1];
-        var tok = run.At(HookNames.Embed, TensorOps.Embedding(W("wte.weight"), tokens));   // [batch, pos, d_model]
-        using var rows = W("wpe.weight").Narrow(0, posOffset, t);                            // [pos, d_model]
-        var pos = run.At(HookNames.PosEmbed, rows.Expand(b, t, Config.DModel));              // [batch, pos, d_model]
-        var x = tok + pos;
-        tok.Dispose(); pos.Dispose();
-        return x;
+        var tok = run.At(HookTable.EmbedName, TensorOps.Embedding(W("wte.weight"), tokens));   // [batch, pos, d_model]
+        var rows = W("wpe.weight").Narrow(0, posOffset, t);                                  // [pos, d_model]
+        var pos = run.At(HookTable.PosEmbedName, rows.Expand(b, t, Config.DModel));              // [batch, pos, d_model]
+        return tok + pos;
     }
 
     internal override (Tensor q, Tensor k, Tensor v) Qkv(int l, Tensor x)
     {
         int d = Config.DModel;
-        using var qkv = new Linear(W($"h.{l}.attn.c_attn.weight"), W($"h.{l}.attn.c_attn.bias"), OutIn: false).Forward(x); // [batch, pos, 3·d_model]
-        using var q = qkv.Narrow(-1, 0, d); using var k = qkv.Narrow(-1, d, d); using var v = qkv.Narrow(-1, 2 * d, d);
+        var qkv = new Linear(W($"h.{l}.attn.c_attn.weight"), W($"h.{l}.attn.c_attn.bias"), OutIn: false).Forward(x); // [batch, pos, 3·d_model]
+        var q = qkv.Narrow(-1, 0, d); var k = qkv.Narrow(-1, d, d); var v = qkv.Narrow(-1, 2 * d, d);
         return (Heads(q, Config.NHeads, Config.DHead), Heads(k, Config.NHeads, Config.DHead), Heads(v, Config.NHeads, Config.DHead));
     }
 

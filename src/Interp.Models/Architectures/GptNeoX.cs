@@ -57,12 +57,12 @@ public sealed class GptNeoX : TransformerArchitecture
     }
 
     internal override Tensor Embed(Tensor tokens, HookRun run, int posOffset) =>
-        run.At(HookNames.Embed, TensorOps.Embedding(W("gpt_neox.embed_in.weight"), tokens));
+        run.At(HookTable.EmbedName, TensorOps.Embedding(W("gpt_neox.embed_in.weight"), tokens));
 
     internal override (Tensor q, Tensor k, Tensor v) Qkv(int l, Tensor x)
     {
-        using var qkv = Lin($"gpt_neox.layers.{l}.attention.query_key_value").Forward(x); // [batch, pos, 3·d_model]
-        using var per = qkv.Reshape(qkv.Shape[0], qkv.Shape[1], Config.NHeads, 3, Config.DHead); // [batch, pos, head, 3, d_head]
+        var qkv = Lin($"gpt_neox.layers.{l}.attention.query_key_value").Forward(x);       // [batch, pos, 3·d_model]
+        var per = qkv.Reshape(qkv.Shape[0], qkv.Shape[1], Config.NHeads, 3, Config.DHead); // [batch, pos, head, 3, d_head]
         return (per.Select(3, 0), per.Select(3, 1), per.Select(3, 2));
     }
 
@@ -88,9 +88,6 @@ public sealed class GptNeoX : TransformerArchitecture
         resid = run.At(h.ResidPre, resid);
         var attn = run.At(h.AttnOut, AttentionSublayer(l, resid, run, posOffset, kv));
         var mlp = run.At(h.MlpOut, MlpSublayer(l, resid, run));
-        using var ra = resid + attn;
-        var post = run.At(h.ResidPost, ra + mlp);
-        resid.Dispose(); attn.Dispose(); mlp.Dispose();
-        return post;
+        return run.At(h.ResidPost, resid + attn + mlp);
     }
 }

@@ -62,16 +62,16 @@ public sealed class Llama : TransformerArchitecture
     }
 
     internal override Tensor Embed(Tensor tokens, HookRun run, int posOffset) =>
-        run.At(HookNames.Embed, TensorOps.Embedding(W("model.embed_tokens.weight"), tokens));
+        run.At(HookTable.EmbedName, TensorOps.Embedding(W("model.embed_tokens.weight"), tokens));
 
     private Linear Lin(string name) => new(W(name + ".weight"), Wopt(name + ".bias"), OutIn: true);
 
     internal override (Tensor q, Tensor k, Tensor v) Qkv(int l, Tensor x)
     {
         string p = $"model.layers.{l}.self_attn.";
-        using var q = Lin(p + "q_proj").Forward(x);
-        using var k = Lin(p + "k_proj").Forward(x);
-        using var v = Lin(p + "v_proj").Forward(x);
+        var q = Lin(p + "q_proj").Forward(x);
+        var k = Lin(p + "k_proj").Forward(x);
+        var v = Lin(p + "v_proj").Forward(x);
         return (Heads(q, Config.NHeads, Config.DHead), Heads(k, Config.NKvHeads, Config.DHead), Heads(v, Config.NKvHeads, Config.DHead));
     }
 

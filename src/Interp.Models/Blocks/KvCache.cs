@@ -1,5 +1,6 @@
 // Keys and values of earlier positions, per layer, so generation feeds only the new token each step.
-// Stored after rotary, before grouped-query repetition: [batch, past, n_kv_heads, d_head].
+// Stored after rotary, before grouped-query repetition: [batch, past, n_kv_heads, d_head]. The cache owns what it
+// stores (outside every TensorScope) until Dispose; Append hands out views that belong to the caller's scope.
 using Interp.Tensors;
 
 namespace Interp.Models;
@@ -20,18 +21,13 @@ public sealed class KvCache : IDisposable
         private Tensor? _k, _v; // [batch, past, n_kv_heads, d_head]
         public int Length => _k?.Shape[1] ?? 0;
 
-        /// <summary>Appends the new keys/values and returns the full (past + new) tensors, owned by the caller.</summary>
+        /// <summary>Appends the new keys/values and returns the full (past + new) tensors, as views in the caller's scope.</summary>
         public (Tensor k, Tensor v) Append(Tensor k, Tensor v)
         {
-            Tensor nk, nv;
-            using var kd = k.Detach(); using var vd = v.Detach();   // Contiguous and Cat return new tensors, so these views can go
-            if (_k is null) { nk = TensorOps.Contiguous(kd); nv = TensorOps.Contiguous(vd); }
-            else
-            {
-                nk = TensorOps.Cat(new[] { _k, kd }, 1); nv = TensorOps.Cat(new[] { _v!, vd }, 1);
-                _k.Dispose(); _v!.Dispose();
-            }
-            _k = nk; _v = nv;
+            var nk = _k is null ? TensorOps.Contiguous(k.Detach()) : TensorOps.Cat(new[] { _k, k.Detach() }, 1);
+            var nv = _v is null ? TensorOps.Contiguous(v.Detach()) : TensorOps.Cat(new[] { _v, v.Detach() }, 1);
+            Dispose();
+            _k = TensorScope.Escape(nk); _v = TensorScope.Escape(nv);
             return (nk.Detach(), nv.Detach());
         }
 

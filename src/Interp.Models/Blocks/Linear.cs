@@ -1,5 +1,5 @@
 // y = x·W (+ b) for weights stored [in, out] (GPT-2 Conv1D) or [out, in] (nn.Linear, read as a
-// transposed view, no copy).
+// transposed view, no copy). Called inside a block's TensorScope, which frees the pre-bias product.
 using Interp.Tensors;
 
 namespace Interp.Models;
@@ -13,12 +13,7 @@ internal readonly record struct Linear(Tensor W, Tensor? B, bool OutIn)
     /// <returns>[..., out]</returns>
     public Tensor Forward(Tensor x)
     {
-        Tensor y;
-        if (OutIn) { using var wt = W.T; y = TensorOps.MatMul(x, wt); }
-        else y = TensorOps.MatMul(x, W);
-        if (B is null) return y;
-        var yb = y + B;
-        y.Dispose();
-        return yb;
+        var y = TensorOps.MatMul(x, OutIn ? W.T : W);
+        return B is null ? y : y + B;
     }
 }

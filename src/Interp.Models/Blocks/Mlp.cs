@@ -1,4 +1,5 @@
 // The two MLP shapes: act(x·W_in + b_in)·W_out + b_out, and the gated act(x·W_gate) ⊙ (x·W_up)·W_down.
+// Called inside the MLP sublayer's TensorScope, which frees the intermediates.
 using Interp.Tensors;
 
 namespace Interp.Models;
@@ -19,21 +20,14 @@ internal static class Mlp
     {
         var pre = run.At(h.MlpPre, fcIn.Forward(x));     // [batch, pos, d_mlp]
         var post = run.At(h.MlpPost, Act(pre, act));     // [batch, pos, d_mlp]
-        pre.Dispose();
-        var y = fcOut.Forward(post);
-        post.Dispose();
-        return y;
+        return fcOut.Forward(post);                      // [batch, pos, d_model]
     }
 
     public static Tensor Gated(Tensor x, Linear gate, Linear up, Linear down, ActivationKind act, LayerHooks h, HookRun run)
     {
         var pre = run.At(h.MlpPre, gate.Forward(x));           // [batch, pos, d_mlp]
         var preLin = run.At(h.MlpPreLinear, up.Forward(x));    // [batch, pos, d_mlp]
-        using var a = Act(pre, act);
-        var post = run.At(h.MlpPost, a * preLin);
-        pre.Dispose(); preLin.Dispose();
-        var y = down.Forward(post);
-        post.Dispose();
-        return y;
+        var post = run.At(h.MlpPost, Act(pre, act) * preLin);  // [batch, pos, d_mlp]
+        return down.Forward(post);                             // [batch, pos, d_model]
     }
 }

@@ -14,26 +14,13 @@ internal static class Norm
         if (!run.Wants(scaleName) && !run.Wants(normName))
             return kind == NormKind.LayerNorm ? TensorOps.LayerNorm(x, w, b, eps) : TensorOps.RmsNorm(x, w, eps);
 
-        Tensor centred = x;  // RMSNorm does not centre
-        bool ownCentred = kind == NormKind.LayerNorm;
-        if (ownCentred)
-        {
-            using var mean = TensorOps.Mean(x, new[] { -1 }, keepDim: true);
-            centred = x - mean;
-        }
-        using var sq = centred * centred;
-        using var ms = TensorOps.Mean(sq, new[] { -1 }, keepDim: true);
-        using var mse = ms + eps;
-        var scale = run.At(scaleName, TensorOps.Sqrt(mse));           // [batch, pos, 1]
-        var normalized = run.At(normName, centred / scale);            // [batch, pos, d_model]
-        if (ownCentred) centred.Dispose();
-        scale.Dispose();
-        if (w is null && b is null) return normalized;
-        Tensor y = w is null ? normalized : normalized * w;
-        if (w is not null) normalized.Dispose();
-        if (b is null) return y;
-        var yb = y + b;
-        y.Dispose();
-        return yb;
+        // (in the caller's TensorScope: the pieces below are freed with it)
+        var centred = kind == NormKind.LayerNorm ? x - TensorOps.Mean(x, new[] { -1 }, keepDim: true) : x;   // RMSNorm does not centre
+        var ms = TensorOps.Mean(centred * centred, new[] { -1 }, keepDim: true);
+        var scale = run.At(scaleName, TensorOps.Sqrt(ms + eps));       // [batch, pos, 1]
+        var y = run.At(normName, centred / scale);                     // [batch, pos, d_model]
+        if (w is not null) y *= w;
+        if (b is not null) y += b;
+        return y;
     }
 }

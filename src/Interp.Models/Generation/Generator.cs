@@ -1,5 +1,6 @@
 // Autoregressive generation with a KV cache: the prompt runs once, then one token per step. Hooks
 // (scoped or passed here) stay active on every step, so steering applies to the generated text too.
+// Each step runs in its own TensorScope; the KV cache owns the keys and values it carries between steps.
 using Interp.Tensors;
 
 namespace Interp.Models;
@@ -15,37 +16,31 @@ public static class Generator
         int b = prompt.Shape[0], t = prompt.Shape[1];
         if (t + options.MaxNewTokens > model.Config.NCtx)
             throw new ArgumentException($"prompt ({t}) + MaxNewTokens ({options.MaxNewTokens}) exceeds the context length {model.Config.NCtx}.");
-        using var p64 = TensorOps.To(prompt, DType.I64);
-        var promptIds = p64.ToArray<long>();
+        using var scope = TensorScope.Begin();
+        using var noGrad = Tensor.NoGrad();
+        using var kv = new KvCache(model.Config.NLayers);
+        var input = TensorOps.To(prompt, DType.I64);                                   // [batch, pos]: the prompt, then one token per step
+        var promptIds = input.ToArray<long>();
         var rows = Enumerable.Range(0, b).Select(i => promptIds.AsSpan(i * t, t).ToArray().ToList()).ToArray();
         var done = new bool[b];
         var rng = new Random(options.Seed);
-        using var noGrad = Tensor.NoGrad();
-        using var kv = new KvCache(model.Config.NLayers);
-        Tensor input = p64.Detach();
-        for (int step = 0; step < options.MaxNewTokens; step++)
+        for (int step = 0; step < options.MaxNewTokens && !done.All(d => d); step++)
         {
-            int offset = kv.Length;
-            var (logits, _) = model.Forward(input, null, false, hooks, offset, kv);   // [batch, pos, vocab]
-            input.Dispose();
-            using (logits)
+            using var stepScope = TensorScope.Begin();
+            stepScope.Adopt(input);
+            var (logits, _) = model.Forward(input, null, false, hooks, kv.Length, kv);   // [batch, pos, vocab]
+            int v = logits.Shape[2], last = logits.Shape[1] - 1;
+            var data = logits.Narrow(1, last, 1).ToArray();                              // [batch, 1, vocab]: only the last position is sampled
+            var next = new long[b];
+            for (int i = 0; i < b; i++)
             {
-                int v = logits.Shape[2], last = logits.Shape[1] - 1;
-                using var lastPos = logits.Narrow(1, last, 1);                // [batch, 1, vocab]: only the last position is sampled
-                var data = lastPos.ToArray();
-                var next = new long[b];
-                for (int i = 0; i < b; i++)
-                {
-                    var row = data.AsSpan(i * v, v);
-                    next[i] = done[i] ? (options.StopToken ?? 0) : Sampler.Pick(row, options, rng);
-                    if (!done[i]) rows[i].Add(next[i]);
-                    if (options.StopToken is { } s && next[i] == s) done[i] = true;
-                }
-                input = Tensor.FromArray(next, b, 1);
+                var row = data.AsSpan(i * v, v);
+                next[i] = done[i] ? (options.StopToken ?? 0) : Sampler.Pick(row, options, rng);
+                if (!done[i]) rows[i].Add(next[i]);
+                if (options.StopToken is { } s && next[i] == s) done[i] = true;
             }
-            if (done.All(d => d)) break;
+            input = stepScope.Keep(Tensor.FromArray(next, b, 1));
         }
-        input.Dispose();
         return rows.Select(r => r.ToArray()).ToArray();
     }
 }

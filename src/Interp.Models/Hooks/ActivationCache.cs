@@ -1,4 +1,5 @@
 // Activations recorded by RunWithCache, keyed by hook name; after a backward, gradients at those hooks.
+// The cache owns both (outside every TensorScope): Dispose frees them.
 using Interp.Tensors;
 
 namespace Interp.Models;
@@ -30,5 +31,8 @@ public sealed class ActivationCache : IDisposable
     {
         foreach (var t in _acts.Values) t.Dispose();
         _acts.Clear();
+        if (_gradSources is null) return;
+        foreach (var t in _gradSources.Values) t.ZeroGrad();   // the sources are the pass's (freed with it); their gradients are ours
+        _gradSources.Clear();
     }
 }

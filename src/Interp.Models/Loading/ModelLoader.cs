@@ -53,7 +53,8 @@ public static class ModelLoader
 
         var weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var nonFinite = new List<string>();
-        try
+        HookedTransformer model;
+        using (TensorScope.Begin())   // on an error every weight loaded so far is freed here; the architecture takes out the weights
         {
             foreach (var (name, shape) in expected)
             {
@@ -65,7 +66,7 @@ public static class ModelLoader
                 if (!ShapeUtil.SameShape(info.Shape, shape))
                     throw new InvalidDataException($"{store.ShardOf(key)}: tensor '{key}' has shape [{ShapeUtil.Str(info.Shape)}] but config.json implies [{ShapeUtil.Str(shape)}].");
                 var t = store.Load(key);
-                if (t.DType != DType.F32) { var f = TensorOps.To(t, DType.F32); t.Dispose(); t = f; }
+                if (t.DType != DType.F32) { using var stored = t; t = TensorOps.To(stored, DType.F32); }   // the stored copy freed at once (peak memory)
                 weights[name] = t;
                 long bad = NonFinite.First(t);
                 if (bad < 0) continue;
@@ -75,16 +76,10 @@ public static class ModelLoader
                         ErrorKind.Format);
                 nonFinite.Add(at);
             }
+            if (nonFinite.Count > 0)
+                (warn ?? Console.Error.WriteLine)($"warning: {nonFinite.Count} weight tensor(s) of {dir} are not finite ({nonFinite[0]}{(nonFinite.Count > 1 ? ", ..." : "")}); results may be NaN.");
+            model = new HookedTransformer(Create(cfg, weights)) { Source = Path.GetFullPath(dir) };
         }
-        catch
-        {
-            foreach (var t in weights.Values) t.Dispose();
-            throw;
-        }
-        if (nonFinite.Count > 0)
-            (warn ?? Console.Error.WriteLine)($"warning: {nonFinite.Count} weight tensor(s) of {dir} are not finite ({nonFinite[0]}{(nonFinite.Count > 1 ? ", ..." : "")}); results may be NaN.");
-        var arch = Create(cfg, weights);
-        var model = new HookedTransformer(arch) { Source = Path.GetFullPath(dir) };
         if (processing is not null && processing != WeightProcessing.None) WeightProcessor.Apply(model, processing);
         return model;
     }

@@ -13,10 +13,9 @@ public static class NextTokenLoss
     {
         int b = logits.Shape[0], t = logits.Shape[1], v = logits.Shape[2];
         if (t < 2) throw new ArgumentException($"next-token loss needs at least 2 positions, got {t}.");
-        using var pred = logits.Narrow(1, 0, t - 1);          // [batch, pos-1, vocab]
-        using var flat = pred.Reshape(b * (t - 1), v);
-        using var tgt = tokens.Narrow(1, 1, t - 1);           // [batch, pos-1]
-        using var tflat = tgt.Reshape(b * (t - 1));
-        return TensorOps.CrossEntropy(flat, tflat);
+        using var scope = TensorScope.Begin();
+        var pred = logits.Narrow(1, 0, t - 1).Reshape(b * (t - 1), v);     // [batch·(pos-1), vocab]
+        var tgt = tokens.Narrow(1, 1, t - 1).Reshape(b * (t - 1));         // [batch·(pos-1)]
+        return scope.Keep(TensorOps.CrossEntropy(pred, tgt));
     }
 }

@@ -22,11 +22,11 @@ public static class HfExport
         AtomicFile.WriteAllText(Path.Combine(dir, "config.json"), hf.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), "config.json");
         var meta = new Dictionary<string, string> { ["format"] = "pt" };
         if (metadata is not null) foreach (var (k, v) in metadata) meta[k] = v;
+        using (TensorScope.Begin())
         using (Tensor.NoGrad())
         {
             var items = weights.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (HfName(cfg.ModelType, kv.Key), kv.Value.Detach())).ToList();
-            try { SafetensorsWriter.Write(Path.Combine(dir, "model.safetensors"), items, meta, fp16 ? DType.F16 : null); }
-            finally { foreach (var (_, t) in items) t.Dispose(); }
+            SafetensorsWriter.Write(Path.Combine(dir, "model.safetensors"), items, meta, fp16 ? DType.F16 : null);
         }
         var tokSrc = TokenizerFile(tokenizerPath);
         var tokDst = Path.Combine(dir, "tokenizer.json");

@@ -45,7 +45,7 @@ public static class TrainCheckpoint
 {
     public const string ConfigFile = "train_config.json", OptimizerFile = "optimizer.safetensors";
 
-    public static string FolderName(int step) => $"step-{step:D7}";
+    public static string FolderName(int step) => CheckpointFolders.Name(step);
 
     /// <summary>Writes checkpoint folder <paramref name="dir"/> (replacing one already there).</summary>
     public static void Save(string dir, TrainConfig cfg, IReadOnlyDictionary<string, Tensor> weights, TrainOptimizer opt, TrainState state,
@@ -58,9 +58,8 @@ public static class TrainCheckpoint
         var indented = new JsonSerializerOptions { WriteIndented = true };
         File.WriteAllText(Path.Combine(tmp, ConfigFile), cfg.ToJson().ToJsonString(indented));
         File.WriteAllText(Path.Combine(tmp, TrainState.FileName), state.ToJson().ToJsonString(indented));
-        var optState = opt.GetState();
-        try { SafetensorsWriter.Write(Path.Combine(tmp, OptimizerFile), optState, new Dictionary<string, string> { ["step"] = state.Step.ToString() }); }
-        finally { foreach (var t in optState.Values) t.Dispose(); }
+        using (TensorScope.Begin())   // frees the state copies
+            SafetensorsWriter.Write(Path.Combine(tmp, OptimizerFile), opt.GetState(), new Dictionary<string, string> { ["step"] = state.Step.ToString() });
         if (Directory.Exists(full)) Directory.Delete(full, recursive: true);
         Directory.Move(tmp, full);
     }
@@ -71,12 +70,7 @@ public static class TrainCheckpoint
     {
         if (File.Exists(Path.Combine(path, TrainState.FileName))) return path;
         foreach (var d in new[] { path, Path.Combine(path, "checkpoints") })
-        {
-            if (!Directory.Exists(d)) continue;
-            var latest = Directory.GetDirectories(d, "step-*").Where(s => File.Exists(Path.Combine(s, TrainState.FileName)))
-                .OrderBy(s => s, StringComparer.Ordinal).LastOrDefault();
-            if (latest is not null) return latest;
-        }
+            if (CheckpointFolders.Latest(d, TrainState.FileName) is { } latest) return latest;
         throw new DirectoryNotFoundException($"--resume '{path}' is not a training checkpoint: expected a folder with {TrainState.FileName} "
             + "(e.g. OUT/checkpoints/step-0001000), or a folder holding such step-* folders.");
     }
@@ -93,7 +87,7 @@ public static class TrainCheckpoint
         catch (JsonException e) { throw new InvalidDataException($"{statePath} is not valid JSON ({e.Message}); the checkpoint is damaged: resume from an earlier one."); }
     }
 
-    /// <summary>Loads the optimizer state tensors (caller disposes them).</summary>
+    /// <summary>Loads the optimizer state tensors (the caller's, in its TensorScope if it has one).</summary>
     public static Dictionary<string, Tensor> ReadOptimizer(string dir)
     {
         using var f = SafetensorsFile.Open(Path.Combine(dir, OptimizerFile));

@@ -6,7 +6,7 @@ using Interp.Tensors.Optim;
 
 namespace Interp.Models.Training;
 
-public sealed class TrainOptimizer
+public sealed class TrainOptimizer : IDisposable
 {
     private readonly AdamW _decay, _noDecay;
     private readonly Tensor[] _all;
@@ -40,6 +40,9 @@ public sealed class TrainOptimizer
     }
 
     public void ZeroGrad() { _decay.ZeroGrad(); _noDecay.ZeroGrad(); }
+
+    /// <summary>Frees both groups' moments (the parameters are the model's).</summary>
+    public void Dispose() { _decay.Dispose(); _noDecay.Dispose(); }
 
     public Dictionary<string, Tensor> GetState()
     {

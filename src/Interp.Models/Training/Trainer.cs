@@ -1,6 +1,7 @@
 // The training loop: Prepare checks the config, tokenizer, corpora and any resume checkpoint (every error
 // before a single step), then Run takes AdamW steps on seeded batches under warmup + cosine, clips gradients,
 // evaluates held-out loss, writes checkpoints and the final Hugging Face folder. Not the CLI (Host).
+// Each step and evaluation batch runs in a TensorScope; the trainer owns the model and optimizer (Dispose).
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -28,7 +29,7 @@ public sealed record TrainOptions
 public sealed record TrainResult(int Steps, double LastTrainLoss, double? HeldoutLoss, double TokensPerSecond, double Seconds,
     IReadOnlyList<(int Step, double Loss)> TrainLosses);
 
-public sealed class Trainer
+public sealed class Trainer : IDisposable
 {
     public TrainConfig Config { get; }
     public TrainOptions Options { get; }
@@ -73,6 +74,7 @@ public sealed class Trainer
         var mc = ModelInit.ModelConfigOf(cfg, tok.VocabSize);
         string trainFp = TokenData.Fingerprint(trainIds), tokFp = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(tokFile)))[..16];
 
+        using var scope = TensorScope.Begin();                 // the model takes its weights out; the rest is freed here
         Dictionary<string, Tensor> weights;
         int start = 0;
         double elapsed = 0;
@@ -108,7 +110,6 @@ public sealed class Trainer
         {
             try { opt.LoadState(optState); }
             catch (ArgumentException e) { throw new InvalidDataException($"cannot resume: the checkpoint's optimizer state does not fit this model: {e.Message}"); }
-            finally { foreach (var t in optState.Values) t.Dispose(); }
         }
         return new Trainer(cfg, opts, model, tok, train, heldout, opt, start, trainFp, tokFp, elapsed);
     }
@@ -123,14 +124,10 @@ public sealed class Trainer
         double sum = 0; int n = 0;
         for (int i = 0; i < starts.Length; i += Config.BatchSize)
         {
+            using var scope = TensorScope.Begin();
             var (x, y) = sampler.Batch(starts.AsSpan(i, Math.Min(Config.BatchSize, starts.Length - i)));
-            using (x) using (y)
-            {
-                using var logits = Model.Run(x);
-                using var flat = logits.Reshape(-1, logits.Shape[2]);
-                using var loss = TensorOps.CrossEntropy(flat, y);
-                sum += loss.ItemDouble(); n++;
-            }
+            var logits = Model.Run(x);                                                // [batch, n_ctx, d_vocab]
+            sum += TensorOps.CrossEntropy(logits.Reshape(-1, logits.Shape[2]), y).ItemDouble(); n++;
         }
         return sum / n;
     }
@@ -138,25 +135,18 @@ public sealed class Trainer
     /// <summary>One optimizer step on <paramref name="step"/>'s batch; returns (loss, grad norm before clipping).</summary>
     public (double Loss, double GradNorm) Step(int step, double lr)
     {
+        using var scope = TensorScope.Begin();
         var (x, y) = _train.Batch(_train.Starts(step));
-        using (x) using (y)
-        {
-            var logits = Model.Run(x);                            // [batch, n_ctx, d_vocab]
-            double l;
-            using (var flat = logits.Reshape(-1, logits.Shape[2])) // [batch·n_ctx, d_vocab]
-            using (var loss = TensorOps.CrossEntropy(flat, y))
-            {
-                loss.Backward();
-                l = loss.ItemDouble();
-            }
-            logits.Dispose();
-            if (!double.IsFinite(l))
-                throw new InvalidOperationException($"the training loss became {l} at step {step + 1} (lr {lr:0.00e+00}); lower lr or raise warmup_steps, and resume from the last checkpoint.");
-            double norm = _opt.Clip(Config.GradClip);
-            _opt.Step(lr);
-            _opt.ZeroGrad();
-            return (l, norm);
-        }
+        var logits = Model.Run(x);                                                   // [batch, n_ctx, d_vocab]
+        var loss = TensorOps.CrossEntropy(logits.Reshape(-1, logits.Shape[2]), y);    // over [batch·n_ctx, d_vocab]
+        double l = loss.ItemDouble();
+        if (!double.IsFinite(l))
+            throw new TrainingDivergedException($"the training loss became {l} at step {step + 1} (lr {lr:0.00e+00}); lower lr or raise warmup_steps, and resume from the last checkpoint.", step + 1, l);
+        loss.Backward();
+        double norm = _opt.Clip(Config.GradClip);
+        _opt.Step(lr);
+        _opt.ZeroGrad();
+        return (l, norm);
     }
 
     public TrainResult Run()
@@ -203,8 +193,8 @@ public sealed class Trainer
             }
             if (cfg.CheckpointEvery > 0 && done % cfg.CheckpointEvery == 0)
             {
-                SaveCheckpoint(Path.Combine(ckptDir, TrainCheckpoint.FolderName(done)), done, _elapsedBefore + wall.Elapsed.TotalSeconds);
-                Prune(ckptDir);
+                SaveCheckpoint(Path.Combine(ckptDir, CheckpointFolders.Name(done)), done, _elapsedBefore + wall.Elapsed.TotalSeconds);
+                CheckpointFolders.Prune(ckptDir, Options.KeepCheckpoints);
             }
         }
         if (StartStep == cfg.Steps && _heldout is not null) heldout = HeldoutLoss();
@@ -231,11 +221,10 @@ public sealed class Trainer
         TrainCheckpoint.Save(dir, Config, Parameters, _opt, state, Tokenizer.VocabSize, Tokenizer.EosId);
     }
 
-    private void Prune(string ckptDir)
+    /// <summary>Frees the model's weights and the optimizer's state.</summary>
+    public void Dispose()
     {
-        if (Options.KeepCheckpoints <= 0) return;
-        var all = Directory.GetDirectories(ckptDir, "step-*").Where(d => !d.EndsWith(".tmp", StringComparison.Ordinal))
-            .OrderBy(d => d, StringComparer.Ordinal).ToList();
-        foreach (var old in all.Take(Math.Max(0, all.Count - Options.KeepCheckpoints))) Directory.Delete(old, recursive: true);
+        _opt.Dispose();
+        Model.Dispose();
     }
 }

@@ -9,6 +9,12 @@ internal sealed class Node
     private Func<Tensor, Tensor?[]>? _backward;
     private Tensor[] _saved;
     public bool Freed { get; private set; }
+    /// <summary>The TensorScope that frees this node if no kept tensor's graph needs it (null: backward or the GC does).</summary>
+    internal TensorScope? Scope;
+    /// <summary>Creation order (process-wide): a node can only read tensors, and so nodes, made before it.</summary>
+    internal readonly long Seq = Interlocked.Increment(ref _lastSeq);
+    private static long _lastSeq;
+    internal static long LastSeq => Interlocked.Read(ref _lastSeq);
 
     public Node(string op, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, Tensor[] saved)
     {

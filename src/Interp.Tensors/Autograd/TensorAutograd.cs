@@ -8,8 +8,21 @@ public sealed partial class Tensor
     internal Node? GradFn;
     private bool _retainGrad;
 
-    /// <summary>Accumulated gradient (leaves, and intermediates that called RetainGrad()).</summary>
-    public Tensor? Grad { get; set; }
+    private Tensor? _grad;
+
+    /// <summary>Accumulated gradient (leaves, and intermediates that called RetainGrad()). This tensor owns it: a tensor
+    /// assigned here leaves its TensorScope; it is disposed when replaced (by another assignment, ZeroGrad) or when
+    /// this tensor is disposed.</summary>
+    public Tensor? Grad
+    {
+        get => _grad;
+        set
+        {
+            var old = _grad;
+            _grad = value is null ? null : TensorScope.Escape(value);
+            if (old is not null && !ReferenceEquals(old, value)) old.Dispose();
+        }
+    }
 
     public bool RequiresGrad
     {
@@ -46,6 +59,7 @@ public sealed partial class Tensor
         if (!NeedsGrad(inputs)) return output;
         output._requiresGrad = true;
         output.GradFn = new Node(op, inputs, backward, saved);
+        TensorScope.Track(output.GradFn, output);
         return output;
     }
 
@@ -138,10 +152,10 @@ public sealed partial class Tensor
             // Grad is its own handle (a view of g when g is already laid out contiguously), never g itself.
             var gc = TensorOps.ContiguousNoGrad(g);
             if (Grad is null) Grad = gc;
-            else { var old = Grad; Grad = TensorOps.Add(old, gc); old.Dispose(); gc.Dispose(); }
+            else { Grad = TensorOps.Add(Grad, gc); gc.Dispose(); }   // the setter disposes the previous sum
         }
     }
 
-    /// <summary>Clears Grad (optimizers call this between steps).</summary>
-    public void ZeroGrad() { Grad?.Dispose(); Grad = null; }
+    /// <summary>Clears (and disposes) Grad (optimizers call this between steps).</summary>
+    public void ZeroGrad() => Grad = null;
 }

@@ -14,6 +14,8 @@ public sealed partial class Tensor : IDisposable
     public int Rank => Shape.Length;
     public int Numel { get; }
     private bool _disposed;
+    /// <summary>The TensorScope that frees this tensor, or null when its holder does.</summary>
+    internal TensorScope? Scope;
 
     internal Tensor(Storage storage, int[] shape, int[] strides, int offset)
     {
@@ -22,6 +24,7 @@ public sealed partial class Tensor : IDisposable
         Strides = strides;
         Offset = offset;
         Numel = ShapeUtil.Numel(shape);
+        TensorScope.Track(this);
     }
 
     /// <summary>A new contiguous tensor over fresh (pooled, uninitialised) storage.</summary>
@@ -174,12 +177,14 @@ public sealed partial class Tensor : IDisposable
     }
 
 
-    /// <summary>Returns the storage to the pool once no view or graph node still holds it.</summary>
+    /// <summary>Returns the storage to the pool once no view or graph node still holds it, and disposes this
+    /// tensor's gradient (a tensor owns its Grad). Idempotent.</summary>
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
         Storage.Release();
+        if (_grad is { } g) { _grad = null; g.Dispose(); }
     }
 
     public bool IsDisposed => _disposed;

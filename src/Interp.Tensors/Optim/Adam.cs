@@ -66,8 +66,8 @@ public class Adam : IOptimizer
             if (!ShapeUtil.SameShape(g.Shape, p.Shape) || g.DType != p.DType)
                 throw new InvalidOperationException($"parameter {i} is {p.DType} [{ShapeUtil.Str(p.Shape)}] but its Grad is {g.DType} [{ShapeUtil.Str(g.Shape)}]; gradients must match their parameter.");
             using var gc = g.IsContiguous ? g.Detach() : TensorOps.ContiguousNoGrad(g);
-            _m[i] ??= Tensor.Zeros(p.DType, p.Shape);
-            _v[i] ??= Tensor.Zeros(p.DType, p.Shape);
+            _m[i] ??= TensorScope.Escape(Tensor.Zeros(p.DType, p.Shape));   // state the optimizer owns
+            _v[i] ??= TensorScope.Escape(Tensor.Zeros(p.DType, p.Shape));
             long t = ++_steps[i];
             if (p.DType == DType.F32) Update<float>(p, gc, _m[i]!, _v[i]!, t);
             else Update<double>(p, gc, _m[i]!, _v[i]!, t);
@@ -166,7 +166,7 @@ public class Adam : IOptimizer
             foreach (var (name, x) in new[] { ("exp_avg", m!), ("exp_avg_sq", v!) })
                 if (x.DType != p.DType || !ShapeUtil.SameShape(x.Shape, p.Shape))
                     throw new ArgumentException($"param.{i}.{name} is {x.DType} [{ShapeUtil.Str(x.Shape)}] but parameter {i} is {p.DType} [{ShapeUtil.Str(p.Shape)}]; was this state saved for another model?");
-            ms[i] = Copy(m!); vs[i] = Copy(v!);
+            ms[i] = TensorScope.Escape(Copy(m!)); vs[i] = TensorScope.Escape(Copy(v!));
         }
         if (used != state.Count)
         {
@@ -177,6 +177,16 @@ public class Adam : IOptimizer
         {
             _m[i]?.Dispose(); _v[i]?.Dispose();
             _m[i] = ms[i]; _v[i] = vs[i]; _steps[i] = steps[i];
+        }
+    }
+
+    /// <summary>Frees the moment estimates (the parameters are not the optimizer's).</summary>
+    public void Dispose()
+    {
+        for (int i = 0; i < _params.Length; i++)
+        {
+            _m[i]?.Dispose(); _v[i]?.Dispose();
+            _m[i] = _v[i] = null; _steps[i] = 0;
         }
     }
 

@@ -45,7 +45,7 @@ public static class GradClip
         {
             using var _ = GradMode.NoGrad();
             foreach (var p in ps)
-                if (p.Grad is { } g) { p.Grad = TensorOps.Mul(g, coef); g.Dispose(); }
+                if (p.Grad is { } g) p.Grad = TensorOps.Mul(g, coef);   // the setter disposes the unclipped gradient
         }
         return total;
     }

@@ -2,8 +2,9 @@
 // rate (driven by an ILrSchedule), and state as named tensors so training can checkpoint and resume.
 namespace Interp.Tensors.Optim;
 
-/// <summary>What every optimizer offers: in-place steps, gradient reset, and checkpointable state.</summary>
-public interface IOptimizer
+/// <summary>What every optimizer offers: in-place steps, gradient reset, and checkpointable state. Disposing it frees
+/// its state (moments); the parameters stay their owner's.</summary>
+public interface IOptimizer : IDisposable
 {
     IReadOnlyList<Tensor> Parameters { get; }
     /// <summary>Learning rate used by the next Step(); set it from an ILrSchedule each step.</summary>

@@ -16,7 +16,7 @@ public class AttributionPatchingTests
     public void AtP_FeaturesOnALinearPath_EqualsExactPatching()
     {
         var m = Gpt2(layers: 2);
-        using var sae = Sae(12, HookNames.LnFinalNormalized);
+        using var sae = Sae(12, HookTable.LnFinalNormalizedName);
         var set = Pairs(6, 7, MetricSpec.LogitDiff);
         var lab = new CircuitLab(m, new[] { sae });
         var r = lab.Attribute(set, NodeSet.Features, AttributionMethod.AtP, checkTop: -1);

@@ -32,7 +32,7 @@ public class IntegratedGradientsTests
     public void IG_OneStepOnALinearPath_EqualsExactPatching()
     {
         var m = Gpt2(layers: 1);
-        using var sae = Sae(10, HookNames.LnFinalNormalized);
+        using var sae = Sae(10, HookTable.LnFinalNormalizedName);
         var r = new CircuitLab(m, new[] { sae }).Attribute(Pairs(4, 6, MetricSpec.LogitDiff), NodeSet.Features, AttributionMethod.IntegratedGradients, igSteps: 1, checkTop: -1);
         foreach (var s in r.Scores)
             Assert.True(Math.Abs(s.Attribution - s.PatchEffect!.Value) <= 1e-9, $"{s.Id}: IG {s.Attribution:G12} vs exact {s.PatchEffect:G12}");

@@ -47,7 +47,7 @@ public sealed class SaeTrainCliTests : IDisposable
         {
             Assert.False(doc.RootElement.GetProperty("completed").GetBoolean());
             Assert.Equal(12, doc.RootElement.GetProperty("steps").GetInt32());
-            Assert.EndsWith("step_12", doc.RootElement.GetProperty("last_checkpoint").GetString());
+            Assert.EndsWith("step-0000012", doc.RootElement.GetProperty("last_checkpoint").GetString());
         }
         Assert.Contains("step 10/30 | loss", stderr);
         (code, stdout, stderr) = Interp("sae", "train", "--config", cfg, "--resume");

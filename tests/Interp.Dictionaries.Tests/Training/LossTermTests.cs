@@ -32,8 +32,9 @@ public sealed class LossTermTests
         for (int run = 0; run < 2; run++)
         {
             using var p = Params(dIn, dSae, 4);
+            using var scope = TensorScope.Begin();   // a step's tensors live in its scope
             var m = new TopKTraining(cfg with { AuxKCoefficient = run == 0 ? 0.5 : 0 });
-            using var o = m.Forward(p, new StepInput(x, 0, dead, 2));
+            var o = m.Forward(p, new StepInput(x, 0, dead, 2));
             if (run == 0)
             {
                 auxValue = o.AuxLoss;
@@ -63,7 +64,8 @@ public sealed class LossTermTests
         var cfg = new SaeTrainConfig { HookName = "h", DIn = 4, DSae = 6, Architecture = "topk", K = 2, TrainingTokens = 5, TrainBatchSizeTokens = 5 };
         using var p = Params(4, 6, 4);
         using var x = new Rng(9).Normal(new[] { 5, 4 });
-        using var o = new TopKTraining(cfg).Forward(p, new StepInput(x, 0, new bool[6], 0));
+        using var scope = TensorScope.Begin();
+        var o = new TopKTraining(cfg).Forward(p, new StepInput(x, 0, new bool[6], 0));
         Assert.Equal(0, o.AuxLoss);
     }
 
@@ -102,7 +104,8 @@ public sealed class LossTermTests
         p.AddExtra(JumpReluTraining.LogThresholdName, TestSupport.T(theta.Select(v => Math.Log(v)).ToArray(), DType.F32, 3));
         using var xt = TestSupport.T(x, DType.F32, 2, 2);
         var m = new JumpReluTraining(cfg);
-        using var o = m.Forward(p, new StepInput(xt, 0, new bool[3], 0));
+        using var scope = TensorScope.Begin();
+        var o = m.Forward(p, new StepInput(xt, 0, new bool[3], 0));
         o.Loss.Backward();
 
         // by hand: z = x W_enc (b_enc = b_dec = 0); f = z·[z > θ]; x̂ = f W_dec; loss = mean_r ‖x̂ - x‖² + λ·mean_r Σ_j [z > θ]

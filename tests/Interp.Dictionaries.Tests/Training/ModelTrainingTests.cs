@@ -60,7 +60,7 @@ public sealed class ModelTrainingTests : IDisposable
         Assert.Equal(_tmp.File("corpus.txt"), cfg.DatasetPath);                // relative to the config's folder
         var log = new StringWriter();
         SaeTrainResult r;
-        using (var t = SaeTrainer.Create(cfg, new SaeTrainerOptions { Log = log })) r = t.Train();
+        using (var t = SaeTrainer.Create(cfg, new SaeTrainOptions { Log = log })) r = t.Train();
         Assert.True(r.Completed);
         Assert.Equal(150, r.Steps);
         Assert.True(r.History[^1].Mse < r.History[0].Mse / 2, TrainSupport.Describe(r));

@@ -3,6 +3,7 @@
 // source on gpt2-tiny (context stream position, pending rows, buffer). Also: checkpoints load as SAEs, a changed
 // setting refuses to resume, and an existing checkpoint folder is not silently overwritten.
 using Interp.Dictionaries.Training;
+using Interp.Models.Training;
 using Interp.Tensors;
 using static Interp.Dictionaries.Tests.Training.TrainSupport;
 
@@ -28,14 +29,14 @@ public sealed class ResumeTests : IDisposable
 
     private (Sae straight, Sae resumed, SaeTrainResult second) Both(SaeTrainConfig cfg, Func<IActivationSource> source, int stopAt)
     {
-        var quiet = new SaeTrainerOptions { Log = TextWriter.Null };
+        var quiet = new SaeTrainOptions { Log = TextWriter.Null };
         Run(cfg with { CheckpointPath = _tmp.Sub("a"), CheckpointEverySteps = stopAt }, source(), quiet, out var straight);
         var b = cfg with { CheckpointPath = _tmp.Sub("b") };
         var first = Run(b, source(), quiet with { StopAfterSteps = stopAt }, out var partial);
         partial.Dispose();
         Assert.False(first.Completed);
         Assert.Equal(stopAt, first.Steps);
-        Assert.EndsWith($"step_{stopAt}", first.LastCheckpoint);
+        Assert.EndsWith(CheckpointFolders.Name(stopAt), first.LastCheckpoint);
         var second = Run(b, source(), quiet with { Resume = true }, out var resumed);
         Assert.True(second.Completed);
         return (straight, resumed, second);
@@ -68,22 +69,22 @@ public sealed class ResumeTests : IDisposable
             DatasetPath = ids, IsDatasetTokenized = true, BosTokenId = 1, ContextSize = 8, StoreBatchSizePrompts = 2,
             TrainingTokens = 24 * 12, TrainBatchSizeTokens = 12, NBatchesInBuffer = 3, Lr = 1e-3, DeadFeatureWindow = 4, LogEverySteps = 5, Seed = 5,
         };
-        var quiet = new SaeTrainerOptions { Log = TextWriter.Null };
-        Sae Go(SaeTrainConfig c, SaeTrainerOptions o)
+        var quiet = new SaeTrainOptions { Log = TextWriter.Null };
+        Sae Go(SaeTrainConfig c, SaeTrainOptions o)
         {
-            using var t = SaeTrainer.Create(c, o);
-            t.Train();
+            using var t = SaeTrainer.Prepare(c, o);
+            t.Run();
             return t.BuildSae();
         }
         using var straight = Go(cfg with { CheckpointPath = _tmp.Sub("ma"), CheckpointEverySteps = 10 }, quiet);
         var b = cfg with { CheckpointPath = _tmp.Sub("mb") };
         Go(b, quiet with { StopAfterSteps = 10 }).Dispose();
-        var st = TrainerCheckpoint.Load(Path.Combine(b.CheckpointPath, "step_10"), b);
+        var st = TrainerCheckpoint.Load(Path.Combine(b.CheckpointPath, "step-0000010"), b);
         Assert.NotEmpty(st.Source.Pending);                                  // 120 rows used of 16-row forward passes: 8 pending
         using var resumed = Go(b, quiet with { Resume = true });
         SameBits(straight, resumed);
         // a checkpoint folder is an SAELens SAE folder too
-        using var ck = Sae.Load(Path.Combine(b.CheckpointPath!, "step_10"));
+        using var ck = Sae.Load(Path.Combine(b.CheckpointPath!, "step-0000010"));
         Assert.Equal("blocks.0.hook_resid_post", ck.Cfg.HookName);
         Assert.Equal(0, ck.Cfg.HookLayer);
     }
@@ -92,12 +93,12 @@ public sealed class ResumeTests : IDisposable
     public void Resume_ChangedSetting_RefusesWithTheDifference()
     {
         var cfg = Planted("topk", 3, steps: 20) with { CheckpointPath = _tmp.Sub("c") };
-        Run(cfg, null, new SaeTrainerOptions { StopAfterSteps = 5 });
-        var e = Assert.Throws<ArgumentException>(() => Run(cfg with { DSae = 48 }, null, new SaeTrainerOptions { Resume = true }));
+        Run(cfg, null, new SaeTrainOptions { StopAfterSteps = 5 });
+        var e = Assert.Throws<ArgumentException>(() => Run(cfg with { DSae = 48 }, null, new SaeTrainOptions { Resume = true }));
         Assert.Contains("d_sae (32 -> 48)", e.Message);
-        var again = Assert.Throws<ArgumentException>(() => Run(cfg, null, new SaeTrainerOptions()));
+        var again = Assert.Throws<ArgumentException>(() => Run(cfg, null, new SaeTrainOptions()));
         Assert.Contains("already holds checkpoints", again.Message);
-        var none = Assert.Throws<ArgumentException>(() => Run(cfg with { CheckpointPath = _tmp.Sub("empty") }, null, new SaeTrainerOptions { Resume = true }));
+        var none = Assert.Throws<ArgumentException>(() => Run(cfg with { CheckpointPath = _tmp.Sub("empty") }, null, new SaeTrainOptions { Resume = true }));
         Assert.Contains("no complete checkpoint", none.Message);
     }
 

@@ -13,12 +13,12 @@ public static class TrainSupport
         Lr = 3e-3, LogEverySteps = 20, DeadFeatureWindow = 50, FeatureSamplingWindow = 100, Seed = 3,
     };
 
-    public static SaeTrainResult Run(SaeTrainConfig cfg, IActivationSource? source = null, SaeTrainerOptions? options = null) =>
+    public static SaeTrainResult Run(SaeTrainConfig cfg, IActivationSource? source = null, SaeTrainOptions? options = null) =>
         Run(cfg, source, options, out _);
 
-    public static SaeTrainResult Run(SaeTrainConfig cfg, IActivationSource? source, SaeTrainerOptions? options, out Sae sae)
+    public static SaeTrainResult Run(SaeTrainConfig cfg, IActivationSource? source, SaeTrainOptions? options, out Sae sae)
     {
-        using var t = new SaeTrainer(cfg, source ?? new PlantedSource(cfg.DIn), (options ?? new SaeTrainerOptions()) with { Log = options?.Log ?? TextWriter.Null });
+        using var t = new SaeTrainer(cfg, source ?? new PlantedSource(cfg.DIn), (options ?? new SaeTrainOptions()) with { Log = options?.Log ?? TextWriter.Null });
         var r = t.Train();
         sae = t.BuildSae();
         return r;

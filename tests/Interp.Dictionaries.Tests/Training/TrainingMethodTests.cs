@@ -101,7 +101,7 @@ public sealed class TrainingMethodTests
     public void NormalizeActivations_FoldsTheFactorIntoTheSavedWeights()
     {
         var cfg = Planted("topk", 3, steps: 40) with { NormalizeActivations = SaeConfig.NormExpectedAverageOnlyIn };
-        using var t = new SaeTrainer(cfg, new PlantedSource(cfg.DIn), new SaeTrainerOptions { Log = TextWriter.Null });
+        using var t = new SaeTrainer(cfg, new PlantedSource(cfg.DIn), new SaeTrainOptions { Log = TextWriter.Null });
         Assert.NotNull(t.NormScalingFactor);
         t.Train();
         using var sae = t.BuildSae();
@@ -120,4 +120,32 @@ public sealed class TrainingMethodTests
     }
 
     private static Tensor Copy(Tensor t) { var y = Tensor.Empty(t.Shape); using var d = t.Detach(); TensorOps.CopyInto(y, d); return y; }
+
+    [Fact]
+    public void Run_LossDiverges_ThrowsTheSharedTypedException()
+    {
+        var cfg = Planted("standard", null, steps: 30) with { Lr = 1e30, MaxGradNorm = 0 };
+        using var t = new SaeTrainer(cfg, new PlantedSource(cfg.DIn), new SaeTrainOptions { Log = TextWriter.Null });
+        var e = Assert.Throws<SaeTrainingDivergedException>(() => t.Run());
+        Assert.IsAssignableFrom<Interp.Models.Training.TrainingDivergedException>(e);
+        Assert.False(double.IsFinite(e.Loss));
+        Assert.Contains($"at step {e.Step}", e.Message);
+    }
+
+    [Fact]
+    public void StepStatistics_AreTheEvaluatorsOnTheSameRows()
+    {
+        // the trainer's per-step MSE / explained variance come from ReconstructionStats, as SaeStats' do: one implementation
+        var x = new float[] { 1, 2, 3, 4, 5, 7 };
+        var xhat = new float[] { 1, 1, 3, 5, 4, 7 };
+        var rec = new ReconstructionStats(2);
+        rec.Add<float>(x, xhat);
+        var stats = new SaeStats(2, 1);
+        using (var xt = Tensor.FromArray(x, 3, 2)) using (var ht = Tensor.FromArray(xhat, 3, 2)) using (var f = Tensor.Zeros(3, 1)) stats.Add(xt, ht, f);
+        var r = stats.Result();
+        // by hand: Σ‖x - x̂‖² = 3 over 3 rows; Σ‖x - x̄‖² = 8 + 114/9 (x̄ = [3, 13/3])
+        Assert.Equal(1.0, rec.MseSumOverDIn, 1e-12);
+        Assert.Equal(1 - 3 / (8 + 114.0 / 9), rec.ExplainedVariance, 1e-12);
+        Assert.Equal((r.MseSumOverDIn, r.ExplainedVariance), (rec.MseSumOverDIn, rec.ExplainedVariance));
+    }
 }

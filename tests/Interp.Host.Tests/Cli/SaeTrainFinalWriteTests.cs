@@ -30,8 +30,9 @@ public sealed class SaeTrainFinalWriteTests : IDisposable
         var cfg = Config(withCheckpoints: true);
         var r = CliHarness.Run("sae", "train", "--config", cfg);
         MalformedInputTests.AssertCleanError(r);
-        Assert.Contains($"the trained weights are kept in {_s.Path("ckpt")}/step_2", r.Stderr);
-        Assert.True(File.Exists(Path.Combine(_s.Path("ckpt"), "step_2", "sae_weights.safetensors")));
+        string step2 = Interp.Models.Training.CheckpointFolders.Name(2);   // the shared step-N folder name
+        Assert.Contains($"the trained weights are kept in {_s.Path("ckpt")}/{step2}", r.Stderr);
+        Assert.True(File.Exists(Path.Combine(_s.Path("ckpt"), step2, "sae_weights.safetensors")));
 
         File.Delete(_s.Path("sae-out"));
         var again = CliHarness.Run("sae", "train", "--config", cfg, "--resume");

@@ -47,17 +47,17 @@ public class GenerationTests
             // every hidden state the cached run computes, step by step ([batch, new positions, d_model] each)
             var seen = new List<float[]>(); var widths = new List<int>();
             HookFn capture = (x, _) => { seen.Add(x.ToArray()); widths.Add(x.Shape[1]); return null; };
-            var got = Generator.Generate(m, prompt, new SamplingOptions { MaxNewTokens = steps, Temperature = 0 }, (HookNames.LnFinalNormalized, capture));
+            var got = Generator.Generate(m, prompt, new SamplingOptions { MaxNewTokens = steps, Temperature = 0 }, (HookTable.LnFinalNormalizedName, capture));
             var want = GreedyByRecompute(m, prompt, steps);
             Assert.Equal(want, got);
 
             Assert.Equal(new[] { 6 }.Concat(Enumerable.Repeat(1, steps - 1)), widths);
             int n = 6 + steps - 1, d = m.Config.DModel;
             using var all = Tensor.FromArray(got.SelectMany(r => r.Take(n)).ToArray(), 2, n);
-            var (logits, cache) = m.RunWithCache(all, h => h == HookNames.LnFinalNormalized);
+            var (logits, cache) = m.RunWithCache(all, h => h == HookTable.LnFinalNormalizedName);
             using (logits) using (cache)
             {
-                var full = cache[HookNames.LnFinalNormalized].ToArray();   // [2, n, d]
+                var full = cache[HookTable.LnFinalNormalizedName].ToArray();   // [2, n, d]
                 int pos = 0;
                 for (int s = 0; s < seen.Count; s++)
                 {

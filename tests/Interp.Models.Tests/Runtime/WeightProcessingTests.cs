@@ -165,7 +165,7 @@ public class WeightProcessingTests
         var plain = ModelLoader.Load(Fixture.Dir(fixture));
         var centred = ModelLoader.Load(Fixture.Dir(fixture), CenterWriting);
         using var ids = Ids(fixture);
-        static bool Writes(string h) => h is HookNames.Embed or HookNames.PosEmbed
+        static bool Writes(string h) => h is HookTable.EmbedName or HookTable.PosEmbedName
             || h.EndsWith("hook_attn_out", StringComparison.Ordinal) || h.EndsWith("hook_mlp_out", StringComparison.Ordinal)
             || h.Contains("hook_resid_", StringComparison.Ordinal);
         var (l1, c1) = plain.RunWithCache(ids, Writes);

@@ -30,38 +30,20 @@ public sealed class BatchTopKTraining(SaeTrainConfig cfg) : ISaeTrainingMethod
         double k = cfg.K!.Value;
         int keep = (int)Math.Min((long)rows * dSae, Math.Max(1, Math.Round(k * rows)));
         if (_kc == 0) _kc = Math.Min(dSae, Math.Max(1, (int)Math.Ceiling(2 * k)));
-        var owned = new List<IDisposable>();
-        using var xin = LossTerms.EncoderInput(input.X, p, cfg.ApplyBDecToInput);
+        var xin = LossTerms.EncoderInput(input.X, p, cfg.ApplyBDecToInput);
         Tensor acts, idx;
-        float[] a;
         Selection sel;
         while (true)
         {
             (acts, idx) = TensorOps.TopKLinear(xin, p.WEnc, p.BEnc, _kc);            // [rows, kc], sorted per row
-            a = acts.ToArray();
-            sel = Select(a, rows, _kc, keep);
+            sel = Select(acts.ToArray(), rows, _kc, keep);
             if (!sel.RowsMayHoldMore || _kc == dSae) break;
-            acts.Dispose(); idx.Dispose();
-            _kc = Math.Min(dSae, 2 * _kc);
+            _kc = Math.Min(dSae, 2 * _kc);                                           // (the narrower try is freed with the step)
         }
-        owned.Add(acts); owned.Add(idx);
         _kc = Math.Min(dSae, Math.Max((int)Math.Ceiling(k) + 1, 2 * sel.MaxPerRow));
-        var mask = Tensor.FromArray(sel.Mask, rows, sel.Mask.Length / rows);
-        owned.Add(mask);
-        var kept = acts * mask;                                                      // [rows, kc]
-        owned.Add(kept);
-        using var dec = TensorOps.SparseRowsMatMul(kept, idx, p.WDec);
-        var xhat = dec + p.BDec;                                                     // [rows, d_in]
-        var mse = LossTerms.SumSquaredErrorMean(xhat, input.X);
-        var aux = LossTerms.AuxK(p, xin, input.X, xhat, input, cfg, owned);
-        Tensor loss = mse;
-        if (aux is not null) { loss = mse + aux; mse.Dispose(); }
+        var kept = acts * Tensor.FromArray(sel.Mask, rows, sel.Mask.Length / rows); // [rows, kc]
         _batchMin = sel.MinKept;
-        var (fired, counts, l0) = LossTerms.Firing(kept, idx, dSae);
-        var o = new StepOutput { Loss = loss, XHat = xhat, AuxLoss = aux?.ItemDouble() ?? 0, L0 = l0, Fired = fired, FireCounts = counts };
-        aux?.Dispose();
-        o.Owned.AddRange(owned);
-        return o;
+        return LossTerms.SparseCodeStep(p, xin, kept, idx, input, cfg);
     }
 
     public void AfterStep(StepOutput output)

@@ -11,8 +11,9 @@ namespace Interp.Dictionaries.Training;
 /// <param name="Dead">per feature: no activation for dead_feature_window steps [d_sae]</param>
 public sealed record StepInput(Tensor X, int Step, bool[] Dead, int DeadCount);
 
-/// <summary>A step's loss (with its graph) and what the trainer reports and tracks.</summary>
-public sealed class StepOutput : IDisposable
+/// <summary>A step's loss (with its graph) and what the trainer reports and tracks. Methods run inside the caller's
+/// TensorScope (the trainer opens one per step), which frees every tensor here, and the graph, when it ends.</summary>
+public sealed class StepOutput
 {
     /// <summary>The scalar to backpropagate.</summary>
     public required Tensor Loss { get; init; }
@@ -28,14 +29,6 @@ public sealed class StepOutput : IDisposable
     public required bool[] Fired { get; init; }
     /// <summary>Per feature: tokens of the batch on which it was nonzero [d_sae].</summary>
     public required int[] FireCounts { get; init; }
-    /// <summary>Tensors the step made that live until the update is done (disposed with the output).</summary>
-    public List<IDisposable> Owned { get; } = new();
-
-    public void Dispose()
-    {
-        Loss.Dispose(); XHat.Dispose();
-        foreach (var o in Owned) o.Dispose();
-    }
 }
 
 public interface ISaeTrainingMethod
@@ -53,7 +46,7 @@ public interface ISaeTrainingMethod
     /// <summary>Adds method parameters (e.g. jumprelu's log_threshold) to freshly initialised ones.</summary>
     void InitParameters(SaeParameters p) { }
 
-    /// <summary>The loss on one batch.</summary>
+    /// <summary>The loss on one batch (call it inside a TensorScope: what it makes belongs to that scope).</summary>
     StepOutput Forward(SaeParameters p, StepInput input);
 
     /// <summary>Called after the optimizer step (running estimates).</summary>
@@ -68,26 +61,23 @@ public interface ISaeTrainingMethod
     Tensor? Threshold(SaeParameters p) => null;
 }
 
-/// <summary>The methods by cfg architecture name; an unknown name lists the supported ones.</summary>
+/// <summary>The training methods, read from the SAE architecture registry (SaeArchitectures: one entry per architecture
+/// holds inference and training); an unknown or untrainable name lists the trainable ones.</summary>
 public static class TrainingMethods
 {
-    private static readonly Dictionary<string, Func<SaeTrainConfig, ISaeTrainingMethod>> All = new(StringComparer.Ordinal)
-    {
-        ["standard"] = c => new StandardTraining(c),
-        ["topk"] = c => new TopKTraining(c),
-        ["batchtopk"] = c => new BatchTopKTraining(c),
-        ["jumprelu"] = c => new JumpReluTraining(c),
-    };
-
-    public static IReadOnlyList<string> Names => All.Keys.ToArray();
+    /// <summary>Architectures that can be trained here.</summary>
+    public static IReadOnlyList<string> Names => SaeArchitectures.Registered.Where(a => Probe(a) is not null).Select(a => a.Name).ToArray();
 
     /// <summary>A new method instance for <paramref name="cfg"/> (one per run).</summary>
-    public static ISaeTrainingMethod Create(SaeTrainConfig cfg) => Factory(cfg.Architecture)(cfg);
+    public static ISaeTrainingMethod Create(SaeTrainConfig cfg) =>
+        SaeArchitectures.Find(cfg.Architecture)?.CreateTraining(cfg) ?? throw Unknown(cfg.Architecture);
 
     /// <summary>A method instance used for its config checks only.</summary>
-    internal static ISaeTrainingMethod Get(string name) => Factory(name)(new SaeTrainConfig { HookName = "", DIn = 1, DSae = 1, Architecture = name });
+    internal static ISaeTrainingMethod Get(string name) =>
+        (SaeArchitectures.Find(name) is { } a ? Probe(a) : null) ?? throw Unknown(name);
 
-    private static Func<SaeTrainConfig, ISaeTrainingMethod> Factory(string name) =>
-        All.TryGetValue(name, out var f) ? f
-            : throw new ArgumentException($"unknown architecture '{name}'; SAE training supports: {string.Join(", ", All.Keys)}.");
+    private static ISaeTrainingMethod? Probe(ISaeArchitecture a) => a.CreateTraining(new SaeTrainConfig { HookName = "", DIn = 1, DSae = 1, Architecture = a.Name });
+
+    private static ArgumentException Unknown(string name) =>
+        new($"unknown architecture '{name}'; SAE training supports: {string.Join(", ", Names)}.");
 }

@@ -33,38 +33,26 @@ public sealed class JumpReluTraining(SaeTrainConfig cfg) : ISaeTrainingMethod
     {
         int rows = input.X.Shape[0], n = p.DSae;
         double eps = cfg.JumpReluBandwidth;
-        using var xin = LossTerms.EncoderInput(input.X, p, cfg.ApplyBDecToInput);
-        using var mm = TensorOps.MatMul(xin, p.WEnc);
-        using var z = mm + p.BEnc;                                        // [rows, d_sae]
-        using var theta = TensorOps.Exp(p.Extra[LogThresholdName]);      // [d_sae]
-        using var thetaFixed = theta.Detach();
-        using var zero = theta - thetaFixed;                              // value 0, gradient 1 to θ
+        var xin = LossTerms.EncoderInput(input.X, p, cfg.ApplyBDecToInput);
+        var z = TensorOps.MatMul(xin, p.WEnc) + p.BEnc;                   // [rows, d_sae]
+        var theta = TensorOps.Exp(p.Extra[LogThresholdName]);             // [d_sae]
+        var zero = theta - theta.Detach();                                // value 0, gradient 1 to θ
         var (mask, c, d, l0) = Kernel(z, theta, rows, n, eps);
-        using (mask)
-        using (c)
-        using (d)
-        {
-            using var gated = z * mask;
-            using var ste = zero * c;                                     // [rows, d_sae] of zeros carrying ∂f/∂θ
-            using var f = gated + ste;
-            using var dec = TensorOps.MatMul(f, p.WDec);
-            var xhat = dec + p.BDec;                                      // [rows, d_in]
-            using var mse = LossTerms.SumSquaredErrorMean(xhat, input.X);
-            using var l0Grad = zero * d;
-            using var l0Sum = TensorOps.Sum(l0Grad);                      // value 0, ∂/∂θ = mean_rows ∂L0/∂θ
-            using var l0Term = l0Sum + l0;
-            double lambda = Coefficient(input.Step);
-            using var sparsity = l0Term * lambda;
-            var (fired, counts, _) = LossTerms.Firing(gated);
-            return new StepOutput { Loss = mse + sparsity, XHat = xhat, SparsityLoss = lambda * l0, L0 = l0, Fired = fired, FireCounts = counts };
-        }
+        var gated = z * mask;
+        var f = gated + zero * c;                                         // + [rows, d_sae] of zeros carrying ∂f/∂θ
+        var xhat = TensorOps.MatMul(f, p.WDec) + p.BDec;                  // [rows, d_in]
+        var mse = LossTerms.SumSquaredErrorMean(xhat, input.X);
+        var l0Term = TensorOps.Sum(zero * d) + l0;                        // value l0, ∂/∂θ = mean_rows ∂L0/∂θ
+        double lambda = Coefficient(input.Step);
+        var (fired, counts, _) = LossTerms.Firing(gated);
+        return new StepOutput { Loss = mse + l0Term * lambda, XHat = xhat, SparsityLoss = lambda * l0, L0 = l0, Fired = fired, FireCounts = counts };
     }
 
     /// <summary>mask = H(z - θ) [rows, n]; C = -(θ/ε)K((z - θ)/ε) [rows, n]; D = -(1/ε)·mean_rows K((z - θ)/ε) [n];
     /// and the mean L0. All held fixed (no graph).</summary>
     internal static (Tensor mask, Tensor c, Tensor d, double l0) Kernel(Tensor z, Tensor theta, int rows, int n, double eps)
     {
-        using var zc = TensorOps.Contiguous(z.Detach());
+        var zc = TensorOps.Contiguous(z.Detach());                        // (in the step's scope)
         var zs = zc.Data<float>(); int zo = zc.Offset;
         var th = theta.ToArray();
         var mask = Tensor.Empty(rows, n); var c = Tensor.Empty(rows, n);
@@ -99,8 +87,8 @@ public sealed class JumpReluTraining(SaeTrainConfig cfg) : ISaeTrainingMethod
 
     public Tensor? Threshold(SaeParameters p)
     {
+        using var scope = TensorScope.Begin();
         using var _ = Tensor.NoGrad();
-        using var lt = p.Extra[LogThresholdName].Detach();
-        return TensorOps.Exp(lt);
+        return scope.Keep(TensorOps.Exp(p.Extra[LogThresholdName].Detach()));
     }
 }

@@ -1,5 +1,6 @@
 // Pieces the training methods share: the encoder input (x - b_dec), the reconstruction loss (squared error summed
-// over d_in, mean over tokens, as SAELens), firing statistics from dense or sparse codes, and the AuxK loss.
+// over d_in, mean over tokens, as SAELens), firing statistics from dense or sparse codes, the AuxK loss, and the tail
+// every sparse-code method (topk, batchtopk) ends with. All run inside the trainer's per-step TensorScope.
 using Interp.Tensors;
 
 namespace Interp.Dictionaries.Training;
@@ -10,19 +11,13 @@ internal static class LossTerms
     public static Tensor EncoderInput(Tensor x, SaeParameters p, bool applyBDec) => applyBDec ? x - p.BDec : TensorOps.Contiguous(x);
 
     /// <summary>mean over rows of Σ_d (a - b)²: [rows, d] × 2 -> scalar.</summary>
-    public static Tensor SumSquaredErrorMean(Tensor a, Tensor b)
-    {
-        using var diff = a - b;
-        using var sq = diff.Square();
-        using var sum = TensorOps.Sum(sq);
-        return sum * (1.0 / a.Shape[0]);
-    }
+    public static Tensor SumSquaredErrorMean(Tensor a, Tensor b) => TensorOps.Sum((a - b).Square()) * (1.0 / a.Shape[0]);
 
     /// <summary>Firing statistics of dense codes f [rows, d_sae].</summary>
     public static (bool[] fired, int[] counts, double l0) Firing(Tensor f)
     {
         int rows = f.Shape[0], n = f.Shape[1];
-        using var c = TensorOps.Contiguous(f.Detach());
+        var c = TensorOps.Contiguous(f.Detach());
         var s = c.Data<float>(); int o = c.Offset;
         var counts = new int[n];
         long nz = 0;
@@ -46,12 +41,26 @@ internal static class LossTerms
     }
 
     /// <summary>
+    /// The end of a sparse-code step (topk, batchtopk): decode the kept codes acts/idx [rows, k] with SparseRowsMatMul
+    /// (never a dense [rows, d_sae]), loss = mean_rows ‖x - x̂‖² + AuxK, and the firing statistics.
+    /// </summary>
+    public static StepOutput SparseCodeStep(SaeParameters p, Tensor xin, Tensor acts, Tensor idx, StepInput input, SaeTrainConfig cfg)
+    {
+        var xhat = TensorOps.SparseRowsMatMul(acts, idx, p.WDec) + p.BDec;        // [rows, d_in]
+        var loss = SumSquaredErrorMean(xhat, input.X);
+        var aux = AuxK(p, xin, input.X, xhat, input, cfg);
+        if (aux is not null) loss += aux;
+        var (fired, counts, l0) = Firing(acts, idx, p.DSae);
+        return new StepOutput { Loss = loss, XHat = xhat, AuxLoss = aux?.ItemDouble() ?? 0, L0 = l0, Fired = fired, FireCounts = counts };
+    }
+
+    /// <summary>
     /// The AuxK loss (Gao et al. 2024, as SAELens computes it): with D the dead features (k_aux = min(aux_k, |D|),
     /// aux_k default d_in/2), the top-k_aux of the pre-activations restricted to D (ReLU'd) are decoded without b_dec
     /// and fitted to the residual e = x - x̂ (held fixed): scale · mean_rows ‖e - ê‖², scale = min(|D| / aux_k, 1).
     /// Returns the term times aux_k_coef, or null when nothing is dead or the coefficient is 0.
     /// </summary>
-    public static Tensor? AuxK(SaeParameters p, Tensor xin /* [rows, d_in] */, Tensor x, Tensor xhat, StepInput input, SaeTrainConfig cfg, List<IDisposable> owned)
+    public static Tensor? AuxK(SaeParameters p, Tensor xin /* [rows, d_in] */, Tensor x, Tensor xhat, StepInput input, SaeTrainConfig cfg)
     {
         if (input.DeadCount == 0 || cfg.AuxKCoefficient == 0) return null;
         int auxK = cfg.AuxK ?? Math.Max(1, p.DIn / 2);
@@ -59,22 +68,16 @@ internal static class LossTerms
         double scale = Math.Min((double)input.DeadCount / auxK, 1.0);
         var dead = new long[input.DeadCount];
         for (int j = 0, n = 0; j < input.Dead.Length; j++) if (input.Dead[j]) dead[n++] = j;
-        using var deadIdx = Tensor.FromArray(dead, dead.Length);
+        var deadIdx = Tensor.FromArray(dead, dead.Length);
         Tensor residual;
         using (Tensor.NoGrad()) residual = x - xhat;                       // [rows, d_in], held fixed
-        using (residual)
-        using (var wDead = TensorOps.IndexSelect(p.WEnc, 1, deadIdx))      // [d_in, |D|]
-        using (var bDead = TensorOps.IndexSelect(p.BEnc, 0, deadIdx))      // [|D|]
-        {
-            var (acts, local) = TensorOps.TopKLinear(xin, wDead, bDead, kAux);   // [rows, k_aux]
-            owned.Add(acts); owned.Add(local);
-            var li = local.ToArray<long>();
-            for (int i = 0; i < li.Length; i++) li[i] = dead[li[i]];
-            var global = Tensor.FromArray(li, local.Shape);
-            owned.Add(global);
-            using var rec = TensorOps.SparseRowsMatMul(acts, global, p.WDec);     // [rows, d_in]
-            using var err = SumSquaredErrorMean(rec, residual);
-            return err * (scale * cfg.AuxKCoefficient);
-        }
+        var wDead = TensorOps.IndexSelect(p.WEnc, 1, deadIdx);             // [d_in, |D|]
+        var bDead = TensorOps.IndexSelect(p.BEnc, 0, deadIdx);             // [|D|]
+        var (acts, local) = TensorOps.TopKLinear(xin, wDead, bDead, kAux); // [rows, k_aux]
+        var li = local.ToArray<long>();
+        for (int i = 0; i < li.Length; i++) li[i] = dead[li[i]];
+        var global = Tensor.FromArray(li, local.Shape);
+        var rec = TensorOps.SparseRowsMatMul(acts, global, p.WDec);        // [rows, d_in]
+        return SumSquaredErrorMean(rec, residual) * (scale * cfg.AuxKCoefficient);
     }
 }

@@ -21,20 +21,13 @@ public sealed class StandardTraining(SaeTrainConfig cfg) : ISaeTrainingMethod
     public StepOutput Forward(SaeParameters p, StepInput input)
     {
         int rows = input.X.Shape[0];
-        using var xin = LossTerms.EncoderInput(input.X, p, cfg.ApplyBDecToInput);
-        using var mm = TensorOps.MatMul(xin, p.WEnc);
-        using var pre = mm + p.BEnc;                          // [rows, d_sae]
-        using var f = TensorOps.Relu(pre);
-        using var dec = TensorOps.MatMul(f, p.WDec);
-        var xhat = dec + p.BDec;                              // [rows, d_in]
-        using var mse = LossTerms.SumSquaredErrorMean(xhat, input.X);
-        using var sq = p.WDec.Square();
-        using var ss = TensorOps.Sum(sq, new[] { 1 });
-        using var norms = ss.Sqrt();                          // [d_sae]
-        using var colSum = TensorOps.Sum(f, new[] { 0 });     // [d_sae]
-        using var weighted = colSum * norms;
-        using var total = TensorOps.Sum(weighted);
-        using var l1 = total * (Coefficient(input.Step) / rows);
+        var xin = LossTerms.EncoderInput(input.X, p, cfg.ApplyBDecToInput);
+        var f = TensorOps.Relu(TensorOps.MatMul(xin, p.WEnc) + p.BEnc);      // [rows, d_sae]
+        var xhat = TensorOps.MatMul(f, p.WDec) + p.BDec;                     // [rows, d_in]
+        var mse = LossTerms.SumSquaredErrorMean(xhat, input.X);
+        var norms = TensorOps.Sum(p.WDec.Square(), new[] { 1 }).Sqrt();      // [d_sae]
+        var colSum = TensorOps.Sum(f, new[] { 0 });                          // [d_sae]
+        var l1 = TensorOps.Sum(colSum * norms) * (Coefficient(input.Step) / rows);
         var (fired, counts, l0) = LossTerms.Firing(f);
         return new StepOutput
         {

@@ -19,20 +19,8 @@ public sealed class TopKTraining(SaeTrainConfig cfg) : ISaeTrainingMethod
 
     public StepOutput Forward(SaeParameters p, StepInput input)
     {
-        var owned = new List<IDisposable>();
-        using var xin = LossTerms.EncoderInput(input.X, p, cfg.ApplyBDecToInput);
+        var xin = LossTerms.EncoderInput(input.X, p, cfg.ApplyBDecToInput);
         var (acts, idx) = TensorOps.TopKLinear(xin, p.WEnc, p.BEnc, (int)cfg.K!.Value);   // [rows, k]
-        owned.Add(acts); owned.Add(idx);
-        using var dec = TensorOps.SparseRowsMatMul(acts, idx, p.WDec);
-        var xhat = dec + p.BDec;                                                        // [rows, d_in]
-        var mse = LossTerms.SumSquaredErrorMean(xhat, input.X);
-        var aux = LossTerms.AuxK(p, xin, input.X, xhat, input, cfg, owned);
-        Tensor loss = mse;
-        if (aux is not null) { loss = mse + aux; mse.Dispose(); }
-        var (fired, counts, l0) = LossTerms.Firing(acts, idx, p.DSae);
-        var o = new StepOutput { Loss = loss, XHat = xhat, AuxLoss = aux?.ItemDouble() ?? 0, L0 = l0, Fired = fired, FireCounts = counts };
-        aux?.Dispose();
-        o.Owned.AddRange(owned);
-        return o;
+        return LossTerms.SparseCodeStep(p, xin, acts, idx, input, cfg);
     }
 }
