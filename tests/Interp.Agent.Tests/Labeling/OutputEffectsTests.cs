@@ -29,7 +29,7 @@ public sealed class OutputEffectsTests
             {
                 using var _ = Tensor.NoGrad();
                 using var tokens = Tensor.FromArray(new long[] { 1, 5 }, 1, 2);
-                using var logits = model.RunWithHooks(tokens, (HookNames.LnFinalNormalized,
+                using var logits = model.RunWithHooks(tokens, (HookTable.LnFinalNormalizedName,
                     (act, _) => Tensor.FromArray(Enumerable.Range(0, act.Shape[0] * act.Shape[1]).SelectMany(_ => x).ToArray(), act.Shape)));
                 return logits.ToDoubleArray().AsSpan(vocab, vocab).ToArray();   // position 1
             }
