@@ -23,8 +23,9 @@ public sealed class OutputEffects
         var c = model.Config;
         _dModel = c.DModel; _dVocab = c.DVocab;
         string hook = sae.Cfg.HookName;
-        bool residual = hook.EndsWith("hook_resid_pre") || hook.EndsWith("hook_resid_mid") || hook.EndsWith("hook_resid_post")
-                        || hook.EndsWith("hook_attn_out") || hook.EndsWith("hook_mlp_out") || hook == "hook_embed";
+        // the model's hook table says what the SAE reads: a point on (or added into) the residual stream
+        bool residual = model.HookTable.TryGet(hook, out var point) && point.Kind is HookKind.ResidPre or HookKind.ResidMid or HookKind.ResidPost
+                        or HookKind.AttnOut or HookKind.MlpOut or HookKind.Embed;
         if (!residual || sae.DIn != c.DModel)
         {
             Unavailable = $"the SAE reads '{hook}' (d_in {sae.DIn}), not the residual stream (d_model {c.DModel}); no direct path to the unembedding";
