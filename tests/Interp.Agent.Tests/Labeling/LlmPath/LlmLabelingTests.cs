@@ -123,7 +123,7 @@ public sealed class LlmLabelingTests(ToyCacheFixture fx) : IDisposable
         await using var server = await LlmTestKit.Server(script);
         using var client = LlmTestKit.Client(LlmTestKit.Options(server.BaseUrl, e => e with { RequestTimeoutS = 60 }, storePath: Db()));
         Assert.Equal(expected, SimulatorCapabilities.Choose(await client.ProbeAsync(LlmRole.Simulator)));
-        var (job, _) = await Run(client, Request($"probe-{expected}.db", "0-11", [ScoreMethods.Simulation], []));
+        var (job, _) = await Run(client, Request($"llm-probe-{expected}.db", "0-11", [ScoreMethods.Simulation], []));
         using (job)
         {
             var records = job.Store.ReadRecords();
@@ -185,7 +185,7 @@ public sealed class LlmLabelingTests(ToyCacheFixture fx) : IDisposable
             """);
         await using var server = await LlmTestKit.Server(flaky);
         using var client = LlmTestKit.Client(LlmTestKit.Options(server.BaseUrl, e => e with { RequestTimeoutS = 60 }, storePath: Db()));
-        var r = Request("flaky.db", "0-39", [ScoreMethods.Simulation], []);   // two calls per feature: explain, simulate
+        var r = Request("llm-flaky.db", "0-39", [ScoreMethods.Simulation], []);   // two calls per feature: explain, simulate
         HashSet<int> failed;
         Dictionary<(int, string), int> settledAttempts;
         long lastCall;
@@ -250,7 +250,7 @@ public sealed class LlmLabelingTests(ToyCacheFixture fx) : IDisposable
             """);
         await using var server = await LlmTestKit.Server(script);
         using var client = LlmTestKit.Client(LlmTestKit.Options(server.BaseUrl, e => e with { RequestTimeoutS = 60 }, storePath: Db()));
-        var (job, _) = await Run(client, Request("garbled.db", "0-5", [ScoreMethods.Simulation], []));
+        var (job, _) = await Run(client, Request("llm-garbled.db", "0-5", [ScoreMethods.Simulation], []));
         using (job)
         {
             var records = job.Store.ReadRecords();
@@ -276,7 +276,7 @@ public sealed class LlmLabelingTests(ToyCacheFixture fx) : IDisposable
         await using var server = await LlmTestKit.Server(script);
         using var client = LlmTestKit.Client(LlmTestKit.Options(server.BaseUrl, e => e with { RequestTimeoutS = 60 }, storePath: Db()));
         var s = new LlmLabelingSettings(new LlmExplainerOptions(ExplainerStyles.Delphi, Samples: 3, BestOf: true));
-        var (job, _) = await Run(client, Request("delphi.db", "0-3", [ScoreMethods.Simulation], []), s);
+        var (job, _) = await Run(client, Request("llm-delphi.db", "0-3", [ScoreMethods.Simulation], []), s);
         using (job)
         {
             var explains = server.Requests.Where(q => q.Rule == "explain-delphi").ToList();
