@@ -24,6 +24,9 @@ foreach (var c in new[]
     LabelCommand.Create(),
     LlmCommand.Create(),
     CircuitCommand.Create(),
+    McpCommand.Create(),
+    ChatCommand.Create(),
+    ToolCommand.Create(),
 })
     root.Subcommands.Add(c);
 

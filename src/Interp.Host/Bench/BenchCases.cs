@@ -28,5 +28,7 @@ public static class BenchCases
         _ => new MiniLmEmbedCase(),
         quick => new CacheFinalizeCase(inQuickRun: true).Configure(quick),
         quick => new CircuitCase("atp", inQuickRun: true).Configure(quick), quick => new CircuitCase("exact", inQuickRun: false).Configure(quick), quick => new CircuitCase("sae", inQuickRun: true).Configure(quick),
+        _ => new ToolLatencyCase("top_features"), _ => new ToolLatencyCase("ablate_features"), _ => new ToolLatencyCase("feature_info"),
+        _ => new McpColdStartCase(),
     };
 }

@@ -1,4 +1,4 @@
-// label_llm_standin_c16_500ms: the LLM path of a labeling run (LLM explainer, chat top_logprobs simulator with its
+// label_llmpath_standin_c16_500ms: the LLM path of a labeling run (LLM explainer, chat top_logprobs simulator with its
 // shuffled score, detection and fuzzing judges in batches of 5) over 64 features of english-small-resid2-topk, against
 // the stand-in as a child process (`interp llm standin`, ToyStandInScript.Lean) answering every call after 500 ms, 16
 // features and 16 calls in flight, fresh response cache. A feature's calls run one after another, so the bound is
@@ -27,7 +27,7 @@ public sealed class LabelLlmCase(int features = 64, int concurrency = 16, double
     private int _runs, _done;
     private double _calls, _promptTokens, _completionTokens, _load;
 
-    public string Name => $"label_llm_standin_c{concurrency}_{latencyMs:F0}ms";
+    public string Name => $"label_llmpath_standin_c{concurrency}_{latencyMs:F0}ms";
     public bool InQuickRun => false;
     public double MinSeconds => 0;
     public int MinIterations => 1;

@@ -1,10 +1,12 @@
 // `interp run`: one forward (and optionally backward) pass of a checkpoint over token ids, writing
-// logits, loss, cached hook activations and their gradients to a safetensors file. --sae DIR splices SAEs in,
+// logits, loss, cached hook activations and their gradients to a safetensors file (the work is Dictionaries/Runs/ModelRun;
+// this verb parses, checks the inputs and prints the record). --sae DIR splices SAEs in,
 // adding their hook points (<hook>.hook_sae_acts_post, ...) to what --hooks can save. Rows longer than the context are an
 // error (or cut with --truncate); an undefined loss is written as JSON null with a warning.
 using System.CommandLine;
 using System.Text.Json;
 using Interp.Dictionaries;
+using Interp.Dictionaries.Runs;
 using Interp.Models;
 using Interp.Tensors;
 using Interp.Tensors.IO;
@@ -44,76 +46,29 @@ public static class RunCommand
         using var model = ModelLoader.Load(modelDir, processing ?? WeightProcessing.None, allowNonFinite, CliInputs.Warn);
         using var tokens = CliInputs.ReadIdsFor(model.Config, idsPath, truncate);
         CliInputs.EnsureForwardFits(model.Config, tokens.Shape[0], tokens.Shape[1], cacheAll: hooks is not null, withGrad: grad is not null, "this run");
-        var saes = new List<Sae>();
-        var splices = new List<SaeSplice>();
+        var saes = new List<(Sae, string)>();
         try
         {
             foreach (var dir in saeDirs ?? Array.Empty<string>())
             {
                 var s = Sae.Load(dir);
-                saes.Add(s);
+                saes.Add((s, dir));
                 CliInputs.CheckSaeFits(model, s, dir);
-                splices.Add(SaeSplice.Attach(model, s, includeError: !saeReplace));
             }
-            return Run(model, tokens, hooks, grad, outPath, saeDirs ?? Array.Empty<string>(), saeReplace);
+            var hookList = hooks is null ? null : hooks == "all" ? new[] { "all" }
+                : hooks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            ModelRunResult r;
+            try { r = ModelRun.Run(model, tokens, new ModelRunRequest(outPath, hookList, grad == "loss", saes, saeReplace)); }
+            catch (ArgumentException e) when (e.Message.StartsWith("--grad", StringComparison.Ordinal)) { throw new CliException(e.Message); }
+            foreach (var w in r.Warnings) CliInputs.Warn(w);
+            Console.WriteLine(JsonSerializer.Serialize(new { @out = r.Out, loss = r.Loss, tensors = r.Tensors, batch = r.Batch, positions = r.Positions }));
+            return 0;
         }
         finally
         {
-            foreach (var s in splices) s.Dispose();
-            foreach (var s in saes) s.Dispose();
+            foreach (var (s, _) in saes) s.Dispose();
         }
     }
-
-    private static int Run(HookedTransformer model, Tensor tokens, string? hooks, string? grad, string outPath, IReadOnlyList<string> saeDirs, bool saeReplace)
-    {
-        Func<string, bool>? filter = null;
-        if (hooks is not null)
-        {
-            if (hooks == "all") filter = _ => true;
-            else
-            {
-                var set = hooks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
-                foreach (var h in set) model.ValidateHookName(h);
-                filter = set.Contains;
-            }
-        }
-        if (grad == "loss" && filter is null) throw new CliException("--grad loss writes grad.<hook> for the saved hooks; pass --hooks all or --hooks NAME,NAME too.");
-        if (grad == "loss" && tokens.Shape[1] < 2) throw new CliException("--grad loss needs sequences of at least 2 tokens.");
-        bool withGrad = grad == "loss";
-        Tensor logits; ActivationCache? cache = null;
-        if (filter is null) logits = RunNoGrad(model, tokens);
-        else (logits, cache) = model.RunWithCache(tokens, filter, withGrad);
-        Tensor loss = tokens.Shape[1] >= 2 ? NextTokenLoss.Compute(logits, tokens) : Tensor.ScalarOf(float.NaN);
-        if (withGrad) loss.Backward();
-
-        var outputs = new List<(string, Tensor)> { ("logits", logits.Detach()), ("loss", loss.Detach()) };
-        if (cache is not null)
-            foreach (var h in model.HookNames.Where(cache.Contains))
-            {
-                outputs.Add(("act." + h, cache[h]));
-                if (withGrad && cache.Grad(h) is { } g) outputs.Add(("grad." + h, g));
-            }
-        var meta = new Dictionary<string, string>
-        {
-            ["model"] = model.Source, ["model_type"] = model.Config.ModelType, ["weight_processing"] = model.Processing.ToString(),
-            ["loss_definition"] = "mean next-token cross-entropy over positions 0..T-2 of every row", ["backend"] = Backend.Current.Name,
-        };
-        if (saeDirs.Count > 0)
-        {
-            meta["saes"] = string.Join(";", saeDirs.Select(Path.GetFullPath));
-            meta["sae_error_term"] = saeReplace ? "false" : "true";
-        }
-        SafetensorsWriter.Write(outPath, outputs, meta);
-        double lossValue = loss.Item();
-        if (!double.IsFinite(lossValue))
-            CliInputs.Warn(tokens.Shape[1] < 2 ? "the loss is undefined for rows of one token; it is reported as null."
-                : $"the loss is {lossValue} (non-finite weights or activations?); it is reported as null.");
-        Console.WriteLine(JsonSerializer.Serialize(new { @out = outPath, loss = double.IsFinite(lossValue) ? lossValue : (double?)null, tensors = outputs.Count, batch = tokens.Shape[0], positions = tokens.Shape[1] }));
-        cache?.Dispose();
-        return 0;
-    }
-
-    private static Tensor RunNoGrad(HookedTransformer m, Tensor t) { using (Tensor.NoGrad()) return m.Run(t); }
 
     /// <summary>Reads a JSON array of equal-length id arrays into an I64 [batch, pos] tensor (CliInputs.ReadIds).</summary>
     public static Tensor ReadIds(string path) => CliInputs.ReadIds(path);

@@ -57,6 +57,10 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
             using var conn = Connect();
             DecoderDim = EmbeddedSchema.CreateOrCheck(conn, _path, schema);
             EmbeddedSchema.Exec(conn, null, "PRAGMA journal_mode=WAL");   // only once the file is known to be an index (it persists)
+            // A new (never written) index starts with an empty in-memory copy, so this process's writes go straight into
+            // it; an existing one is read in by the first search.
+            using var tx = conn.BeginTransaction(deferred: true);
+            if (Revision(conn, tx) == 0) _cache ??= new VectorCache(schema.EmbedderDim);
         }
         catch (SqliteException e) when (e.SqliteErrorCode is SqliteNotADb or SqliteCorrupt)
         {
@@ -220,9 +224,8 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
     {
         Refresh();
         List<(long Pk, string Id, float Score)> top;
-        var pass = filter.IsEmpty ? null : filter.ToPredicate();
         _cacheLock.EnterReadLock();
-        try { top = _cache!.Search(kind, unitQuery, pass, offset + limit); }
+        try { top = _cache!.Search(kind, unitQuery, filter, offset + limit); }
         finally { _cacheLock.ExitReadLock(); }
         var hits = top.Skip(offset).ToList();
         var json = new Dictionary<long, string>();
@@ -295,11 +298,20 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
                     while (r.Read()) c.Remove(r.GetInt64(0));
                 }
                 int n = 0;
+                if (since == 0)
+                    using (var count = conn.CreateCommand())
+                    {
+                        count.Transaction = tx;
+                        count.CommandText = "SELECT COUNT(*) FROM features";
+                        c.Reserve(checked((int)(long)count.ExecuteScalar()!));
+                    }
+                byte[] ebuf = [], dbuf = [];                        // one buffer per vector kind, reused for every row
                 using (var cmd = conn.CreateCommand())
                 {
                     cmd.Transaction = tx;
                     cmd.CommandText = $"SELECT pk, id, {F.SaeId}, {F.SaeName}, {F.ModelId}, {F.ModelName}, {F.Hook}, {F.Layer}, {F.Feature}, " +
-                        $"{F.Score}, {F.ScoreMethod}, {F.Density}, {F.Labeled}, {F.RunId}, explanation_vec, decoder_vec FROM features WHERE rev > @r";
+                        $"{F.Score}, {F.ScoreMethod}, {F.Density}, {F.Labeled}, {F.RunId}, explanation_vec, decoder_vec FROM features" +
+                        (since == 0 ? "" : " WHERE rev > @r");   // a first load scans the table in pk order, not through ix_features_rev
                     cmd.Parameters.AddWithValue("@r", since);
                     using var r = cmd.ExecuteReader();
                     while (r.Read())
@@ -307,7 +319,7 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
                         var pl = new FeaturePayload(r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
                             r.GetInt32(7), r.GetInt32(8), r.IsDBNull(9) ? null : r.GetDouble(9), r.IsDBNull(10) ? null : r.GetString(10),
                             r.IsDBNull(11) ? null : r.GetDouble(11), r.GetInt64(12) != 0, r.GetString(13), "");
-                        c.Put(r.GetInt64(0), r.GetString(1), pl, Floats(r, 14), Floats(r, 15));
+                        c.Put(r.GetInt64(0), r.GetString(1), pl, Floats(r, 14, ref ebuf), Floats(r, 15, ref dbuf));
                         n++;
                     }
                 }
@@ -375,8 +387,16 @@ public sealed class EmbeddedFeatureStore : IFeatureStore
 
     private static byte[]? Blob(float[]? v) => v is null ? null : MemoryMarshal.AsBytes(v.AsSpan()).ToArray();
 
-    private static ReadOnlySpan<float> Floats(SqliteDataReader r, int i) =>
-        r.IsDBNull(i) ? [] : MemoryMarshal.Cast<byte, float>(r.GetFieldValue<byte[]>(i));
+    /// <summary>The float32 blob in column <paramref name="i"/>, read into <paramref name="buf"/> (grown as needed) without a
+    /// per-row allocation; empty for NULL.</summary>
+    private static ReadOnlySpan<float> Floats(SqliteDataReader r, int i, ref byte[] buf)
+    {
+        if (r.IsDBNull(i)) return [];
+        int len = checked((int)r.GetBytes(i, 0, null, 0, 0));
+        if (buf.Length < len) buf = new byte[len];
+        int got = (int)r.GetBytes(i, 0, buf, 0, len);
+        return MemoryMarshal.Cast<byte, float>(buf.AsSpan(0, got));
+    }
 
     private static string Params(SqliteCommand cmd, string prefix, IEnumerable<object> values)
     {

@@ -95,6 +95,55 @@ public class EmbeddedFeatureStoreTests
     }
 
     [Fact]
+    public async Task UpsertsAndDeletes_InMemoryMatrixInStep_AndAfterReopen()
+    {
+        await using var b = new EmbeddedBackend();
+        var data = TestRecords.Set();
+        var live = data.Take(30).ToDictionary(f => f.Key);
+        var rng = new Random(3);
+        var queries = Enumerable.Range(0, 4).Select(_ => TestRecords.Gaussian(rng, TestRecords.DIn)).ToArray();
+        var filter = new FeatureFilter { Labeled = true, MinScore = 0.3 };
+        Func<Interp.Index.Records.FeatureRecord, bool> pass = r => r.Explanations.Count > 0 && r.Scores.Count > 0 && r.Scores[0].Value >= 0.3;
+        async Task Check(FeatureIndex index, string when)
+        {
+            foreach (var q in queries)
+            {
+                Oracle.AssertRanking(Oracle.Rank(live.Values, VectorKind.Decoder, q, _ => true, 10),
+                    await index.SearchByVectorAsync(VectorKind.Decoder, q, top: 10), true, live.Values, VectorKind.Decoder, q, _ => true, when);
+                Oracle.AssertRanking(Oracle.Rank(live.Values, VectorKind.Decoder, q, pass, 10),
+                    await index.SearchByVectorAsync(VectorKind.Decoder, q, filter, top: 10), true, live.Values, VectorKind.Decoder, q, pass, when + " (filtered)");
+            }
+        }
+        await using (var index = await Open(b.Path))
+        {
+            await index.UpsertAsync(data.Take(30).ToList());          // a new file: written straight into the in-memory copy
+            await Check(index, "after the first upsert");
+            await index.UpsertAsync(data.Skip(30).ToList());
+            foreach (var f in data.Skip(30)) live[f.Key] = f;
+            await Check(index, "after the second upsert");
+            var gone = data.Where((_, i) => i % 5 == 1).Select(f => f.Key).ToList();
+            await index.DeleteAsync(gone);
+            foreach (var k in gone) live.Remove(k);
+            await Check(index, "after deleting by key");
+            await index.DeleteAsync(new FeatureFilter { RunId = "run-2", Layer = 2 });
+            foreach (var k in live.Values.Where(f => f.Record.Provenance.RunId == "run-2" && f.Record.Sae.Layer == 2).Select(f => f.Key).ToList()) live.Remove(k);
+            await Check(index, "after deleting by filter");
+            // New decoder directions and new scores for surviving features (replaced in place, nothing duplicated).
+            var changed = live.Values.Where((_, i) => i % 3 == 0 && _.Decoder is not null).Select(f => f with
+            {
+                Decoder = TestRecords.Gaussian(rng, TestRecords.DIn),
+                Record = f.Record with { Scores = [new Interp.Index.Records.Score("simulation", "offline_lexical", 0.95, 0.9, 1, 0, new Dictionary<string, double>(), [], null, null)] },
+            }).ToList();
+            await index.UpsertAsync(changed);
+            foreach (var f in changed) live[f.Key] = f;
+            await Check(index, "after replacing vectors and scores");
+            Assert.Equal(live.Count, await index.CountAsync());
+        }
+        await using (var reopened = await Open(b.Path, create: false))
+            await Check(reopened, "after reopening");
+    }
+
+    [Fact]
     public async Task Readers_WhileWriterUpserts_NoErrorsAndCountsOnlyGrow()
     {
         await using var b = new EmbeddedBackend();

@@ -1,20 +1,20 @@
-// `interp run` end to end through the System.CommandLine verb: on each fixture, every tensor written
+// `interp run` end to end through the System.CommandLine verb (moved from Interp.Models.Tests with issue 13; the work is
+// Dictionaries/Runs/ModelRun): on each fixture, every tensor written
 // (logits, loss, act.*, grad.*) matches the PyTorch reference; bad input exits with code 2 and one clear line.
 using System.CommandLine;
 using System.Text.Json;
 using Interp.Host.Commands;
+using Interp.Models.Tests;
 using Interp.Tensors;
 using Interp.Tensors.IO;
 
-namespace Interp.Models.Tests.Cli;
+namespace Interp.Host.Tests.Commands;
 
-/// <summary>These tests swap Console.Out/Error, which are process-wide: nothing else may run beside them.</summary>
-[CollectionDefinition(nameof(ConsoleCollection), DisableParallelization = true)]
-public class ConsoleCollection { }
-
-[Collection(nameof(ConsoleCollection))]
+/// <summary>These tests swap Console.Out/Error, which are process-wide: they run in the Cli collection, alone.</summary>
+[Collection(CliCollection.Name)]
 public sealed class RunCommandTests : IDisposable
 {
+
     /// <summary>fp32 parity bound from the fixtures' README: 1e-4 absolute, scaled by the tensor's magnitude.</summary>
     private const double Tol = 1e-4;
 
