@@ -3,10 +3,14 @@
 // uninterrupted run, and sends no LLM request whose answer had reached the killed process; its output lists the LLM
 // calls and a stand-in that fails a share of the calls shows up as failed features with their reason.
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using System.Text.Json;
+using Interp.Agent.Labeling;
 using Interp.Agent.Labeling.GroundTruth;
+using Interp.Agent.Llm.Store;
 using Interp.Agent.Labeling.Store;
 using Interp.Agent.StandIn;
+using Interp.Host.Commands;
 using Interp.Index.Records;
 
 namespace Interp.Host.Tests.Label;
@@ -99,7 +103,7 @@ public sealed class LabelLlmCliTests(LabelCliFixture fx)
     }
 
     [Fact]
-    public async Task LabelLlm_FlakyStandIn_FailedFeaturesListedWithReason_ThenCompleted()
+    public async Task LabelLlm_FlakyStandIn_FailedFeaturesListedWithReason_ThenExactlyThoseCompleted()
     {
         string healthy = ToyStandInScript.Build();
         string flaky = healthy.Replace("\"rules\": [", """
@@ -109,20 +113,53 @@ public sealed class LabelLlmCliTests(LabelCliFixture fx)
         string config = Config(server, "flaky");
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"request_timeout_s\":60", "\"request_timeout_s\":60,\"retry\":{\"max_attempts\":2,\"base_delay_ms\":10,\"max_delay_ms\":20}"));
         string run = fx.File("llm-flaky.db");
+        string runId = LabelCommand.RunId(run);
         var (code, stdout, err) = LabelCliFixture.Run(Args(run, config, "0-29"));
         Assert.True(code == 0, err);
         Assert.Contains("with a stage a re-run of the same command retries", stdout);
-        Assert.Contains("http_status", stdout);
         Assert.Contains("503", stdout);
-        int failedBefore;
-        // failed features: the 503s, and any the endpoint's circuit breaker then refused (circuit_open); all retryable
-        using (var s = RunStore.OpenRead(run)) failedBefore = s.ReadRecords().Count(r => r.Failures.Any(f => Interp.Agent.Labeling.FailureKinds.IsRetryable(f.Kind)));
-        Assert.InRange(failedBefore, 3, 27);
 
+        // The features whose calls failed: the 503s, and any whose calls the endpoint's circuit breaker then refused
+        // (30 % of the bodies fail on every attempt, so the attempts' failure ratio nears the breaker's 0.5 and it may
+        // open). Each such feature ends failed with that reason, and the run lists it with the reason.
+        IReadOnlyList<FeatureRecord> before;
+        using (var s = RunStore.OpenRead(run)) before = s.ReadRecords();
+        Assert.Equal(30, before.Count);
+        var failed = before.Where(r => r.Failures.Any(f => FailureKinds.IsRetryable(f.Kind))).Select(r => r.Feature).ToHashSet();
+        Assert.NotEmpty(failed);
+        Assert.All(before.SelectMany(r => r.Failures).Where(f => FailureKinds.IsRetryable(f.Kind)),
+            f => Assert.Contains(f.Kind, new[] { FailureKinds.HttpStatus, FailureKinds.CircuitOpen }));
+        Assert.Contains(before.SelectMany(r => r.Failures), f => f.Kind == FailureKinds.HttpStatus && f.Reason.Contains("503"));
+        foreach (int f in failed)
+            Assert.Matches(new Regex($@"(?m)^\s+{f}\s+\S+: ({FailureKinds.HttpStatus}|{FailureKinds.CircuitOpen}): "), stdout);
+        int firstCalls;
+        using (var llm = LlmStore.Open(fx.File("flaky.llm.db")))
+        {
+            var calls = llm.Calls(runId);
+            firstCalls = calls.Count;
+            Assert.Equal(failed, calls.Where(c => c.FeatureKey is not null && c.Outcome != "ok").Select(c => FeatureOf(c.FeatureKey)).ToHashSet());
+        }
+
+        // a re-run against a healthy stand-in calls the LLM for exactly those features and completes them; the others'
+        // records stay as they were
         server.Script = StandInScript.Parse(healthy);
         (code, stdout, err) = LabelCliFixture.Run(Args(run, config, "0-29"));
         Assert.True(code == 0, err);
-        Assert.Contains($"{30 - failedBefore} already done before this run", err);
+        Assert.Contains($"{30 - failed.Count} already done before this run", err);
         Assert.DoesNotContain("a re-run of the same command retries", stdout);
+        using (var llm = LlmStore.Open(fx.File("flaky.llm.db")))
+        {
+            var again = llm.Calls(runId).Skip(firstCalls).ToList();
+            Assert.All(again, c => Assert.Equal("ok", c.Outcome));
+            Assert.Equal(failed, again.Where(c => c.FeatureKey is not null).Select(c => FeatureOf(c.FeatureKey)).ToHashSet());
+        }
+        IReadOnlyList<FeatureRecord> after;
+        using (var s = RunStore.OpenRead(run)) after = s.ReadRecords();
+        Assert.Equal(30, after.Count);
+        Assert.DoesNotContain(after, r => r.Failures.Any(f => FailureKinds.IsRetryable(f.Kind)));
+        Assert.Equal(Normalized(before.Where(r => !failed.Contains(r.Feature))), Normalized(after.Where(r => !failed.Contains(r.Feature))));
     }
+
+    private static int FeatureOf(string? key) =>
+        key is not null && key.StartsWith("feature/", StringComparison.Ordinal) ? int.Parse(key["feature/".Length..]) : throw new InvalidDataException($"ledger row without a feature: {key}");
 }
