@@ -117,7 +117,7 @@ public sealed class LabelLlmCliTests(LabelCliFixture fx)
         var (code, stdout, err) = LabelCliFixture.Run(Args(run, config, "0-29"));
         Assert.True(code == 0, err);
         Assert.Contains("with a stage a re-run of the same command retries", stdout);
-        Assert.Contains("503", stdout);
+        Assert.Contains(server.Requests, q => q.Rule == "flaky");   // the stand-in did answer 503s
 
         // The features whose calls failed: the 503s, and any whose calls the endpoint's circuit breaker then refused
         // (30 % of the bodies fail on every attempt, so the attempts' failure ratio nears the breaker's 0.5 and it may
@@ -129,9 +129,12 @@ public sealed class LabelLlmCliTests(LabelCliFixture fx)
         Assert.NotEmpty(failed);
         Assert.All(before.SelectMany(r => r.Failures).Where(f => FailureKinds.IsRetryable(f.Kind)),
             f => Assert.Contains(f.Kind, new[] { FailureKinds.HttpStatus, FailureKinds.CircuitOpen }));
-        Assert.Contains(before.SelectMany(r => r.Failures), f => f.Kind == FailureKinds.HttpStatus && f.Reason.Contains("503"));
-        foreach (int f in failed)
-            Assert.Matches(new Regex($@"(?m)^\s+{f}\s+\S+: ({FailureKinds.HttpStatus}|{FailureKinds.CircuitOpen}): "), stdout);
+        // a 503 on the last attempt is kept as such; a retry the open circuit refused ends circuit_open
+        Assert.All(before.SelectMany(r => r.Failures).Where(f => f.Kind == FailureKinds.HttpStatus), f => Assert.Contains("503", f.Reason));
+        // the first 20 are listed with their reason, the rest counted with a pointer to `label show`
+        foreach (int f in failed.Order().Take(20))
+            Assert.True(Regex.IsMatch(stdout, $@"(?m)^\s+{f}\s+\S+: ({FailureKinds.HttpStatus}|{FailureKinds.CircuitOpen}): "), $"feature {f} not listed as failed with its reason:\n{stdout}");
+        if (failed.Count > 20) Assert.Contains($"... {failed.Count - 20} more (interp label show", stdout);
         int firstCalls;
         using (var llm = LlmStore.Open(fx.File("flaky.llm.db")))
         {
