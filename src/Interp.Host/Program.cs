@@ -21,6 +21,7 @@ foreach (var c in new[]
     TrainCommand.Create(),
     TokenizerCommand.Create(),
     CorpusCommand.Create(),
+    LabelCommand.Create(),
     LlmCommand.Create(),
     CircuitCommand.Create(),
     McpCommand.Create(),

@@ -75,6 +75,14 @@ public sealed partial class StandInServer
             await Json(ctx, 400, StandInReplies.Error("stand-in: no rule of the script matches this request; add a rule (see docs/llm.md)", "stand_in_no_rule"));
             return;
         }
+        if (reply.Rewrite is { } rewrites)
+        {
+            string source = path == "completions" ? (string?)body["prompt"] ?? ""
+                : StandInReplies.ContentOf((body["messages"] as JsonArray)?.LastOrDefault(m => (string?)m?["role"] == "user"));
+            foreach (var rw in rewrites)
+                source = System.Text.RegularExpressions.Regex.Replace(source, rw.Pattern, rw.Replacement, System.Text.RegularExpressions.RegexOptions.Multiline);
+            reply = reply with { Content = source, Text = source };
+        }
         var caps = script.Capabilities;
         bool wantsLogprobs = path == "chat" ? ((bool?)body["logprobs"] ?? false) : body["logprobs"] is not null;
         int topN = path == "chat" ? ((int?)body["top_logprobs"] ?? 0) : ((int?)body["logprobs"] ?? 0);

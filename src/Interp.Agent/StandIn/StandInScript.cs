@@ -62,6 +62,10 @@ public sealed record StandInRule
     /// <summary>Applies to the first N matching requests only, then lets later rules answer (e.g. "fail twice, then succeed").</summary>
     public int? Times { get; init; }
 
+    /// <summary>Applies to this fraction (0..1) of the requests it matches, chosen by a hash of the request body: the same
+    /// request always falls on the same side, so "fail 30 % of calls" fails the same calls on every run of a script.</summary>
+    public double? Fraction { get; init; }
+
     public StandInReply? Reply { get; init; }
     public StandInFault? Fault { get; init; }
 
@@ -70,6 +74,10 @@ public sealed record StandInRule
     internal void Validate(string at)
     {
         if (Reply is null && Fault is null) throw new LlmConfigException($"{at}: a rule needs a reply, a fault, or both; add one");
+        if (Fraction is { } fr && !(fr >= 0 && fr <= 1)) throw new LlmConfigException($"{at}.fraction: expected a number in [0, 1]; fix the value");
+        foreach (var rw in Reply?.Rewrite ?? [])
+            try { _ = new System.Text.RegularExpressions.Regex(rw.Pattern); }
+            catch (ArgumentException e) { throw new LlmConfigException($"{at}.reply.rewrite: '{rw.Pattern}' is not a valid regular expression ({e.Message})"); }
         if (Times is < 1) throw new LlmConfigException($"{at}.times: expected an integer >= 1; fix the value");
         if (When.Path is { } p && p is not ("chat" or "completions" or "embeddings" or "models"))
             throw new LlmConfigException($"{at}.when.path: expected chat, completions, embeddings or models, found '{p}'");
@@ -111,7 +119,16 @@ public sealed record StandInReply
     /// <summary>Alternatives offered at every generated (and echoed) position: token → logprob.</summary>
     public Dictionary<string, double>? TopLogprobs { get; init; }
     public StandInUsage? Usage { get; init; }
+
+    /// <summary>When set, the answer is the request's last user message (legacy completions: the prompt) with these regex
+    /// replacements applied in order, instead of content/text: a scripted echo that can, e.g., turn every "\tunknown" of
+    /// a simulator prompt into a number by which token precedes it.</summary>
+    public List<StandInRewrite>? Rewrite { get; init; }
 }
+
+/// <param name="Pattern">.NET regex (multiline mode: ^ and $ match at line breaks)</param>
+/// <param name="Replacement">.NET replacement string ($1 for groups)</param>
+public sealed record StandInRewrite(string Pattern, string Replacement);
 
 public sealed record StandInToolCall
 {

@@ -119,10 +119,18 @@ public sealed partial class StandInServer : IAsyncDisposable
         foreach (var r in script.Rules)
         {
             if (!Matches(r.When, path, body)) continue;
+            if (r.Fraction is { } fr && !InFraction(body, fr)) continue;
             if (r.Times is { } n && Interlocked.Increment(ref r.Used) > n) continue;
             return r;
         }
         return null;
+    }
+
+    /// <summary>Whether a request falls in the first <paramref name="fraction"/> of the hash space of its body.</summary>
+    private static bool InFraction(JsonObject? body, double fraction)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(body?.ToJsonString() ?? ""));
+        return BitConverter.ToUInt64(hash, 0) / (double)ulong.MaxValue < fraction;
     }
 
     private static bool Matches(StandInMatch w, string path, JsonObject? body)

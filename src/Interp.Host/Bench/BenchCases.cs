@@ -16,6 +16,8 @@ public static class BenchCases
         _ => new Gpt2ForwardCase(8, 128, cache: true, inQuickRun: false),
         _ => new Gpt2ForwardBackwardCase(inQuickRun: true),
         quick => new SaeTopKStepCase(inQuickRun: true).Configure(quick),
+        _ => new LabelOfflineCase(),
+        _ => new LabelLlmCase(),
         _ => new ForwardRssCase(inQuickRun: true),
         _ => new LlmChatCase(),
         _ => new IndexUpsertCase(),

@@ -28,7 +28,7 @@ public static class BenchRunner
             bench.Run();
             n++;
             elapsed = sw.Elapsed.TotalSeconds;
-            if (elapsed >= bench.MinSeconds && n >= 2) break;
+            if (elapsed >= bench.MinSeconds && n >= bench.MinIterations) break;
         }
         double seconds = elapsed / n;
         double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds / n;

@@ -16,6 +16,9 @@ public interface IBenchCase : IDisposable
     /// <summary>Minimum timed seconds (the reference script uses 2 s; longer cases may ask for more).</summary>
     double MinSeconds => 2.0;
 
+    /// <summary>Minimum timed iterations (2, as the reference script; a case whose one iteration takes minutes may ask for 1).</summary>
+    int MinIterations => 2;
+
     /// <summary>Allocates inputs; not timed.</summary>
     void Setup(BenchContext ctx);
 

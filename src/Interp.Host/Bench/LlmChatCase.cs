@@ -25,7 +25,7 @@ public sealed class LlmChatCase(int callsPerIteration = 1000, int concurrency = 
         _dir = Directory.CreateTempSubdirectory("interp-bench-llm-").FullName;
         string script = Path.Combine(_dir, "script.json");
         File.WriteAllText(script, """{ "rules": [ { "when": { "path": "chat" }, "reply": { "content": "[EXPLANATION]: a stand-in answer of a few tokens" } } ] }""");
-        _server = StartStandIn(script);
+        _server = StartStandIn(script, latencyMs);
         var baseUrl = ReadBaseUrl(_server);
         var options = new LlmOptions
         {
@@ -72,7 +72,8 @@ public sealed class LlmChatCase(int callsPerIteration = 1000, int concurrency = 
               .Add("latency_ms", latencyMs);
     }
 
-    private Process StartStandIn(string script)
+    /// <summary>`interp llm standin` as a child process on a free port with a fixed latency (its stdout gives the address).</summary>
+    internal static Process StartStandIn(string script, double latencyMs)
     {
         string exe = Environment.ProcessPath!;
         var psi = new ProcessStartInfo { RedirectStandardOutput = true, UseShellExecute = false };
@@ -87,7 +88,7 @@ public sealed class LlmChatCase(int callsPerIteration = 1000, int concurrency = 
         return Process.Start(psi) ?? throw new InvalidOperationException("could not start the stand-in process");
     }
 
-    private static string ReadBaseUrl(Process p)
+    internal static string ReadBaseUrl(Process p)
     {
         var read = p.StandardOutput.ReadLineAsync();
         if (!read.Wait(TimeSpan.FromSeconds(60)) || read.Result is not { } line || !line.Contains("listening on "))

@@ -13,18 +13,30 @@ public static class IndexCommand
 {
     public static Command Create()
     {
-        var records = new Option<string>("--records") { Description = "FeatureRecord JSON lines (one record per line, FeatureRecordJson).", Required = true };
+        var records = new Option<string?>("--records") { Description = "FeatureRecord JSON lines (one record per line, FeatureRecordJson)." };
+        var run = new Option<string?>("--run") { Description = "Instead of --records: a labeling run store (`interp label --out`); its SAE folder is the default --sae." };
         var sae = new Option<string[]>("--sae") { Description = "SAE folder(s) of the records: their W_dec rows become the decoder vectors (repeatable).", AllowMultipleArgumentsPerToken = true };
         var to = new Option<string?>("--to") { Description = "embedded or qdrant (default: Index:Backend in appsettings.json, else embedded)." };
         var index = new Option<string?>("--index") { Description = "Embedded index file (default: Index:Embedded:Path)." };
         var qdrant = new Option<string?>("--qdrant-url") { Description = "Qdrant gRPC URL (default: Index:Qdrant:Url, http://localhost:6334)." };
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON." };
-        var cmd = new Command("index", "Index FeatureRecords for search by meaning, by direction and by filters.") { records, sae, to, index, qdrant, json };
-        cmd.SetAction(r => IndexCli.Run(() => Execute(r.GetValue(records)!, r.GetValue(sae) ?? [], r.GetValue(to), r.GetValue(index), r.GetValue(json), r.GetValue(qdrant))));
+        var cmd = new Command("index", "Index FeatureRecords for search by meaning, by direction and by filters.") { records, run, sae, to, index, qdrant, json };
+        cmd.SetAction(r => IndexCli.Run(() =>
+        {
+            string? rec = r.GetValue(records), runPath = r.GetValue(run);
+            if ((rec is null) == (runPath is null)) throw new CliException("give --records (FeatureRecord JSON lines) or --run (a labeling run store), one of them.");
+            var saes = r.GetValue(sae) ?? [];
+            IFeatureRecordSource source = rec is not null ? new JsonLinesRecordSource(rec) : RunStoreRecordSource.Open(runPath!, out _);
+            if (runPath is not null && saes.Length == 0 && Directory.Exists(RunStoreRecordSource.SaeDirOf(runPath))) saes = [RunStoreRecordSource.SaeDirOf(runPath)];
+            return Execute(source, saes, r.GetValue(to), r.GetValue(index), r.GetValue(json), r.GetValue(qdrant));
+        }));
         return cmd;
     }
 
-    public static async Task<int> Execute(string recordsPath, string[] saeDirs, string? to, string? indexPath, bool json, string? qdrantUrl = null)
+    public static Task<int> Execute(string recordsPath, string[] saeDirs, string? to, string? indexPath, bool json, string? qdrantUrl = null) =>
+        Execute(new JsonLinesRecordSource(recordsPath), saeDirs, to, indexPath, json, qdrantUrl);
+
+    public static async Task<int> Execute(IFeatureRecordSource source, string[] saeDirs, string? to, string? indexPath, bool json, string? qdrantUrl = null)
     {
         var options = IndexCli.Options(indexPath, to, qdrantUrl);
         var decoders = new Dictionary<string, (DecoderDirections D, string Dir)>();
@@ -43,7 +55,7 @@ public static class IndexCommand
             used.Add(r.Sae.Id);
             return e.D.Row(r.Feature);
         }
-        var records = await FeatureIndexer.ReadAllAsync(new JsonLinesRecordSource(recordsPath));   // all checked before the index is opened
+        var records = await FeatureIndexer.ReadAllAsync(source);   // all checked before the index is opened
         foreach (var r in records) DecoderOf(r);                                                  // and each against its --sae (d_in, d_sae)
         await using var ix = await IndexCli.Open(options, create: true);
         var progress = Console.IsErrorRedirected ? null : new Progress<int>(n => Console.Error.Write($"\rindexed {n} features"));

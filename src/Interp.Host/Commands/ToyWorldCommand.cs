@@ -39,7 +39,7 @@ public static class ToyWorldCommand
         var cDocs = new Option<int>("--docs") { Description = "Documents to score.", DefaultValueFactory = _ => 1000 };
         var concepts = new Command("concepts", "Per planted concept: F1 of the best SAE feature vs the best MLP neuron at the SAE's layer.") { cModel, cSae, cWorld, cDocs };
         concepts.SetAction(r => CliErrors.Guard(() => Concepts(r.GetValue(cModel)!, r.GetValue(cSae)!, r.GetValue(cWorld)!, r.GetValue(cDocs))));
-        return new Command("toyworld", "Procedural toy-world corpora with planted, labelled structure.") { generate, eval, concepts };
+        return new Command("toyworld", "Procedural toy-world corpora with planted, labelled structure.") { generate, eval, concepts, ToyWorldLabelsCommand.Create() };
     }
 
     public static int Eval(string modelDir, string worldDir, int maxPrompts)

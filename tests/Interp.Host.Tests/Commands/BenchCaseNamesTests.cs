@@ -9,7 +9,7 @@ namespace Interp.Host.Tests.Commands;
 public sealed class BenchCaseNamesTests
 {
     // The selectors docs/benchmarks.md, DESIGN.md and the issues use, one per area.
-    private static readonly string[] Selectors = ["sgemm_", "gpt2small_", "sae_", "forward_rss", "llm_", "index_", "latentcache_", "circuit_", "tools_"];
+    private static readonly string[] Selectors = ["sgemm_", "gpt2small_", "sae_", "forward_rss", "llm_", "index_", "latentcache_", "circuit_", "tools_", "label_"];
 
     public static TheoryData<bool> Quick => new() { false, true };
 

@@ -1,0 +1,111 @@
+// label_llmpath_standin_c16_500ms: the LLM path of a labeling run (LLM explainer, chat top_logprobs simulator with its
+// shuffled score, detection and fuzzing judges in batches of 5) over 64 features of english-small-resid2-topk, against
+// the stand-in as a child process (`interp llm standin`, ToyStandInScript.Lean) answering every call after 500 ms, 16
+// features and 16 calls in flight, fresh response cache. A feature's calls run one after another, so the bound is
+// 16 features / (calls per feature × 0.5 s); the case reports features per minute against it, and the LLM calls and
+// prompt tokens (stand-in pieces) per feature. Warm-up: 16 other features.
+using System.Diagnostics;
+using Interp.Agent.Labeling;
+using Interp.Agent.Labeling.GroundTruth;
+using Interp.Agent.Labeling.LlmPath;
+using Interp.Agent.Llm;
+using Interp.Agent.Llm.Options;
+using Interp.Agent.Scoring;
+using Interp.Dictionaries;
+using Interp.Dictionaries.Cache;
+using Interp.Host.Commands;
+using Interp.Models;
+
+namespace Interp.Host.Bench;
+
+public sealed class LabelLlmCase(int features = 64, int concurrency = 16, double latencyMs = 500) : IBenchCase
+{
+    private const string Ids = "evals/data/english/heldout-ids-128x256.json";
+    private static readonly string[] Scorers = [ScoreMethods.Simulation, ScoreMethods.Detection, ScoreMethods.Fuzzing];
+    private Process? _server;
+    private string _dir = "", _cache = "", _baseUrl = "";
+    private int _runs, _done;
+    private double _calls, _promptTokens, _completionTokens, _load;
+
+    public string Name => $"label_llmpath_standin_c{concurrency}_{latencyMs:F0}ms";
+    public bool InQuickRun => false;
+    public double MinSeconds => 0;
+    public int MinIterations => 1;
+
+    public void Setup(BenchContext ctx)
+    {
+        _dir = Path.GetFullPath(Path.Combine(".bench", "label"));
+        Directory.CreateDirectory(_dir);
+        _cache = Path.Combine(_dir, "english-small.cache.db");
+        var model = ModelLoader.Load(InspectCommand.DefaultModel);
+        using (var sae = Sae.Load(InspectCommand.DefaultSae))
+            LatentCacheBuilder.Build(_cache, model, sae, Corpus.Ids(Ids, model.Config.DVocab),
+                CacheInputs.FromDirectories(InspectCommand.DefaultModel, InspectCommand.DefaultSae), new LatentCacheOptions(ContextLength: 64),
+                Interp.Models.Tokenizers.TokenizerLoader.Load(InspectCommand.DefaultModel));
+        string script = Path.Combine(_dir, "llm-standin.json");
+        File.WriteAllText(script, ToyStandInScript.Lean());
+        _server = LlmChatCase.StartStandIn(script, latencyMs);
+        _baseUrl = LlmChatCase.ReadBaseUrl(_server);
+    }
+
+    public void Run()
+    {
+        bool warmUp = _runs++ == 0;
+        string store = Path.Combine(_dir, $"llm-run-{_runs}.db"), llmStore = Path.Combine(_dir, $"llm-store-{_runs}.db");
+        foreach (var f in new[] { store, llmStore }.SelectMany(p => new[] { p, p + "-wal", p + "-shm" })) File.Delete(f);
+        if (!warmUp) _load = LoadAverage();
+        var options = new LlmOptions
+        {
+            Endpoints = new() { ["stand-in"] = new LlmEndpointOptions { BaseUrl = _baseUrl, MaxConcurrency = concurrency, RequestTimeoutS = 60 } },
+            Roles = new[] { "explainer", "simulator", "judge" }.ToDictionary(r => r, _ => new LlmRoleOptions { Endpoint = "stand-in", Model = "stand-in" }),
+            Prices = new() { ["stand-in"] = new LlmPrice { InputPerMillion = 0.15, OutputPerMillion = 0.6 } },
+            StorePath = llmStore,
+        };
+        using var client = new LlmClient(options);
+        string runId = LabelCommand.RunId(store);
+        var components = LlmComponents.PrepareAsync(client, runId, new LlmLabelingSettings(new LlmExplainerOptions()), Scorers).GetAwaiter().GetResult();
+        string range = warmUp ? $"{features}-{features + 15}" : $"0-{features - 1}";
+        using var job = LabelingJob.Prepare(new LabelingRequest(InspectCommand.DefaultModel, InspectCommand.DefaultSae, _cache, store, range,
+            LabelingComponents.LlmExplainerKind, Scorers, [ScoreMethods.Simulation], Run: new RunOptions(concurrency), LlmModel: "stand-in"), components: components);
+        var p = job.RunAsync().GetAwaiter().GetResult();
+        if (warmUp) return;
+        var usage = client.Ledger.Summarize(runId);
+        if (usage.FailedCalls > 0) throw new InvalidOperationException($"{usage.FailedCalls} LLM calls failed ({string.Join(", ", usage.FailuresByKind)}); the benchmark is void");
+        _done = p.Done;
+        _calls = usage.Calls - usage.CachedCalls;
+        _promptTokens = usage.Billed.PromptTokens;
+        _completionTokens = usage.Billed.CompletionTokens;
+    }
+
+    public void AddMetrics(double secondsPerIteration, BenchRecord record)
+    {
+        double perFeature = _calls / Math.Max(1, _done);
+        double bound = concurrency * 60 / (perFeature * latencyMs / 1000);
+        double rate = _done / (secondsPerIteration / 60);
+        record.Add("features", _done)
+              .Add("features_per_min", Math.Round(rate, 1))
+              .Add("bound_features_per_min", Math.Round(bound, 1))
+              .Add("fraction_of_bound", Math.Round(rate / bound, 4))
+              .Add("goal_fraction", 0.9)
+              .Add("llm_calls_per_feature", Math.Round(perFeature, 2))
+              .Add("prompt_tokens_per_feature", Math.Round(_promptTokens / Math.Max(1, _done), 1))
+              .Add("completion_tokens_per_feature", Math.Round(_completionTokens / Math.Max(1, _done), 1))
+              .Add("scorers", string.Join(",", Scorers) + " (+ simulation shuffled)")
+              .Add("concurrency", concurrency)
+              .Add("latency_ms", latencyMs)
+              .Add("load_avg_1m_at_start", _load);
+    }
+
+    private static double LoadAverage()
+    {
+        try { return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture); }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException) { return -1; }
+    }
+
+    public void Dispose()
+    {
+        if (_server is { HasExited: false } s) { s.Kill(); s.WaitForExit(5000); }
+        _server?.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+}
