@@ -1,12 +1,13 @@
 // A tool server is long-running: every tool call must give back every pooled tensor buffer it rented (TensorScope), so
 // memory stays flat over any number of calls. Runs each call twice (the first fills caches) and compares the pool's
-// outstanding count around the second. Only this collection rents buffers in this test project.
+// outstanding count around the second. The collection runs alone (the count is process-wide; the labeling tests rent
+// buffers too).
 using Interp.Agent.Tools;
 using Interp.Tensors;
 
 namespace Interp.Agent.Tests.Tools;
 
-[Collection(nameof(ToolCollection))]
+[Collection(nameof(ToolPoolCollection))]
 public sealed class PoolTests(ToolFixture fx)
 {
     private const string Text = "And God said, Let there be light";

@@ -148,7 +148,8 @@ public sealed class LabelLlmCliTests(LabelCliFixture fx)
         server.Script = StandInScript.Parse(healthy);
         (code, stdout, err) = LabelCliFixture.Run(Args(run, config, "0-29"));
         Assert.True(code == 0, err);
-        Assert.Contains($"{30 - failed.Count} already done before this run", err);
+        if (failed.Count < 30) Assert.Contains($"{30 - failed.Count} already done before this run", err);
+        else Assert.DoesNotContain("already done before this run", err);   // the breaker refused every feature: none was done
         Assert.DoesNotContain("a re-run of the same command retries", stdout);
         using (var llm = LlmStore.Open(fx.File("flaky.llm.db")))
         {

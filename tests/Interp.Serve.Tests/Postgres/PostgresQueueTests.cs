@@ -38,10 +38,14 @@ public sealed class PostgresQueueTests(ITestOutputHelper output) : IDisposable
         var store = new JobStore(dialect);
         var ids = Enumerable.Range(0, 200).Select(i => store.Submit("k", $"{{\"i\":{i}}}", null)).ToHashSet();
         var got = new ConcurrentBag<(long, string)>();
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Run(() =>
+        // All eight start together and each holds its claim a moment before the next, as a worker running the job would,
+        // so the claims really interleave on two cores (otherwise the first thread can drain the queue alone).
+        using var start = new Barrier(8);
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Factory.StartNew(() =>
         {
-            while (store.Claim($"w{t}", TimeSpan.FromMinutes(1)) is { } l) got.Add((l.Id, l.Owner));
-        })));
+            start.SignalAndWait();
+            while (store.Claim($"w{t}", TimeSpan.FromMinutes(1)) is { } l) { got.Add((l.Id, l.Owner)); Thread.Sleep(2); }
+        }, TaskCreationOptions.LongRunning)));
         Assert.Equal(200, got.Count);
         Assert.True(ids.SetEquals(got.Select(g => g.Item1)));
         Assert.True(got.Select(g => g.Item2).Distinct().Count() > 1);
