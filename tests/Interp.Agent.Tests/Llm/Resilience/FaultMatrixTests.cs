@@ -57,6 +57,10 @@ public sealed class FaultMatrixTests
         else Assert.False(string.IsNullOrEmpty(o.Value.Content));
         Assert.Equal(row.Attempts, o.Info.Attempts);
         Assert.Equal(row.DelaysMs, o.Info.RetryDelays.Select(d => (int)Math.Round(d.TotalMilliseconds)).ToArray());
+        // The client may give up on an attempt (timeout) before the server has logged its arrival; wait for the server's
+        // count to settle (at most 2 s) before comparing, so a loaded machine cannot race the log.
+        for (var settle = DateTime.UtcNow.AddSeconds(2); server.RequestCount < row.Attempts && DateTime.UtcNow < settle;)
+            await Task.Delay(20);
         Assert.Equal(row.Attempts, server.RequestCount);
         var summary = client.Ledger.Summarize("adhoc");
         Assert.Equal(row.Kind is null ? 0 : 1, summary.FailedCalls);
