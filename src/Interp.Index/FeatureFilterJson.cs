@@ -28,7 +28,7 @@ public static class FeatureFilterJson
                 throw new ArgumentException("the filter must be a JSON object such as {\"layer\": 2, \"min_score\": 0.5}.");
             foreach (var p in doc.RootElement.EnumerateObject())
                 if (!Fields.Contains(p.Name))
-                    throw new ArgumentException($"the filter has an unknown field '{p.Name}'; did you mean '{Fields.MinBy(f => NameDistance.Levenshtein(f, p.Name))}'? " +
+                    throw new ArgumentException($"the filter has an unknown field '{p.Name}'; did you mean '{Fields.MinBy(f => Interp.Errors.NameSuggestions.Distance(f, p.Name))}'? " +
                         $"Fields: {string.Join(", ", Fields)}.");
             FeatureFilter f;
             try { f = doc.RootElement.Deserialize<FeatureFilter>(Options) ?? FeatureFilter.None; }
@@ -36,27 +36,5 @@ public static class FeatureFilterJson
             f.Validate();
             return f;
         }
-    }
-}
-
-/// <summary>Levenshtein distance for "did you mean" (Interp.Models.NameSuggestions has the same; this assembly does not
-/// reference Models).</summary>
-internal static class NameDistance
-{
-    public static int Levenshtein(string a, string b)
-    {
-        var d = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) d[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            int prev = d[0]; d[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int tmp = d[j];
-                d[j] = Math.Min(Math.Min(d[j] + 1, d[j - 1] + 1), prev + (a[i - 1] == b[j - 1] ? 0 : 1));
-                prev = tmp;
-            }
-        }
-        return d[b.Length];
     }
 }
