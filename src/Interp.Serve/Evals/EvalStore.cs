@@ -73,20 +73,8 @@ public sealed class EvalStore
 
     private static DateTimeOffset Ms(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
-    private static DbCommand Command(DbConnection c, string sql, params (string Name, object? Value)[] args)
-    {
-        var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (n, v) in args)
-        {
-            var p = cmd.CreateParameter();
-            p.ParameterName = n;
-            p.Value = v ?? DBNull.Value;
-            if (v is null) p.DbType = System.Data.DbType.String;
-            cmd.Parameters.Add(p);
-        }
-        return cmd;
-    }
+    private static DbCommand Command(DbConnection c, string sql, params (string Name, object? Value)[] args) =>
+        DbCommands.Command(c, null, sql, args);
 
     private static void Exec(DbConnection c, DbTransaction? tx, string sql, params (string, object?)[] args)
     {

@@ -213,21 +213,8 @@ public sealed class JobStore
     private static DateTimeOffset Ms(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
     private static DateTimeOffset? MsOrNull(DbDataReader r, int i) => r.IsDBNull(i) ? null : Ms(r.GetInt64(i));
 
-    private static DbCommand Command(DbConnection c, DbTransaction? tx, string sql, params (string Name, object? Value)[] args)
-    {
-        var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.Transaction = tx;
-        foreach (var (n, v) in args)
-        {
-            var p = cmd.CreateParameter();
-            p.ParameterName = n;
-            p.Value = v ?? DBNull.Value;
-            if (v is null) p.DbType = System.Data.DbType.String;
-            cmd.Parameters.Add(p);
-        }
-        return cmd;
-    }
+    private static DbCommand Command(DbConnection c, DbTransaction? tx, string sql, params (string Name, object? Value)[] args) =>
+        DbCommands.Command(c, tx, sql, args);
 
     private static int Exec(DbConnection c, DbTransaction? tx, string sql, params (string, object?)[] args)
     {
