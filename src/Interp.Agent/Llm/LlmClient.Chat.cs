@@ -24,9 +24,14 @@ public sealed partial class LlmClient
         string key = CacheKey.Chat(role, rt.Endpoint.BaseUrl, rt.Model, request, sampling);
         var sw = Stopwatch.StartNew();
 
-        if (context.Cache == LlmCacheMode.Use && FromCache(rt, key, context, "chat", OpenAiWire.ParseChat, sw) is { } hit)
-            return Finish(hit.Result, hit.Body, Info(rt, true, null, sw, key), cache: null);
+        return await CachedOrLive(key, context,
+            () => FromCache(rt, key, context, "chat", OpenAiWire.ParseChat, sw) is { } hit ? Finish(hit.Result, hit.Body, Info(rt, true, null, sw, key), cache: null) : null,
+            () => LiveChatAsync(rt, request, sampling, key, context, sw, ct), ct).ConfigureAwait(false);
+    }
 
+    private async Task<LlmOutcome<LlmChatResult>> LiveChatAsync(RoleRuntime rt, LlmChatRequest request, LlmSampling sampling, string key,
+                                                                LlmCallContext context, Stopwatch sw, CancellationToken ct)
+    {
         var history = new ChatHistory();
         foreach (var m in request.Messages)
             history.Add(new Microsoft.SemanticKernel.ChatMessageContent(m.Role switch
@@ -84,13 +89,45 @@ public sealed partial class LlmClient
         return LlmOutcome<LlmChatResult>.Success(r, usage, body, info);
     }
 
+    /// <summary>
+    /// The cached answer, else one live call per key at a time: a request identical to one already on the wire (a shuffled
+    /// score whose prompt equals another feature's own, two features with the same label) waits for that call and takes
+    /// its answer from the cache, as it would have if it had come a moment later — one call paid, not two. A waiter whose
+    /// leader failed (nothing cached) makes its own call. Only with LlmCacheMode.Use; Off and Refresh always call.
+    /// </summary>
+    private async Task<LlmOutcome<T>> CachedOrLive<T>(string key, LlmCallContext context, Func<LlmOutcome<T>?> fromCache,
+                                                      Func<Task<LlmOutcome<T>>> live, CancellationToken ct)
+    {
+        if (context.Cache != LlmCacheMode.Use) return await live().ConfigureAwait(false);
+        while (true)
+        {
+            if (fromCache() is { } hit) return hit;
+            var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var running = _live.GetOrAdd(key, mine.Task);
+            if (running != mine.Task)
+            {
+                await running.WaitAsync(ct).ConfigureAwait(false);
+                continue;
+            }
+            try
+            {
+                if (fromCache() is { } late) return late;   // the previous leader committed between our lookup and taking the key
+                return await live().ConfigureAwait(false);
+            }
+            finally
+            {
+                _live.TryRemove(new KeyValuePair<string, Task>(key, mine.Task));
+                mine.SetResult();
+            }
+        }
+    }
+
     private (T Result, string Body)? FromCache<T>(RoleRuntime rt, string key, LlmCallContext context, string kind, Func<string, ParseResult<T>> parse, Stopwatch sw)
     {
         if (!Store.TryGetResponse(key, out string body)) return null;
         var p = parse(body);
         if (!p.Ok) { Store.RemoveResponse(key); return null; }
-        using var doc = System.Text.Json.JsonDocument.Parse(body);
-        var usage = OpenAiWire.ParseUsage(doc.RootElement) ?? (0, 0);
+        var usage = OpenAiWire.Scan(body).Usage ?? (0, 0);
         Ledger.Record(new LlmCallRecord(DateTimeOffset.UtcNow, context.RunId, context.FeatureKey, rt.Role.Key(), rt.EndpointName, rt.Model,
             usage.Item1, usage.Item2, 0, Cached: true, "ok", 200, 0, sw.Elapsed.TotalMilliseconds, false));
         return (p.Value, body);

@@ -24,6 +24,7 @@ public sealed partial class LlmClient : IDisposable
     private readonly ILogger<LlmClient> _log;
     private readonly ConcurrentDictionary<string, Lazy<EndpointRuntime>> _endpoints = new();
     private readonly ConcurrentDictionary<LlmRole, Lazy<RoleRuntime>> _roles = new();
+    private readonly ConcurrentDictionary<string, Task> _live = new();   // response-cache key → the call on the wire for it
 
     public LlmClient(LlmOptions options, LlmClientSettings? settings = null)
     {
