@@ -1,5 +1,6 @@
-// Chat calls through the role's SK chat service: cache lookup, budget and accounting (in the role handler), the
-// answer read from the raw body (so a cached and a live answer are the same), committed to the cache before use.
+// Chat calls posted as OpenAI JSON through the role's HttpClient (the same handler chain SK's requests take: budget,
+// accounting, the endpoint's pipeline): cache lookup, the answer read once from the raw body (so a cached and a live
+// answer are the same), committed to the cache before use. SK-driven work (tools, streaming) uses CreateKernel.
 using System.Diagnostics;
 using Interp.Agent.Llm.Accounting;
 using Interp.Agent.Llm.Options;
@@ -7,8 +8,7 @@ using Interp.Agent.Llm.Outcomes;
 using Interp.Agent.Llm.Parsing;
 using Interp.Agent.Llm.Store;
 using Interp.Agent.Llm.Wire;
-using Microsoft.SemanticKernel.ChatCompletion;
-using Microsoft.SemanticKernel.Connectors.OpenAI;
+using System.Text.Json.Nodes;
 
 namespace Interp.Agent.Llm;
 
@@ -32,29 +32,11 @@ public sealed partial class LlmClient
     private async Task<LlmOutcome<LlmChatResult>> LiveChatAsync(RoleRuntime rt, LlmChatRequest request, LlmSampling sampling, string key,
                                                                 LlmCallContext context, Stopwatch sw, CancellationToken ct)
     {
-        var history = new ChatHistory();
-        foreach (var m in request.Messages)
-            history.Add(new Microsoft.SemanticKernel.ChatMessageContent(m.Role switch
-            {
-                "system" => AuthorRole.System, "user" => AuthorRole.User, "assistant" => AuthorRole.Assistant,
-                _ => throw new ArgumentException($"chat message role '{m.Role}' is not system, user or assistant; fix the request"),
-            }, m.Content));
-        var settings = new OpenAIPromptExecutionSettings
-        {
-            Temperature = sampling.Temperature, TopP = sampling.TopP, MaxTokens = sampling.MaxTokens, Seed = sampling.Seed,
-            PresencePenalty = sampling.PresencePenalty, FrequencyPenalty = sampling.FrequencyPenalty, StopSequences = sampling.Stop,
-            Logprobs = request.Logprobs ? true : null, TopLogprobs = request.Logprobs ? request.TopLogprobs : null,
-            ResponseFormat = request.JsonMode ? "json_object" : null,
-        };
-
-        using var scope = LlmCallScope.Begin(context);
-        try { await rt.Chat.GetChatMessageContentAsync(history, settings, kernel: null, ct).ConfigureAwait(false); }
-        catch (Exception e) when (Failures.TryMap(e, scope, ct, out var failure))
-        {
-            var ex = scope.Last;
-            return LlmOutcome<LlmChatResult>.Failed(failure, ex?.Usage ?? LlmUsage.Zero, failure.Body ?? ex?.Body, Info(rt, false, ex, sw, key));
-        }
-        var last = scope.Last!;
+        var (last, failure) = await PostAsync(rt, "chat/completions", ChatBody(rt.Model, request, sampling), context, ct).ConfigureAwait(false);
+        if (failure is not null)
+            return LlmOutcome<LlmChatResult>.Failed(failure, last?.Usage ?? LlmUsage.Zero, failure.Body ?? last?.Body, Info(rt, false, last, sw, key));
+        if (last is null)
+            return LlmOutcome<LlmChatResult>.Failed(new LlmFailure(LlmFailureKind.Network, "no response was recorded for the request"), LlmUsage.Zero, null, Info(rt, false, null, sw, key));
         var parsed = OpenAiWire.ParseChat(last.Body ?? "");
         if (!parsed.Ok)
             return LlmOutcome<LlmChatResult>.Failed(new LlmFailure(LlmFailureKind.MalformedResponse, parsed.Error!, last.Status, last.Body),
@@ -87,6 +69,36 @@ public sealed partial class LlmClient
             return LlmOutcome<LlmChatResult>.Failed(new LlmFailure(LlmFailureKind.Refused, "finish_reason content_filter"), usage, body, info);
         if (cache is { } c) Store.PutResponse(c.Key, c.Kind, c.Rt.Role.Key(), c.Rt.EndpointName, c.Rt.Model, body);
         return LlmOutcome<LlmChatResult>.Success(r, usage, body, info);
+    }
+
+    /// <summary>
+    /// The chat request as the OpenAI connector writes it (same fields, same order: what SK sent here before), posted by
+    /// this client itself so that only one parser reads the answer — the SDK's object model for an answer with
+    /// top_logprobs at every token costs more CPU than the call's whole bookkeeping. The role handler adds `max_tokens`.
+    /// </summary>
+    internal static JsonObject ChatBody(string model, LlmChatRequest request, LlmSampling s)
+    {
+        var messages = new JsonArray();
+        foreach (var m in request.Messages)
+        {
+            if (m.Role is not ("system" or "user" or "assistant"))
+                throw new ArgumentException($"chat message role '{m.Role}' is not system, user or assistant; fix the request");
+            messages.Add(new JsonObject { ["role"] = m.Role, ["content"] = m.Content });
+        }
+        var body = new JsonObject();
+        if (s.Temperature is { } t) body["temperature"] = (float)t;
+        if (request.Logprobs && request.TopLogprobs is { } n) body["top_logprobs"] = n;
+        if (s.TopP is { } p) body["top_p"] = (float)p;
+        body["messages"] = messages;
+        body["model"] = model;
+        if (s.MaxTokens is { } max) body["max_completion_tokens"] = max;
+        if (s.FrequencyPenalty is { } fp) body["frequency_penalty"] = (float)fp;
+        if (s.PresencePenalty is { } pp) body["presence_penalty"] = (float)pp;
+        if (request.JsonMode) body["response_format"] = new JsonObject { ["type"] = "json_object" };
+        if (s.Stop is { Count: > 0 } stop) body["stop"] = new JsonArray(stop.Select(x => (JsonNode)x).ToArray());
+        if (request.Logprobs) body["logprobs"] = true;
+        if (s.Seed is { } seed) body["seed"] = seed;
+        return body;
     }
 
     /// <summary>

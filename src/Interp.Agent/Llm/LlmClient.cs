@@ -86,6 +86,8 @@ public sealed partial class LlmClient : IDisposable
             InnerHandler = endpoint.Handler,
         };
         var http = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        // our own requests (chat, legacy completions, embeddings) carry the key too; the SDK's set their own header
+        if (key is not null) http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
         var baseUrl = new Uri(ep.BaseUrl.TrimEnd('/') + "/");
         var openAi = new OpenAIClient(new ApiKeyCredential(key ?? "no-key"), new OpenAIClientOptions
         {
