@@ -33,6 +33,7 @@ public static class ServeServiceCollectionExtensions
         services.AddSingleton(settings.Schedules);
         services.AddSingleton(new ApiKeyRing(settings.Auth, env));
         services.AddSingleton<SaeCatalog>();
+        services.AddSingleton(new FeaturePageCache());
         services.AddSingleton<FeatureService>();
 
         var dialect = Dialect(settings.Worker, env);

@@ -24,7 +24,8 @@ public static class UiEndpoints
         app.MapGet("/ui/{file}", (string file) => Asset(file)).ExcludeFromDescription();
         app.MapGet("/", async (HttpRequest r, SaeCatalog c, FeatureService f, CancellationToken ct) => Page(await SearchPage(r, c, f, ct))).ExcludeFromDescription();
         app.MapGet("/features/{sae}/{feature}", async (string sae, string feature, FeatureService f, CancellationToken ct) =>
-            Page(FeaturePage(await f.GetAsync(sae, Api.Query.FeatureId(feature), 8, ct)))).ExcludeFromDescription();
+            Results.Bytes(await f.RenderedAsync(FeaturePageCache.Format.Html, sae, Api.Query.FeatureId(feature), 8, v => Encoding.UTF8.GetBytes(FeaturePage(v)), ct),
+                "text/html; charset=utf-8")).ExcludeFromDescription();
         app.MapGet("/jobs", (JobStore s, JobHandlers h) => Page(JobsPage(s, h))).ExcludeFromDescription();
         app.MapGet("/chat", () => Page(ChatPage())).ExcludeFromDescription();
         app.MapGet("/drift", (ServeSettings s, EvalStore e) => Page(DriftPage(s, e))).ExcludeFromDescription();
