@@ -22,32 +22,36 @@ public sealed class FeaturePageCache
     /// <summary>What a page was rendered from. Read before the data, so a stored page is never older than its version.</summary>
     public readonly record struct DataVersion(long IndexRevision, SaeCatalog.LatentCacheVersion Cache, long Epoch);
 
-    private readonly BoundedLru<Key, (DataVersion Version, byte[] Body)> _pages;
+    private readonly BoundedLru<Key, (DataVersion Version, byte[] Body)>? _pages;   // null: off
     private long _epoch;
 
-    public FeaturePageCache(int maxEntries = DefaultEntries, long maxBytes = DefaultBytes) =>
-        _pages = new(maxEntries, maxBytes, e => e.Body.Length + 64);
+    /// <param name="maxBytes">the bytes of pages kept; 0 = keep none (every request renders)</param>
+    public FeaturePageCache(int maxEntries = DefaultEntries, long maxBytes = DefaultBytes)
+    {
+        if (maxBytes < 0) throw new ArgumentOutOfRangeException(nameof(maxBytes), maxBytes, "0 (off) or more");
+        if (maxBytes > 0) _pages = new(maxEntries, maxBytes, e => e.Body.Length + 64);
+    }
 
     public long Epoch => Interlocked.Read(ref _epoch);
-    public int Count => _pages.Count;
-    public long Bytes => _pages.TotalWeight;
-    public long Hits => _pages.Hits;
-    public long Misses => _pages.Misses;
+    public int Count => _pages?.Count ?? 0;
+    public long Bytes => _pages?.TotalWeight ?? 0;
+    public long Hits => _pages?.Hits ?? 0;
+    public long Misses => _pages?.Misses ?? 0;
 
     /// <summary>The page of <paramref name="key"/> when it was rendered at exactly <paramref name="version"/>.</summary>
     public bool TryGet(Key key, DataVersion version, out byte[] body)
     {
-        if (_pages.TryGet(key, out var e) && e.Version == version) { body = e.Body; return true; }
+        if (_pages is { } p && p.TryGet(key, out var e) && e.Version == version) { body = e.Body; return true; }
         body = [];
         return false;
     }
 
-    public void Set(Key key, DataVersion version, byte[] body) => _pages.Set(key, (version, body));
+    public void Set(Key key, DataVersion version, byte[] body) => _pages?.Set(key, (version, body));
 
     /// <summary>Drops every page; pages being rendered now are not kept either (their version has the old epoch).</summary>
     public void Invalidate()
     {
         Interlocked.Increment(ref _epoch);
-        _pages.Clear();
+        _pages?.Clear();
     }
 }
