@@ -23,7 +23,7 @@ public sealed class FeaturePageCache
     public readonly record struct DataVersion(long IndexRevision, SaeCatalog.LatentCacheVersion Cache, long Epoch);
 
     private readonly BoundedLru<Key, (DataVersion Version, byte[] Body)>? _pages;   // null: off
-    private long _epoch;
+    private long _epoch, _hits, _misses;
 
     /// <param name="maxBytes">the bytes of pages kept; 0 = keep none (every request renders)</param>
     public FeaturePageCache(int maxEntries = DefaultEntries, long maxBytes = DefaultBytes)
@@ -35,13 +35,20 @@ public sealed class FeaturePageCache
     public long Epoch => Interlocked.Read(ref _epoch);
     public int Count => _pages?.Count ?? 0;
     public long Bytes => _pages?.TotalWeight ?? 0;
-    public long Hits => _pages?.Hits ?? 0;
-    public long Misses => _pages?.Misses ?? 0;
+    /// <summary>Requests answered from the cache, and requests that rendered (absent, or rendered at another version).</summary>
+    public long Hits => Interlocked.Read(ref _hits);
+    public long Misses => Interlocked.Read(ref _misses);
 
     /// <summary>The page of <paramref name="key"/> when it was rendered at exactly <paramref name="version"/>.</summary>
     public bool TryGet(Key key, DataVersion version, out byte[] body)
     {
-        if (_pages is { } p && p.TryGet(key, out var e) && e.Version == version) { body = e.Body; return true; }
+        if (_pages is { } p && p.TryGet(key, out var e) && e.Version == version)
+        {
+            Interlocked.Increment(ref _hits);
+            body = e.Body;
+            return true;
+        }
+        Interlocked.Increment(ref _misses);
         body = [];
         return false;
     }
