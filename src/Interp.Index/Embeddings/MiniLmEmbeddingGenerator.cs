@@ -46,10 +46,12 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         }, cancellationToken);
     }
 
-    /// <summary>One thread per call, no spinning: parallelism comes from concurrent calls (queries, batch parts).</summary>
+    /// <summary>One thread per call (INTERP_MINILM_THREADS overrides), no spinning: parallelism comes from concurrent calls
+    /// (queries, batch parts).</summary>
     private static SessionOptions SessionOptions()
     {
-        var o = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
+        int threads = int.TryParse(Environment.GetEnvironmentVariable("INTERP_MINILM_THREADS"), out var t) && t is > 0 and <= 64 ? t : 1;
+        var o = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
         o.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         o.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
         return o;
