@@ -1,17 +1,38 @@
 #!/usr/bin/env bash
-# Load figures for `interp serve` (issue 14): wrk on loopback for 30 s each against the feature page and a filtered
-# search, paced to about 200 requests/s with wrk's delay() hook (Debian's wrk has no constant-rate mode: each of C
-# connections waits DELAY ms after each answer, so the rate is C*1000/(DELAY+latency); closed loop, so a slow answer
-# delays the next request instead of queueing it — figures are not corrected for coordinated omission). Also samples
-# the server's RSS once a second. Usage: scripts/load-serve.sh [OUT_DIR]   (needs a Release build of src/Interp.Host)
+# Load figures for `interp serve` (issue 14): Debian's wrk on loopback, 30 s per case at a constant offered rate
+# (default 200 requests/s) against the feature page and a filtered search. Debian's wrk has no constant-rate mode (that
+# is wrk2), so scripts/load/paced.lua paces it: one connection per wrk thread, each on a fixed send schedule, latency
+# measured from each request's SCHEDULED send time (no coordinated omission). Cases (paths: scripts/load/paths.py):
+#   feature-one      /features/toy/5 only (one popular page)
+#   feature-all      all 1024 toy features, shuffled: each first visit renders (~1 request in 6), later ones hit the cache
+#   feature-nocache  as feature-all with the rendered-page cache off (Pages.cache_mb 0): every request renders
+#   search-distinct  /api/search with a different text on every request (the query-embedding cache never hits) and
+#                    varied filters (min_score, top): the search goal is judged on this one
+#   search-mix       500 distinct texts drawn Zipf(1.1): popular queries repeat, as a search box's traffic does
+# Each case gives offered and achieved rate, p50/p90/p99/max from schedule, service time, errors (HTTP >= 400, socket
+# errors, timeouts over 5 s) and the server's RSS at the start and end (sampled every second). The measurements hold
+# /tmp/interp-bench.lock (flock) and record `uptime` before and after each case.
+# Usage: scripts/load-serve.sh [OUT_DIR]   (needs a Release build of src/Interp.Host; Debian's wrk and python3)
+# Environment: RATE (200), DURATION (30s), THREADS (16 = connections), CASES (space-separated subset of the five).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-artifacts/load}
 mkdir -p "$out"
+RATE=${RATE:-200}; DURATION=${DURATION:-30s}; THREADS=${THREADS:-16}
+CASES=${CASES:-"feature-one feature-all feature-nocache search-distinct search-mix"}
 work=$(mktemp -d /tmp/interp-load.XXXXXX)
 port=5089
 dll=src/Interp.Host/bin/Release/net10.0/interp.dll
 export INTERP_LOAD_ADMIN_KEY=load-admin-key-0123456789
+pid=
+start_server() {   # $1: the config file
+  dotnet "$dll" serve --config "$1" --urls "http://127.0.0.1:$port" 2>>"$work/serve.log" &
+  pid=$!
+  for i in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return 0; sleep 0.5; done
+  echo "the server did not answer /healthz; see $work/serve.log" >&2; exit 1
+}
+stop_server() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; pid=; }
+trap stop_server EXIT
 python3 - "$work" <<'PY'
 import json, sys, os
 w = sys.argv[1]; root = os.getcwd()
@@ -27,12 +48,10 @@ c["Auth"] = {"keys": [{"name": "load", "scope": "admin", "key_env": "INTERP_LOAD
 json.dump(c, open(f"{w}/appsettings.json", "w"), indent=1)
 ids = [x for row in json.load(open(f"{root}/evals/data/toy/heldout-seed2-ids-64x512.json")) for x in row]
 json.dump([ids], open(f"{w}/ids.json", "w"))
-topics = ["names of people", "numbers and counting", "colours of things", "places and cities", "animals", "weather", "food", "days"]
+c["Pages"] = {"cache_mb": 0}        # the same server with the rendered-page cache off, for feature-nocache
+json.dump(c, open(f"{w}/appsettings-nocache.json", "w"), indent=1)
 PY
-dotnet "$dll" serve --config "$work/appsettings.json" --urls "http://127.0.0.1:$port" 2>"$work/serve.log" &
-pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-for i in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
+start_server "$work/appsettings.json"
 H="X-Api-Key: $INTERP_LOAD_ADMIN_KEY"
 job() { curl -sf -H "$H" -H 'Content-Type: application/json' -d "$1" "http://127.0.0.1:$port/api/jobs" | python3 -c 'import sys,json;print(json.load(sys.stdin)["id"])'; }
 wait_job() { for i in $(seq 1 600); do s=$(curl -sf "http://127.0.0.1:$port/api/jobs/$1" | python3 -c 'import sys,json;print(json.load(sys.stdin)["state"])'); [ "$s" = succeeded ] && return 0; [ "$s" = failed ] && { echo "job $1 failed" >&2; exit 1; }; sleep 0.5; done; exit 1; }
@@ -56,18 +75,29 @@ with open(f"{w}/records.jsonl", "w") as f:
         f.write(json.dumps(r) + "\n")
 PY
 wait_job "$(job "{\"kind\":\"index\",\"args\":{\"records\":\"$work/records.jsonl\"}}")"
-feature="http://127.0.0.1:$port/features/toy/5"
-search="http://127.0.0.1:$port/api/search?text=names%20of%20people&sae=toy&min_score=0.3&top=10"
-curl -sf "$feature" >/dev/null && curl -sf "$search" >/dev/null
-cat > "$work/pace.lua" <<'LUA'
-function delay() return tonumber(os.getenv("PACE_MS") or "10") end
-LUA
-for name in feature search; do
-  url=${!name}
-  for i in $(seq 1 50); do curl -sf "$url" >/dev/null; done     # warm-up
-  ( for s in $(seq 1 32); do ps -o rss= -p $pid; sleep 1; done ) > "$out/$name.rss" &
+python3 scripts/load/paths.py "$work"
+warm() {   # compile the routes (the host runs without tiered JIT) with requests the cases never send
+  for i in $(seq 1 30); do
+    curl -sf "http://127.0.0.1:$port/features/toy/$((1000 + i % 20))" >/dev/null
+    curl -sf "http://127.0.0.1:$port/api/search?text=warm%20up%20query%20$i&sae=toy&min_score=0.2&top=10" >/dev/null
+  done
+}
+exec 9>/tmp/interp-bench.lock
+flock 9                     # one measurement at a time on this machine
+echo "load $(date -u +%FT%TZ): rate $RATE/s, $DURATION per case, $THREADS connections, $(nproc) cores" | tee -a "$out/summary.txt"
+warm
+for case in $CASES; do
+  if [ "$case" = feature-nocache ]; then stop_server; start_server "$work/appsettings-nocache.json"; warm; fi
+  echo "== $case; uptime before: $(uptime)" | tee -a "$out/summary.txt"
+  ( while kill -0 "$pid" 2>/dev/null; do echo "$(date +%s) $(ps -o rss= -p "$pid")"; sleep 1; done ) > "$out/$case.rss" 2>/dev/null &
   sampler=$!
-  PACE_MS=${PACE_MS:-15} wrk -t2 -c${CONNS:-4} -d30s --latency -s "$work/pace.lua" "$url" | tee "$out/$name.wrk"
-  wait $sampler
-  echo "$name RSS KiB (min/max/last): $(sort -n "$out/$name.rss" | head -1) / $(sort -n "$out/$name.rss" | tail -1) / $(tail -1 "$out/$name.rss")" | tee -a "$out/summary.txt"
+  RATE=$RATE THREADS=$THREADS PATHS="$work/$case.txt" SUMMARY="$out/$case.summary" \
+    wrk -t"$THREADS" -c"$THREADS" -d"$DURATION" --timeout 5s -s scripts/load/paced.lua "http://127.0.0.1:$port" > "$out/$case.wrk"
+  kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
+  kb() { awk '{print $2}' "$out/$case.rss" | sed -n "$1"; }
+  echo "$case: $(tr -d '\n' < "$out/$case.summary") rss_start_mb=$(( $(kb 1p) / 1024 )) rss_end_mb=$(( $(kb '$p') / 1024 )) rss_max_mb=$(( $(awk '{print $2}' "$out/$case.rss" | sort -n | tail -1) / 1024 ))" | tee -a "$out/summary.txt"
+  echo "   uptime after: $(uptime)" | tee -a "$out/summary.txt"
+  if [ "$case" = feature-nocache ]; then stop_server; start_server "$work/appsettings.json"; warm; fi
 done
+flock -u 9
+echo "figures: $out/summary.txt (per case: .wrk, .summary, .rss); server log: $work/serve.log"

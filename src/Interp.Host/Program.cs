@@ -4,6 +4,11 @@ using System.CommandLine;
 using Interp.Host.Cli;
 using Interp.Host.Commands;
 
+// `interp serve` answers many small requests on a few, often shared, cores: there an idle thread-pool worker sleeps at once
+// instead of spinning (sched_yield) for more work — measured under load, that spinning was half the server's CPU per
+// search. The compute verbs keep the default, which suits their parallel kernels. Set before the pool starts a worker.
+if (args is ["serve", ..]) AppContext.SetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit", 0);
+
 var root = new RootCommand("Interp: automated interpretability for transformer language models.");
 foreach (var c in new[]
 {

@@ -1,6 +1,8 @@
 // IFeatureIndex over any IFeatureStore: validates records and vectors before anything is written, embeds explanations
 // and text queries with the configured IEmbeddingGenerator (whose model id and dimension the store records and checks),
-// batches upserts, and turns stored JSON back into FeatureRecords. Ranking and filtering are the store's.
+// batches upserts, and turns stored JSON back into FeatureRecords. Ranking and filtering are the store's. Query texts'
+// unit embeddings are kept in a bounded LRU (FeatureIndexSettings.QueryCacheSize): a repeated search skips the embedder.
+using Interp.Index.Caching;
 using Interp.Index.Records;
 using Interp.Index.Stores;
 using Microsoft.Extensions.AI;
@@ -20,12 +22,17 @@ public sealed class FeatureIndex : IFeatureIndex
     private readonly ILogger _log;
     private readonly string _embedderModel;
     private readonly int _embedderDim;
+    private readonly BoundedLru<string, float[]>? _queries;   // query text → its unit embedding (never mutated once stored)
 
     private FeatureIndex(IFeatureStore store, IEmbeddingGenerator<string, Embedding<float>> embedder, string model, int dim,
         FeatureIndexSettings settings, ILogger log)
     {
         _store = store; _embedder = embedder; _embedderModel = model; _embedderDim = dim; _settings = settings; _log = log;
+        if (settings.QueryCacheSize > 0) _queries = new BoundedLru<string, float[]>(settings.QueryCacheSize, comparer: StringComparer.Ordinal);
     }
+
+    /// <summary>The query-embedding cache's counters (null when QueryCacheSize is 0), for logs and tests.</summary>
+    public (long Hits, long Misses, int Count)? QueryCacheStats => _queries is { } q ? (q.Hits, q.Misses, q.Count) : null;
 
     /// <summary>Opens <paramref name="store"/> for <paramref name="embedder"/>: creates it, or checks that it was written by
     /// this schema version with the same embedder model and dimension. The index owns the store (disposes it).</summary>
@@ -114,8 +121,20 @@ public sealed class FeatureIndex : IFeatureIndex
     {
         if (string.IsNullOrWhiteSpace(text)) throw new ArgumentException("the search text is empty; say what the features should be about.");
         CheckPage(top, offset);
+        return await Search(VectorKind.Explanation, await QueryVectorAsync(text, ct), filter, top, offset, ct);
+    }
+
+    public Task<long?> RevisionAsync(CancellationToken ct = default) => _store.RevisionAsync(ct);
+
+    /// <summary>The unit embedding of a query text: from the LRU when this text was embedded before, else embedded now
+    /// (and kept). The same text always gives the vector the embedder gave it the first time.</summary>
+    private async Task<float[]> QueryVectorAsync(string text, CancellationToken ct)
+    {
+        if (_queries is { } q && q.TryGet(text, out var hit)) return hit;
         var v = await EmbedAsync([text], ct);
-        return await Search(VectorKind.Explanation, VectorChecks.Unit(v[0].Span, _embedderDim, "the query's embedding"), filter, top, offset, ct);
+        var unit = VectorChecks.Unit(v[0].Span, _embedderDim, "the query's embedding");
+        _queries?.Set(text, unit);
+        return unit;
     }
 
     public async Task<IReadOnlyList<FeatureHit>> SearchByVectorAsync(VectorKind kind, ReadOnlyMemory<float> vector, FeatureFilter? filter = null,

@@ -71,4 +71,9 @@ public interface IFeatureIndex : IAsyncDisposable
     Task<FeaturePage> ListAsync(FeatureFilter? filter = null, int limit = 100, string? cursor = null, CancellationToken ct = default);
 
     Task<long> CountAsync(FeatureFilter? filter = null, CancellationToken ct = default);
+
+    /// <summary>The index's data revision: it changes whenever a point is written or deleted, by this process or another,
+    /// so anything derived from the index (a rendered feature page) is current while the revision it was made at is.
+    /// Null when the backend keeps no revision (Qdrant): then nothing derived may be cached.</summary>
+    Task<long?> RevisionAsync(CancellationToken ct = default) => Task.FromResult<long?>(null);
 }

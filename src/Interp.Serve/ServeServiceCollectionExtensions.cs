@@ -32,6 +32,7 @@ public static class ServeServiceCollectionExtensions
         services.AddSingleton(settings.Auth);
         services.AddSingleton(settings.Schedules);
         services.AddSingleton(new ApiKeyRing(settings.Auth, env));
+        services.AddSingleton(new FeaturePageCache(settings.Pages.CacheEntries, settings.Pages.CacheMb * (1L << 20)));   // rendered pages, by data version
         services.AddSingleton<SaeCatalog>();
         services.AddSingleton<FeatureService>();
         var changes = new FeatureChanges();                              // what jobs changed (caches, labels): tools and page caches follow it

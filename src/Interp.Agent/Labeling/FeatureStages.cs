@@ -1,5 +1,6 @@
 // The stages of one feature, run against its stored rows: evidence (from the cache), explain (the explainer), each score
-// and each shuffled score (the scorers, on the feature's own score set or on the next run feature's), then the record.
+// and each shuffled score (the scorers, on the feature's own score set or on the next run feature's; run concurrently once
+// the explanations exist), then the record.
 // A stage that ran is written at once with its outcome; a successful explain re-opens the scores, a failed one blocks
 // them (failed "blocked", settled until explain runs again). Failures stay states: no score is ever made up.
 using Interp.Agent.Explainers;
@@ -62,14 +63,24 @@ internal sealed class FeatureStages(RunStore store, LabelingComponents component
         var explanations = rows[StageNames.Explain].Succeeded
             ? RunJson.Read<List<Explanation>>(rows[StageNames.Explain].Result!, $"feature {f} explanations") : null;
 
-        // 3. scores, own and shuffled
+        // 3. scores, own and shuffled: independent of one another once the explanations exist, so they run at the same
+        // time (their LLM calls queue at the endpoint's concurrency limit, which keeps its call slots full); each stage is
+        // written the moment it ends. The shuffled stages' partner examples are read first, on this worker's cache.
         if (explanations is not null)
+        {
+            var running = new List<Task>();
             foreach (var s in ScoreStages())
             {
                 var row = rows[s];
                 if (!row.NeedsWork) continue;
-                Put(rows, await Score(f, s, row, ev, explanations, cache, ct));
+                var examples = Examples(f, s, ev, cache);
+                running.Add(ScoreAndPut(s, row, examples));
             }
+            await Task.WhenAll(running);
+
+            async Task ScoreAndPut(string s, StageRow row, (int, IReadOnlyList<LabelingExample>)? examples) =>
+                Put(rows, await Score(f, s, row, examples, explanations, ct));
+        }
 
         // 4. the record
         var record = Assemble(f, ev, rows, explanations);
@@ -79,28 +90,38 @@ internal sealed class FeatureStages(RunStore store, LabelingComponents component
 
     private IEnumerable<string> ScoreStages() => _m.Stages().Where(StageNames.IsScore);
 
-    private async Task<StageRow> Score(int f, string stage, StageRow row, FeatureEvidence ev, List<Explanation> explanations, LatentCache cache, CancellationToken ct)
+    /// <summary>A score stage's examples: the feature's own score set, or for a shuffled stage the next run feature's (null
+    /// when no other feature has an activating score window).</summary>
+    private (int Partner, IReadOnlyList<LabelingExample> Examples)? Examples(int f, string stage, FeatureEvidence ev, LatentCache cache)
+    {
+        if (!stage.EndsWith(ScoreMethods.ShuffledSuffix, StringComparison.Ordinal)) return (f, ev.Score);
+        var p = Partner(f, cache);
+        return p is null ? null : (p.Feature, p.Score);
+    }
+
+    private async Task<StageRow> Score(int f, string stage, StageRow row, (int Partner, IReadOnlyList<LabelingExample> Examples)? target,
+        List<Explanation> explanations, CancellationToken ct)
     {
         bool shuffled = stage.EndsWith(ScoreMethods.ShuffledSuffix, StringComparison.Ordinal);
         string method = stage["score:".Length..];
         if (shuffled) method = method[..^ScoreMethods.ShuffledSuffix.Length];
         var scorer = components.Scorers[method];
-        var examples = ev.Score;
-        int partner = f;
-        if (shuffled)
-        {
-            var p = Partner(f, cache);
-            if (p is null) return Row(row, StageStatus.Failed, new StageError(FailureKinds.NoPartner, "no other feature of the run has an activating score window"), null, StageUsage.None);
-            (partner, examples) = (p.Feature, p.Score);
-        }
+        if (target is not { } t)
+            return Row(row, StageStatus.Failed, new StageError(FailureKinds.NoPartner, "no other feature of the run has an activating score window"), null, StageUsage.None);
+        var (partner, examples) = t;
         if (runner.OverBudget && components.LlmStages.Contains(stage))
             return Row(row, StageStatus.Failed, new StageError(FailureKinds.OverBudget, $"the run's cost reached the budget of ${options.BudgetUsd}"), null, StageUsage.None);
-        var entries = new List<ScoreEntry>();
-        var usage = StageUsage.None;
-        for (int i = 0; i < explanations.Count; i++)
+        // each explanation scored at the same time (several LLM samples); entries in explanation order
+        var outcomes = await Task.WhenAll(explanations.Select((e, i) =>
         {
             ulong seed = ExampleSelector.Mix(_m.Examples.Seed, (ulong)f, StableHash(stage) + (ulong)i);
-            var o = await Guard(() => scorer.ScoreAsync(new ScoreRequest(f, explanations[i].Text, i, examples, seed), ct));
+            return Guard(() => scorer.ScoreAsync(new ScoreRequest(f, e.Text, i, examples, seed), ct));
+        }));
+        var entries = new List<ScoreEntry>();
+        var usage = StageUsage.None;
+        for (int i = 0; i < outcomes.Length; i++)
+        {
+            var o = outcomes[i];
             usage = usage.Add(o.Usage);
             var score = o.Succeeded && shuffled
                 ? o.Value with { Method = method + ScoreMethods.ShuffledSuffix, Metrics = new Dictionary<string, double>(o.Value.Metrics) { ["partner_feature"] = partner } }
@@ -157,10 +178,11 @@ internal sealed class FeatureStages(RunStore store, LabelingComponents component
         };
     }
 
+    /// <summary>Writes <paramref name="updated"/> and keeps <paramref name="rows"/> in step (score stages finish concurrently).</summary>
     private void Put(Dictionary<string, StageRow> rows, params StageRow[] updated)
     {
         store.Write(updated);
-        foreach (var r in updated) rows[r.Stage] = r;
+        lock (rows) foreach (var r in updated) rows[r.Stage] = r;
     }
 
     private static StageRow Row(StageRow old, string status, StageError? error, string? result, StageUsage usage) =>

@@ -1,6 +1,6 @@
 // Runs a labeling job over its run store: features in parallel (each worker with its own latent-cache connection), and
-// per feature the stages in order — evidence, explain, each score, each shuffled score — doing only what the store says
-// is pending or failed with a transient kind, writing each stage in its own transaction, then the FeatureRecord. So a run
+// per feature the stages — evidence, explain, then each score and each shuffled score at the same time — doing only what
+// the store says is pending or failed with a transient kind, writing each stage in its own transaction, then the FeatureRecord. So a run
 // killed at any point and started again with the same command does exactly the missing work and ends with the same
 // records. Not the stages' contents (FeatureStages) nor the CLI.
 using System.Collections.Concurrent;

@@ -1,5 +1,6 @@
-// Chat calls through the role's SK chat service: cache lookup, budget and accounting (in the role handler), the
-// answer read from the raw body (so a cached and a live answer are the same), committed to the cache before use.
+// Chat calls posted as OpenAI JSON through the role's HttpClient (the same handler chain SK's requests take: budget,
+// accounting, the endpoint's pipeline): cache lookup, the answer read once from the raw body (so a cached and a live
+// answer are the same), committed to the cache before use. SK-driven work (tools, streaming) uses CreateKernel.
 using System.Diagnostics;
 using Interp.Agent.Llm.Accounting;
 using Interp.Agent.Llm.Options;
@@ -7,8 +8,7 @@ using Interp.Agent.Llm.Outcomes;
 using Interp.Agent.Llm.Parsing;
 using Interp.Agent.Llm.Store;
 using Interp.Agent.Llm.Wire;
-using Microsoft.SemanticKernel.ChatCompletion;
-using Microsoft.SemanticKernel.Connectors.OpenAI;
+using System.Text.Json.Nodes;
 
 namespace Interp.Agent.Llm;
 
@@ -24,32 +24,19 @@ public sealed partial class LlmClient
         string key = CacheKey.Chat(role, rt.Endpoint.BaseUrl, rt.Model, request, sampling);
         var sw = Stopwatch.StartNew();
 
-        if (context.Cache == LlmCacheMode.Use && FromCache(rt, key, context, "chat", OpenAiWire.ParseChat, sw) is { } hit)
-            return Finish(hit.Result, hit.Body, Info(rt, true, null, sw, key), cache: null);
+        return await CachedOrLive(key, context,
+            () => FromCache(rt, key, context, "chat", OpenAiWire.ParseChat, sw) is { } hit ? Finish(hit.Result, hit.Body, Info(rt, true, null, sw, key), cache: null) : null,
+            () => LiveChatAsync(rt, request, sampling, key, context, sw, ct), ct).ConfigureAwait(false);
+    }
 
-        var history = new ChatHistory();
-        foreach (var m in request.Messages)
-            history.Add(new Microsoft.SemanticKernel.ChatMessageContent(m.Role switch
-            {
-                "system" => AuthorRole.System, "user" => AuthorRole.User, "assistant" => AuthorRole.Assistant,
-                _ => throw new ArgumentException($"chat message role '{m.Role}' is not system, user or assistant; fix the request"),
-            }, m.Content));
-        var settings = new OpenAIPromptExecutionSettings
-        {
-            Temperature = sampling.Temperature, TopP = sampling.TopP, MaxTokens = sampling.MaxTokens, Seed = sampling.Seed,
-            PresencePenalty = sampling.PresencePenalty, FrequencyPenalty = sampling.FrequencyPenalty, StopSequences = sampling.Stop,
-            Logprobs = request.Logprobs ? true : null, TopLogprobs = request.Logprobs ? request.TopLogprobs : null,
-            ResponseFormat = request.JsonMode ? "json_object" : null,
-        };
-
-        using var scope = LlmCallScope.Begin(context);
-        try { await rt.Chat.GetChatMessageContentAsync(history, settings, kernel: null, ct).ConfigureAwait(false); }
-        catch (Exception e) when (Failures.TryMap(e, scope, ct, out var failure))
-        {
-            var ex = scope.Last;
-            return LlmOutcome<LlmChatResult>.Failed(failure, ex?.Usage ?? LlmUsage.Zero, failure.Body ?? ex?.Body, Info(rt, false, ex, sw, key));
-        }
-        var last = scope.Last!;
+    private async Task<LlmOutcome<LlmChatResult>> LiveChatAsync(RoleRuntime rt, LlmChatRequest request, LlmSampling sampling, string key,
+                                                                LlmCallContext context, Stopwatch sw, CancellationToken ct)
+    {
+        var (last, failure) = await PostAsync(rt, "chat/completions", ChatBody(rt.Model, request, sampling), context, ct).ConfigureAwait(false);
+        if (failure is not null)
+            return LlmOutcome<LlmChatResult>.Failed(failure, last?.Usage ?? LlmUsage.Zero, failure.Body ?? last?.Body, Info(rt, false, last, sw, key));
+        if (last is null)
+            return LlmOutcome<LlmChatResult>.Failed(new LlmFailure(LlmFailureKind.Network, "no response was recorded for the request"), LlmUsage.Zero, null, Info(rt, false, null, sw, key));
         var parsed = OpenAiWire.ParseChat(last.Body ?? "");
         if (!parsed.Ok)
             return LlmOutcome<LlmChatResult>.Failed(new LlmFailure(LlmFailureKind.MalformedResponse, parsed.Error!, last.Status, last.Body),
@@ -84,13 +71,75 @@ public sealed partial class LlmClient
         return LlmOutcome<LlmChatResult>.Success(r, usage, body, info);
     }
 
+    /// <summary>
+    /// The chat request as the OpenAI connector writes it (same fields, same order: what SK sent here before), posted by
+    /// this client itself so that only one parser reads the answer — the SDK's object model for an answer with
+    /// top_logprobs at every token costs more CPU than the call's whole bookkeeping. The role handler adds `max_tokens`.
+    /// </summary>
+    internal static JsonObject ChatBody(string model, LlmChatRequest request, LlmSampling s)
+    {
+        var messages = new JsonArray();
+        foreach (var m in request.Messages)
+        {
+            if (m.Role is not ("system" or "user" or "assistant"))
+                throw new ArgumentException($"chat message role '{m.Role}' is not system, user or assistant; fix the request");
+            messages.Add(new JsonObject { ["role"] = m.Role, ["content"] = m.Content });
+        }
+        var body = new JsonObject();
+        if (s.Temperature is { } t) body["temperature"] = (float)t;
+        if (request.Logprobs && request.TopLogprobs is { } n) body["top_logprobs"] = n;
+        if (s.TopP is { } p) body["top_p"] = (float)p;
+        body["messages"] = messages;
+        body["model"] = model;
+        if (s.MaxTokens is { } max) body["max_completion_tokens"] = max;
+        if (s.FrequencyPenalty is { } fp) body["frequency_penalty"] = (float)fp;
+        if (s.PresencePenalty is { } pp) body["presence_penalty"] = (float)pp;
+        if (request.JsonMode) body["response_format"] = new JsonObject { ["type"] = "json_object" };
+        if (s.Stop is { Count: > 0 } stop) body["stop"] = new JsonArray(stop.Select(x => (JsonNode)x).ToArray());
+        if (request.Logprobs) body["logprobs"] = true;
+        if (s.Seed is { } seed) body["seed"] = seed;
+        return body;
+    }
+
+    /// <summary>
+    /// The cached answer, else one live call per key at a time: a request identical to one already on the wire (a shuffled
+    /// score whose prompt equals another feature's own, two features with the same label) waits for that call and takes
+    /// its answer from the cache, as it would have if it had come a moment later — one call paid, not two. A waiter whose
+    /// leader failed (nothing cached) makes its own call. Only with LlmCacheMode.Use; Off and Refresh always call.
+    /// </summary>
+    private async Task<LlmOutcome<T>> CachedOrLive<T>(string key, LlmCallContext context, Func<LlmOutcome<T>?> fromCache,
+                                                      Func<Task<LlmOutcome<T>>> live, CancellationToken ct)
+    {
+        if (context.Cache != LlmCacheMode.Use) return await live().ConfigureAwait(false);
+        while (true)
+        {
+            if (fromCache() is { } hit) return hit;
+            var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var running = _live.GetOrAdd(key, mine.Task);
+            if (running != mine.Task)
+            {
+                await running.WaitAsync(ct).ConfigureAwait(false);
+                continue;
+            }
+            try
+            {
+                if (fromCache() is { } late) return late;   // the previous leader committed between our lookup and taking the key
+                return await live().ConfigureAwait(false);
+            }
+            finally
+            {
+                _live.TryRemove(new KeyValuePair<string, Task>(key, mine.Task));
+                mine.SetResult();
+            }
+        }
+    }
+
     private (T Result, string Body)? FromCache<T>(RoleRuntime rt, string key, LlmCallContext context, string kind, Func<string, ParseResult<T>> parse, Stopwatch sw)
     {
         if (!Store.TryGetResponse(key, out string body)) return null;
         var p = parse(body);
         if (!p.Ok) { Store.RemoveResponse(key); return null; }
-        using var doc = System.Text.Json.JsonDocument.Parse(body);
-        var usage = OpenAiWire.ParseUsage(doc.RootElement) ?? (0, 0);
+        var usage = OpenAiWire.Scan(body).Usage ?? (0, 0);
         Ledger.Record(new LlmCallRecord(DateTimeOffset.UtcNow, context.RunId, context.FeatureKey, rt.Role.Key(), rt.EndpointName, rt.Model,
             usage.Item1, usage.Item2, 0, Cached: true, "ok", 200, 0, sw.Elapsed.TotalMilliseconds, false));
         return (p.Value, body);

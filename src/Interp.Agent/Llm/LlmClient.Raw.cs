@@ -47,9 +47,14 @@ public sealed partial class LlmClient
                                                   Func<string, ParseResult<T>> parse, CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();
-        if (context.Cache == LlmCacheMode.Use && FromCache(rt, key, context, path, parse, sw) is { } hit)
-            return LlmOutcome<T>.Success(hit.Result, LlmUsage.Zero, hit.Body, Info(rt, true, null, sw, key));
+        return await CachedOrLive(key, context,
+            () => FromCache(rt, key, context, path, parse, sw) is { } hit ? LlmOutcome<T>.Success(hit.Result, LlmUsage.Zero, hit.Body, Info(rt, true, null, sw, key)) : null,
+            () => LiveRawAsync(rt, path, body, key, context, parse, sw, ct), ct).ConfigureAwait(false);
+    }
 
+    private async Task<LlmOutcome<T>> LiveRawAsync<T>(RoleRuntime rt, string path, JsonObject body, string key, LlmCallContext context,
+                                                      Func<string, ParseResult<T>> parse, Stopwatch sw, CancellationToken ct)
+    {
         var (last, failure) = await PostAsync(rt, path, body, context, ct).ConfigureAwait(false);
         if (failure is not null)
             return LlmOutcome<T>.Failed(failure, last?.Usage ?? LlmUsage.Zero, failure.Body ?? last?.Body, Info(rt, false, last, sw, key));

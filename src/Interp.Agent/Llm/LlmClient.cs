@@ -24,6 +24,7 @@ public sealed partial class LlmClient : IDisposable
     private readonly ILogger<LlmClient> _log;
     private readonly ConcurrentDictionary<string, Lazy<EndpointRuntime>> _endpoints = new();
     private readonly ConcurrentDictionary<LlmRole, Lazy<RoleRuntime>> _roles = new();
+    private readonly ConcurrentDictionary<string, Task> _live = new();   // response-cache key → the call on the wire for it
 
     public LlmClient(LlmOptions options, LlmClientSettings? settings = null)
     {
@@ -85,6 +86,8 @@ public sealed partial class LlmClient : IDisposable
             InnerHandler = endpoint.Handler,
         };
         var http = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        // our own requests (chat, legacy completions, embeddings) carry the key too; the SDK's set their own header
+        if (key is not null) http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
         var baseUrl = new Uri(ep.BaseUrl.TrimEnd('/') + "/");
         var openAi = new OpenAIClient(new ApiKeyCredential(key ?? "no-key"), new OpenAIClientOptions
         {

@@ -1,8 +1,8 @@
 // Detection and fuzzing scoring (delphi's classifier scorers). Detection shows the score set's windows as plain text and
 // asks whether the feature is active in each; fuzzing marks tokens with << >> — the truly active ones (≥ 0.3 × the
 // window's max) in activating windows, as many random tokens as activating windows average in non-activating ones — and
-// asks whether the marks are right. Samples go to the judge in seeded order and batches; any failed batch fails the
-// score (no partial numbers). Value: balanced accuracy; F1, precision, recall, and AUC where the judge gave P(1).
+// asks whether the marks are right. Samples go to the judge in seeded order and batches, all batches at once; any failed
+// batch fails the score (no partial numbers; the other batches' answers stay cached for the retry). Value: balanced accuracy; F1, precision, recall, and AUC where the judge gave P(1).
 using Interp.Agent.Labeling;
 using Interp.Agent.Labeling.Examples;
 using Interp.Agent.Prompts;
@@ -43,16 +43,18 @@ public sealed class ClassifierScorer(JudgeTask task, IClassifierJudge judge, int
         var order = rng.PermutationArray(ex.Count);
         var predicted = new bool[ex.Count];
         double[]? probs = new double[ex.Count];
-        var usage = StageUsage.None;
-        for (int b = 0; b < order.Length; b += batchSize)
+        // the batches go to the judge at the same time (the endpoint's concurrency limit queues them); read in batch order
+        var batches = Enumerable.Range(0, (order.Length + batchSize - 1) / batchSize).Select(k => order.Skip(k * batchSize).Take(batchSize).ToArray()).ToList();
+        var verdicts = await Task.WhenAll(batches.Select(idx => judge.JudgeAsync(task, request.Explanation, idx.Select(i => samples[i]).ToList(), ct)));
+        var usage = verdicts.Aggregate(StageUsage.None, (u, v) => u.Add(v.Usage));
+        for (int k = 0; k < batches.Count; k++)
         {
-            var idx = order.Skip(b).Take(batchSize).ToArray();
-            var verdict = await judge.JudgeAsync(task, request.Explanation, idx.Select(i => samples[i]).ToList(), ct);
-            usage = usage.Add(verdict.Usage);
-            if (!verdict.Succeeded) return Outcome<Score>.Fail(verdict.Error! with { Reason = $"batch {b / batchSize + 1}: {verdict.Error!.Reason}" }, usage);
+            var idx = batches[k];
+            var verdict = verdicts[k];
+            if (!verdict.Succeeded) return Outcome<Score>.Fail(verdict.Error! with { Reason = $"batch {k + 1}: {verdict.Error!.Reason}" }, usage);
             var v = verdict.Value;
             if (v.Predictions.Count != idx.Length || (v.Probabilities is not null && v.Probabilities.Count != idx.Length))
-                return Outcome<Score>.Fail(FailureKinds.MalformedOutput, $"batch {b / batchSize + 1}: {v.Predictions.Count} verdicts for {idx.Length} samples", usage: usage);
+                return Outcome<Score>.Fail(FailureKinds.MalformedOutput, $"batch {k + 1}: {v.Predictions.Count} verdicts for {idx.Length} samples", usage: usage);
             for (int j = 0; j < idx.Length; j++)
             {
                 predicted[idx[j]] = v.Predictions[j];

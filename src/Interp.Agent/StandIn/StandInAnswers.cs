@@ -100,29 +100,54 @@ public sealed partial class StandInServer
         bool stream = (bool?)body["stream"] ?? false;
         bool truncate = rule.Fault?.Kind == StandInFaultKind.TruncatedStream;
         if (stream) await Stream(ctx, body, reply, model, wantsLogprobs, topN, withTools, truncate, truncate ? rule.Fault!.DelayMs : null);
-        else await Json(ctx, 200, Chat(body, reply, model, wantsLogprobs, topN, withTools));
+        else await Chat(ctx, body, reply, model, wantsLogprobs, topN, withTools);
     }
 
-    private static JsonObject Chat(JsonObject body, StandInReply reply, string model, bool logprobs, int topN, bool withTools)
+    /// <summary>A chat completion, written with a JSON writer rather than a node tree (the bytes JsonNode would write): a
+    /// simulator answer with logprobs is thousands of positions × 20 alternatives, megabytes the stand-in must not spend
+    /// the benchmark's CPU on.</summary>
+    private static async Task Chat(HttpContext ctx, JsonObject body, StandInReply reply, string model, bool logprobs, int topN, bool withTools)
     {
         var (toks, cut) = StandInReplies.Limit(reply.Refusal is null ? reply.Content ?? "" : "", body);
         var calls = withTools && reply.ToolCalls is { Count: > 0 } tc ? StandInReplies.ToolCalls(tc, body) : null;
         var message = new JsonObject { ["role"] = "assistant", ["content"] = reply.Refusal is not null || (calls is not null && toks.Count == 0) ? null : string.Concat(toks) };
         if (reply.Refusal is not null) message["refusal"] = reply.Refusal;
         if (calls is not null) message["tool_calls"] = calls;
-        var choice = new JsonObject
-        {
-            ["index"] = 0, ["message"] = message,
-            ["finish_reason"] = reply.FinishReason ?? (calls is not null ? "tool_calls" : cut ? "length" : "stop"),
-        };
-        if (logprobs) choice["logprobs"] = new JsonObject { ["content"] = new JsonArray(toks.Select(t => (JsonNode)StandInReplies.LogprobEntry(t, reply.TopLogprobs, topN)).ToArray()), ["refusal"] = null };
         int completion = toks.Count + (calls?.Sum(c => StandInReplies.Tokens((string?)c?["function"]?["arguments"] ?? "").Count) ?? 0);
-        return new JsonObject
+        var usage = reply.Usage is { } u ? StandInReplies.Usage(u.PromptTokens, u.CompletionTokens) : StandInReplies.Usage(StandInReplies.PromptTokens(body), completion);
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(logprobs ? 64 * 1024 : 1024);
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
         {
-            ["id"] = "chatcmpl-stand-in", ["object"] = "chat.completion", ["created"] = StandInReplies.Created, ["model"] = model,
-            ["choices"] = new JsonArray(choice),
-            ["usage"] = reply.Usage is { } u ? StandInReplies.Usage(u.PromptTokens, u.CompletionTokens) : StandInReplies.Usage(StandInReplies.PromptTokens(body), completion),
-        };
+            w.WriteStartObject();
+            w.WriteString("id", ResponseId("chatcmpl-stand-in", body));
+            w.WriteString("object", "chat.completion");
+            w.WriteNumber("created", StandInReplies.Created);
+            w.WriteString("model", model);
+            w.WriteStartArray("choices");
+            w.WriteStartObject();
+            w.WriteNumber("index", 0);
+            w.WritePropertyName("message");
+            message.WriteTo(w);
+            w.WriteString("finish_reason", reply.FinishReason ?? (calls is not null ? "tool_calls" : cut ? "length" : "stop"));
+            if (logprobs)
+            {
+                w.WriteStartObject("logprobs");
+                w.WriteStartArray("content");
+                foreach (var t in toks) StandInReplies.WriteLogprobEntry(w, t, reply.TopLogprobs, topN);
+                w.WriteEndArray();
+                w.WriteNull("refusal");
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WritePropertyName("usage");
+            usage.WriteTo(w);
+            w.WriteEndObject();
+        }
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.Body.WriteAsync(buffer.WrittenMemory, ctx.RequestAborted);
     }
 
     private static async Task Stream(HttpContext ctx, JsonObject body, StandInReply reply, string model, bool logprobs, int topN, bool withTools,
@@ -206,7 +231,7 @@ public sealed partial class StandInServer
         }
         return new JsonObject
         {
-            ["id"] = "cmpl-stand-in", ["object"] = "text_completion", ["created"] = StandInReplies.Created, ["model"] = model,
+            ["id"] = ResponseId("cmpl-stand-in", body), ["object"] = "text_completion", ["created"] = StandInReplies.Created, ["model"] = model,
             ["choices"] = new JsonArray(choice), ["usage"] = StandInReplies.Usage(promptToks.Count, gen.Count),
         };
     }

@@ -48,6 +48,36 @@ internal static partial class StandInReplies
     /// <summary>One position's logprob entry: the chosen token, and up to <paramref name="n"/> alternatives.</summary>
     public static JsonObject LogprobEntry(string token, Dictionary<string, double>? alternatives, int n)
     {
+        var (chosen, top) = Alternatives(token, alternatives, n);
+        var entries = top.Select(t => (JsonNode)new JsonObject { ["token"] = t.Token, ["logprob"] = t.Logprob, ["bytes"] = Bytes(t.Token) }).ToArray();
+        return new JsonObject { ["token"] = token, ["logprob"] = chosen, ["bytes"] = Bytes(token), ["top_logprobs"] = new JsonArray(entries) };
+    }
+
+    /// <summary>The same entry as <see cref="LogprobEntry"/>, written straight to <paramref name="w"/> (same bytes, no
+    /// node tree: a simulator answer has thousands of positions × 20 alternatives).</summary>
+    public static void WriteLogprobEntry(System.Text.Json.Utf8JsonWriter w, string token, Dictionary<string, double>? alternatives, int n)
+    {
+        var (chosen, top) = Alternatives(token, alternatives, n);
+        w.WriteStartObject();
+        w.WriteString("token", token);
+        w.WriteNumber("logprob", chosen);
+        WriteBytes(w, token);
+        w.WriteStartArray("top_logprobs");
+        foreach (var t in top)
+        {
+            w.WriteStartObject();
+            w.WriteString("token", t.Token);
+            w.WriteNumber("logprob", t.Logprob);
+            WriteBytes(w, t.Token);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>The chosen token's logprob and the top <paramref name="n"/> (token, logprob), highest first.</summary>
+    private static (double Chosen, IEnumerable<(string Token, double Logprob)> Top) Alternatives(string token, Dictionary<string, double>? alternatives, int n)
+    {
         double chosen = alternatives is not null && alternatives.TryGetValue(token.Trim(), out var lp) ? lp : DefaultLogprob;
         var top = new List<(string Token, double Logprob)> { (token, chosen) };
         if (alternatives is not null)
@@ -55,9 +85,18 @@ internal static partial class StandInReplies
         // A real vocabulary always has n alternatives: pad with fillers below every scripted one.
         double floor = Math.Min(-5.0, top.Min(t => t.Logprob) - 1);
         for (int i = 1; top.Count < n; i++) top.Add(($"<alt{i}>", floor - i));
-        var entries = top.OrderByDescending(t => t.Logprob).Take(n)
-            .Select(t => (JsonNode)new JsonObject { ["token"] = t.Token, ["logprob"] = t.Logprob, ["bytes"] = Bytes(t.Token) }).ToArray();
-        return new JsonObject { ["token"] = token, ["logprob"] = chosen, ["bytes"] = Bytes(token), ["top_logprobs"] = new JsonArray(entries) };
+        return (chosen, top.OrderByDescending(t => t.Logprob).Take(n));
+    }
+
+    private static void WriteBytes(System.Text.Json.Utf8JsonWriter w, string s)
+    {
+        w.WriteStartArray("bytes");
+        Span<byte> buf = stackalloc byte[256];
+        int len = Encoding.UTF8.GetByteCount(s);
+        var bytes = len <= buf.Length ? buf[..len] : new byte[len];
+        Encoding.UTF8.GetBytes(s, bytes);
+        foreach (var b in bytes) w.WriteNumberValue((int)b);
+        w.WriteEndArray();
     }
 
     private static JsonArray Bytes(string s) => new(Encoding.UTF8.GetBytes(s).Select(b => (JsonNode)(int)b).ToArray());

@@ -107,6 +107,14 @@ public sealed partial class StandInServer : IAsyncDisposable
         finally { Interlocked.Decrement(ref _inFlight); }
     }
 
+    /// <summary>A digest of a request body as the stand-in received it (the first 16 hex digits of the SHA-256 of its
+    /// compact JSON). Every chat and completions answer carries it in its id ("chatcmpl-stand-in-&lt;digest&gt;"), so a
+    /// stored answer names the request it answered: tests match what a client committed against what it sent.</summary>
+    public static string RequestDigest(JsonObject? body) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(body?.ToJsonString() ?? "")))[..16];
+
+    private static string ResponseId(string prefix, JsonObject? body) => $"{prefix}-{RequestDigest(body)}";
+
     private void Record(HttpContext ctx, string path, JsonObject? body, string? rule)
     {
         int seq = Interlocked.Increment(ref _seq);

@@ -278,6 +278,15 @@ public sealed partial class EmbeddedFeatureStore : IFeatureStore
         return Task.FromResult((long)cmd.ExecuteScalar()!);
     }
 
+    /// <summary>The file's revision counter (bumped in the same transaction as every write and delete, by any process).</summary>
+    public Task<long?> RevisionAsync(CancellationToken ct)
+    {
+        using var conn = Connect();
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT rev FROM revision";
+        return Task.FromResult<long?>((long)cmd.ExecuteScalar()!);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_sidecarTask is { } pending) await pending;

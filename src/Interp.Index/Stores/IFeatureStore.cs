@@ -46,4 +46,8 @@ public interface IFeatureStore : IAsyncDisposable
     Task<StorePage> ScrollAsync(FeatureFilter filter, int limit, Guid? from, CancellationToken ct);
 
     Task<long> CountAsync(FeatureFilter filter, CancellationToken ct);
+
+    /// <summary>A number that changes with every committed write or delete (by any process); null when the backend keeps
+    /// none (Qdrant).</summary>
+    Task<long?> RevisionAsync(CancellationToken ct) => Task.FromResult<long?>(null);
 }

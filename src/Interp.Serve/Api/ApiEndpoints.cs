@@ -29,7 +29,8 @@ public static class ApiEndpoints
         api.MapGet("/models", (SaeCatalog c) => c.Models.Select(kv => new { name = kv.Key, path = kv.Value.Path }));
         api.MapGet("/saes", (SaeCatalog c) => c.Saes.Select(kv => new { name = kv.Key, model = kv.Value.Model, has_cache = kv.Value.Cache is { } p && File.Exists(p) }));
         api.MapGet("/saes/{sae}/features/{feature}", async (string sae, string feature, HttpRequest r, FeatureService f, CancellationToken ct) =>
-            Results.Json(await f.GetAsync(sae, Query.FeatureId(feature), Query.Int(r, "neighbours", 8, 0, 64), ct), ServeJson.Options))
+            Results.Bytes(await f.RenderedAsync(FeaturePageCache.Format.Json, sae, Query.FeatureId(feature), Query.Int(r, "neighbours", 8, 0, 64),
+                v => JsonSerializer.SerializeToUtf8Bytes(v, ServeJson.Options), ct), "application/json; charset=utf-8"))
             .Produces<FeatureView>();
 
         api.MapGet("/search", async (HttpRequest r, FeatureService f, CancellationToken ct) =>

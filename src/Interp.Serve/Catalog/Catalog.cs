@@ -14,6 +14,7 @@ public sealed class SaeCatalog(ServeSettings settings) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<DecoderDirections>> _decoders = new();
     private readonly ConcurrentDictionary<string, ConcurrentBag<LatentCache>> _caches = new();
+    private long _generation;
 
     public IReadOnlyDictionary<string, ModelEntry> Models => settings.Models;
     public IReadOnlyDictionary<string, SaeEntry> Saes => settings.Saes;
@@ -55,11 +56,27 @@ public sealed class SaeCatalog(ServeSettings settings) : IDisposable
         }
     }
 
-    /// <summary>Drops the pooled readers of an SAE (after a cache_build job rewrote its cache).</summary>
+    /// <summary>Drops the pooled readers of an SAE (after a cache_build job rewrote its cache); what was derived from the
+    /// old cache goes stale with them (<see cref="CacheVersion"/> changes).</summary>
     public void Reopen(string sae)
     {
+        Interlocked.Increment(ref _generation);
         if (_caches.TryRemove(sae, out var bag)) while (bag.TryTake(out var c)) c.Dispose();
     }
+
+    /// <summary>What the SAE's latent cache is now, as far as a reader can see: its file's (and write-ahead log's) length and
+    /// last write, and how many times readers were dropped. Any commit to the cache, by this process or another, changes it.</summary>
+    public LatentCacheVersion CacheVersion(string sae)
+    {
+        var entry = Sae(sae);
+        long gen = Interlocked.Read(ref _generation);
+        if (entry.Cache is null) return new(gen, -1, 0, -1, 0);
+        var f = new FileInfo(entry.Cache);
+        var w = new FileInfo(entry.Cache + "-wal");
+        return new(gen, f.Exists ? f.Length : -1, f.Exists ? f.LastWriteTimeUtc.Ticks : 0, w.Exists ? w.Length : -1, w.Exists ? w.LastWriteTimeUtc.Ticks : 0);
+    }
+
+    public readonly record struct LatentCacheVersion(long Generation, long Length, long WriteTicks, long WalLength, long WalWriteTicks);
 
     private static string Shorten(string s) => s.Length <= 64 ? s : s[..64] + "…";
 

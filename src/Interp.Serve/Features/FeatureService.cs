@@ -1,6 +1,7 @@
 // Assembles a FeatureView from the three places a feature's facts live: the latent cache (statistics, histogram,
 // examples), the feature index (labels, scores, token effects, failures) and the SAE's decoder (neighbours by cosine).
-// Missing pieces stay empty (a feature not labeled yet has no labels), never invented. Also the search the API offers.
+// Missing pieces stay empty (a feature not labeled yet has no labels), never invented. RenderedAsync serves a rendered
+// page from FeaturePageCache while the data it was rendered from is unchanged. Also the search the API offers.
 using Interp.Dictionaries.Cache;
 using Interp.Errors;
 using Interp.Index;
@@ -9,9 +10,31 @@ using Interp.Serve.Catalog;
 
 namespace Interp.Serve.Features;
 
-public sealed class FeatureService(SaeCatalog catalog, SharedFeatureIndex index)
+public sealed class FeatureService(SaeCatalog catalog, SharedFeatureIndex index, FeaturePageCache pages)
 {
     public const int MaxTop = 100, MaxExamples = 20;
+
+    /// <summary>Feature <paramref name="feature"/>'s page as <paramref name="render"/> makes it: from the page cache when
+    /// rendered before at the current data version, else assembled (GetAsync), rendered and kept. Errors are never kept.</summary>
+    public async Task<byte[]> RenderedAsync(FeaturePageCache.Format format, string sae, int feature, int neighbours,
+        Func<FeatureView, byte[]> render, CancellationToken ct = default)
+    {
+        catalog.CheckFeature(sae, feature);
+        var version = await VersionAsync(sae, ct);          // before the data: what is stored is at least this new
+        var key = new FeaturePageCache.Key(format, sae, feature, neighbours);
+        if (version is { } v && pages.TryGet(key, v, out var body)) return body;
+        body = render(await GetAsync(sae, feature, neighbours, ct));
+        if (version is { } w) pages.Set(key, w, body);
+        return body;
+    }
+
+    /// <summary>The version of what an SAE's feature pages are made of; null when the index keeps no revision.</summary>
+    private async Task<FeaturePageCache.DataVersion?> VersionAsync(string sae, CancellationToken ct)
+    {
+        long epoch = pages.Epoch;
+        var ix = await index.GetAsync(ct);
+        return await ix.RevisionAsync(ct) is { } rev ? new FeaturePageCache.DataVersion(rev, catalog.CacheVersion(sae), epoch) : null;
+    }
 
     public async Task<FeatureView> GetAsync(string sae, int feature, int neighbours = 8, CancellationToken ct = default)
     {

@@ -84,6 +84,20 @@ public sealed record AuthOptions
     }
 }
 
+/// <summary>The rendered feature-page cache (FeaturePageCache): pages are served from it while the data they were
+/// rendered from is unchanged. cache_mb 0 turns it off (every request renders).</summary>
+public sealed record PagesOptions
+{
+    public int CacheMb { get; init; } = 64;
+    public int CacheEntries { get; init; } = 4096;
+
+    public void Validate(string at)
+    {
+        if (CacheMb is < 0 or > 65536) throw WorkerOptions.Bad($"{at}.cache_mb", $"is {CacheMb}", "use 0 (off) .. 65536");
+        if (CacheEntries is < 1 or > 10_000_000) throw WorkerOptions.Bad($"{at}.cache_entries", $"is {CacheEntries}", "use 1..10000000");
+    }
+}
+
 /// <summary>A model the server can load, by name.</summary>
 public sealed record ModelEntry
 {

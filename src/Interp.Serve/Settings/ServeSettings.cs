@@ -1,5 +1,5 @@
 // Every appsettings.json section the server uses, bound once at start and validated together (a bad value stops start-up
-// with the key named): Models, Saes, Llm, Index, Worker, Schedules, Auth. One convention: PascalCase section names,
+// with the key named): Models, Saes, Llm, Index, Worker, Schedules, Auth, and the optional Pages. One convention: PascalCase section names,
 // snake_case keys, unknown keys rejected with the nearest known one; environment variables override any key
 // (`Worker__concurrency=4`, `Llm__endpoints__local__base_url=...`); secrets come only from the environment.
 using Interp.Agent.Llm.Options;
@@ -18,6 +18,9 @@ public sealed record ServeSettings(
     SchedulesOptions Schedules,
     AuthOptions Auth)
 {
+    /// <summary>The optional Pages section: the rendered feature-page cache.</summary>
+    public PagesOptions Pages { get; init; } = new();
+
     public static ServeSettings From(IConfiguration config)
     {
         var models = SettingsReader.Section<Dictionary<string, ModelEntry>>(config, "Models") ?? new();
@@ -39,7 +42,9 @@ public sealed record ServeSettings(
         schedules.Validate("Schedules", saes);
         var auth = SettingsReader.Section<AuthOptions>(config, "Auth") ?? new AuthOptions();
         auth.Validate("Auth");
-        return new ServeSettings(models, saes, llm, index, worker, schedules, auth);
+        var pages = SettingsReader.Section<PagesOptions>(config, "Pages") ?? new PagesOptions();
+        pages.Validate("Pages");
+        return new ServeSettings(models, saes, llm, index, worker, schedules, auth) { Pages = pages };
     }
 }
 

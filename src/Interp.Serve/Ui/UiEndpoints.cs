@@ -1,6 +1,7 @@
 // The web UI, served by the host (no CDN, no Node build): search, feature page, jobs with live progress, chat, drift.
 // Pages are rendered here from the same services the API uses (so the feature page works without script); the jobs and
 // chat pages add app.js for live updates (EventSource) and posting with the API key the person typed.
+using System.Globalization;
 using System.Reflection;
 using System.Text;
 using Interp.Serve.Catalog;
@@ -24,7 +25,8 @@ public static class UiEndpoints
         app.MapGet("/ui/{file}", (string file) => Asset(file)).ExcludeFromDescription();
         app.MapGet("/", async (HttpRequest r, SaeCatalog c, FeatureService f, CancellationToken ct) => Page(await SearchPage(r, c, f, ct))).ExcludeFromDescription();
         app.MapGet("/features/{sae}/{feature}", async (string sae, string feature, FeatureService f, CancellationToken ct) =>
-            Page(FeaturePage(await f.GetAsync(sae, Api.Query.FeatureId(feature), 8, ct)))).ExcludeFromDescription();
+            Results.Bytes(await f.RenderedAsync(FeaturePageCache.Format.Html, sae, Api.Query.FeatureId(feature), 8, FeaturePage, ct),
+                "text/html; charset=utf-8")).ExcludeFromDescription();
         app.MapGet("/jobs", (JobStore s, JobHandlers h) => Page(JobsPage(s, h))).ExcludeFromDescription();
         app.MapGet("/chat", () => Page(ChatPage())).ExcludeFromDescription();
         app.MapGet("/drift", (ServeSettings s, EvalStore e) => Page(DriftPage(s, e))).ExcludeFromDescription();
@@ -68,9 +70,11 @@ public static class UiEndpoints
         return Html.Page("Search", "Search", sb.ToString());
     }
 
-    public static string FeaturePage(FeatureView v)
+    /// <summary>The feature page as UTF-8 (what FeatureService keeps in the page cache).</summary>
+    public static byte[] FeaturePage(FeatureView v) => Html.PageUtf8($"{v.Sae} #{v.Feature}", "", sb => FeatureBody(sb, v));
+
+    private static void FeatureBody(StringBuilder sb, FeatureView v)
     {
-        var sb = new StringBuilder();
         sb.Append($"<h1>{E(v.Sae)} · feature {v.Feature}</h1><p class=\"muted\">hook {E(v.Hook)} · {v.DSae} features");
         if (v.Feature > 0) sb.Append($" · <a href=\"/features/{Uri.EscapeDataString(v.Sae)}/{v.Feature - 1}\">← {v.Feature - 1}</a>");
         if (v.Feature < v.DSae - 1) sb.Append($" · <a href=\"/features/{Uri.EscapeDataString(v.Sae)}/{v.Feature + 1}\">{v.Feature + 1} →</a>");
@@ -109,7 +113,6 @@ public static class UiEndpoints
         foreach (var n in v.Neighbours)
             sb.Append($"<li><a href=\"/features/{Uri.EscapeDataString(v.Sae)}/{n.Feature}\">#{n.Feature}</a> {N(n.Cosine, "F3")} <span class=\"muted\">{E(n.Label)}</span></li>");
         sb.Append("</ul></section>");
-        return Html.Page($"{v.Sae} #{v.Feature}", "", sb.ToString());
     }
 
     private static void Examples(StringBuilder sb, string title, string kind, IReadOnlyList<ExampleView> ex, double max)
@@ -122,7 +125,8 @@ public static class UiEndpoints
             for (int i = 0; i < e.Tokens.Count; i++)
             {
                 double a = i < e.Activations.Count ? e.Activations[i] : 0;
-                sb.Append($"<span class=\"tok{(i == e.Peak ? " peak" : "")}{(a > 0 ? " on" : "")}\" style=\"background:{Heat(a, max)}\" title=\"{N(a, "F3")}\">{E(e.Tokens[i])}</span>");
+                sb.Append("<span class=\"tok").Append(i == e.Peak ? " peak" : "").Append(a > 0 ? " on" : "").Append("\" style=\"background:");
+                AppendHeat(sb, a, max).Append(CultureInfo.InvariantCulture, $"\" title=\"{a:F3}\">").Append(E(e.Tokens[i])).Append("</span>");
             }
             sb.Append("</div>");
         }

@@ -1,7 +1,8 @@
 // `interp label --explainer llm` as a person runs it, against the stand-in over loopback HTTP (in this process, so it
 // outlives the killed one): SIGKILL in the middle of a run, then the same command finishes it with the records of an
-// uninterrupted run, and sends no LLM request whose answer had reached the killed process; its output lists the LLM
-// calls and a stand-in that fails a share of the calls shows up as failed features with their reason.
+// uninterrupted run, sends again exactly the LLM requests whose answers the killed process had not committed to its
+// response store (read from the store after the kill) and none whose answer it had; its output lists the LLM calls and
+// a stand-in that fails a share of the calls shows up as failed features with their reason.
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using System.Text.Json;
@@ -58,11 +59,10 @@ public sealed class LabelLlmCliTests(LabelCliFixture fx)
         var (code, stdout, err) = LabelCliFixture.Run(Args(full, Config(server, "full")));
         Assert.True(code == 0, err);
         Assert.Contains("sanity simulation: real beats shuffled", stdout);
-        int uninterrupted = server.Requests.Count(IsLabeling);
+        var uninterrupted = server.Requests.Where(IsLabeling).Select(q => StandInServer.RequestDigest(q.Body)).ToHashSet();
 
         string config = Config(server, "killed");
         server.ResetRecording();
-        DateTimeOffset killedAt;
         using (var p = Process.Start(LabelCliFixture.Interp(Args(killed, config)))!)
         {
             _ = p.StandardOutput.ReadToEndAsync();
@@ -79,23 +79,26 @@ public sealed class LabelLlmCliTests(LabelCliFixture fx)
             }
             Assert.False(p.HasExited, $"the run ended before the kill ({seen} records seen); give it more features");
             p.Kill(entireProcessTree: true);   // SIGKILL
-            killedAt = DateTimeOffset.UtcNow;
             p.WaitForExit();
         }
-        var first = server.Requests.Where(IsLabeling).ToList();
-        // answered to the killed process: received at least latency + 5 s before the kill (time to read and commit the
-        // answer on a loaded 2-core machine)
-        var answered = first.Where(q => q.ReceivedAt + TimeSpan.FromMilliseconds(LatencyMs + 5000) < killedAt).Select(q => q.Body!.ToJsonString()).ToHashSet();
-        Assert.NotEmpty(answered);
+        var first = server.Requests.Where(IsLabeling).Select(q => StandInServer.RequestDigest(q.Body)).ToHashSet();
+        // The answers the killed process had committed to its response store: every stand-in answer's id names the request
+        // it answered. An answer still being read, parsed or written at the kill is not among them, and is legitimately
+        // asked again; a committed one must never be.
+        var committedAny = CommittedRequests(fx.File("killed.llm.db"));
+        Assert.Subset(server.Requests.Select(q => StandInServer.RequestDigest(q.Body)).ToHashSet(), committedAny);   // answers to requests it sent
+        var committed = committedAny.Intersect(first).ToHashSet();
+        Assert.NotEmpty(committed);
         server.ResetRecording();
 
         (code, _, err) = LabelCliFixture.Run(Args(killed, config));
         Assert.True(code == 0, err);
         Assert.Contains("already done before this run", err);
-        var second = server.Requests.Where(IsLabeling).Select(q => q.Body!.ToJsonString()).ToList();
+        var second = server.Requests.Where(IsLabeling).Select(q => StandInServer.RequestDigest(q.Body)).ToHashSet();
         Assert.NotEmpty(second);
-        Assert.DoesNotContain(second, answered.Contains);
-        Assert.InRange(first.Count + second.Count, uninterrupted, uninterrupted + 8);   // at most the calls in flight at the kill again
+        Assert.Empty(second.Intersect(committedAny));                    // no call with a committed answer is sent again
+        Assert.Equal(first.Except(committed).Order(), second.Intersect(first).Order());   // the calls sent again are exactly the uncommitted ones
+        Assert.Equal(uninterrupted.Order(), first.Union(second).Order()); // and together the two runs asked what one uninterrupted run asks
         using var a = RunStore.OpenRead(full);
         using var b = RunStore.OpenRead(killed);
         Assert.Equal(Features, b.ReadRecords().Count);
@@ -162,6 +165,27 @@ public sealed class LabelLlmCliTests(LabelCliFixture fx)
         Assert.Equal(30, after.Count);
         Assert.DoesNotContain(after, r => r.Failures.Any(f => FailureKinds.IsRetryable(f.Kind)));
         Assert.Equal(Normalized(before.Where(r => !failed.Contains(r.Feature))), Normalized(after.Where(r => !failed.Contains(r.Feature))));
+    }
+
+    /// <summary>The request digests of the answers committed to an LLM response store (read after the writer was killed:
+    /// SQLite's WAL keeps exactly the committed transactions).</summary>
+    private static HashSet<string> CommittedRequests(string llmStore)
+    {
+        var ids = new HashSet<string>();
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={llmStore};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT body FROM responses";
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                using var doc = JsonDocument.Parse(r.GetString(0));
+                string id = doc.RootElement.GetProperty("id").GetString()!;
+                ids.Add(id[(id.LastIndexOf('-') + 1)..]);
+            }
+        }
+        return ids;
     }
 
     private static int FeatureOf(string? key) =>

@@ -98,9 +98,9 @@ internal sealed class RoleHandler(
         bool refused;
         try
         {
-            using var doc = JsonDocument.Parse(text);
-            used = OpenAiWire.ParseUsage(doc.RootElement) is { } u ? Usage(u.Prompt, u.Completion, false) : Usage(estimate, 0, true);
-            refused = OpenAiWire.IsRefusal(doc.RootElement);
+            var scan = OpenAiWire.Scan(text);
+            used = scan.Usage is { } u ? Usage(u.Prompt, u.Completion, false) : Usage(estimate, 0, true);
+            refused = scan.Refusal;
         }
         catch (JsonException e)
         {

@@ -101,6 +101,94 @@ public static class OpenAiWire
     }
 
     /// <summary>prompt_tokens / completion_tokens of a body's `usage` object, when present.</summary>
+    /// <summary>
+    /// What accounting needs from a response body — its usage (as <see cref="ParseUsage"/>) and whether it is a refusal (as
+    /// <see cref="IsRefusal"/>) — read in one forward pass without building a document: a chat answer with top_logprobs is
+    /// megabytes, and the parser that needs its logprobs reads it once more anyway. Throws JsonException when the body is
+    /// not JSON, as JsonDocument.Parse would.
+    /// </summary>
+    public static ((long Prompt, long Completion)? Usage, bool Refusal) Scan(string body)
+    {
+        byte[] buf = System.Buffers.ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(body.Length));
+        try
+        {
+            int n = System.Text.Encoding.UTF8.GetBytes(body, buf);
+            return Scan(buf.AsSpan(0, n));
+        }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(buf); }
+    }
+
+    private static ((long, long)? Usage, bool Refusal) Scan(ReadOnlySpan<byte> utf8)
+    {
+        var r = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        (long, long)? usage = null;
+        bool refusal = false;
+        if (!r.Read()) throw new JsonException("empty body");
+        if (r.TokenType != JsonTokenType.StartObject) { r.Skip(); End(ref r); return (null, false); }
+        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        {
+            if (r.ValueTextEquals("usage"u8))
+            {
+                r.Read();
+                if (r.TokenType != JsonTokenType.StartObject) { r.Skip(); usage = null; continue; }
+                long p = 0, c = 0;
+                while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+                {
+                    bool isP = r.ValueTextEquals("prompt_tokens"u8), isC = r.ValueTextEquals("completion_tokens"u8);
+                    r.Read();
+                    if (r.TokenType == JsonTokenType.Number && (isP || isC)) { if (isP) p = r.GetInt64(); else c = r.GetInt64(); }
+                    else r.Skip();
+                }
+                usage = (p, c);
+            }
+            else if (r.ValueTextEquals("choices"u8))
+            {
+                r.Read();
+                if (r.TokenType != JsonTokenType.StartArray) { r.Skip(); refusal = false; continue; }
+                refusal = false;
+                bool first = true;
+                while (r.Read() && r.TokenType != JsonTokenType.EndArray)
+                {
+                    if (!first || r.TokenType != JsonTokenType.StartObject) { r.Skip(); first = false; continue; }
+                    first = false;
+                    bool refused = false, filtered = false;
+                    while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+                    {
+                        if (r.ValueTextEquals("message"u8))
+                        {
+                            r.Read();
+                            if (r.TokenType != JsonTokenType.StartObject) { r.Skip(); continue; }
+                            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+                            {
+                                bool isRefusal = r.ValueTextEquals("refusal"u8);
+                                r.Read();
+                                if (isRefusal) refused = r.TokenType == JsonTokenType.String;
+                                else r.Skip();
+                            }
+                        }
+                        else if (r.ValueTextEquals("finish_reason"u8))
+                        {
+                            r.Read();
+                            filtered = r.TokenType == JsonTokenType.String && r.ValueTextEquals("content_filter"u8);
+                            r.Skip();
+                        }
+                        else { r.Read(); r.Skip(); }
+                    }
+                    refusal = refused || filtered;
+                }
+            }
+            else { r.Read(); r.Skip(); }
+        }
+        End(ref r);
+        return (usage, refusal);
+    }
+
+    /// <summary>Nothing but whitespace may follow the top-level value.</summary>
+    private static void End(ref Utf8JsonReader r)
+    {
+        if (r.Read()) throw new JsonException($"unexpected {r.TokenType} after the top-level value");
+    }
+
     public static (long Prompt, long Completion)? ParseUsage(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("usage", out var u) || u.ValueKind != JsonValueKind.Object) return null;
