@@ -35,6 +35,8 @@ public static class ServeServiceCollectionExtensions
         services.AddSingleton(new FeaturePageCache(settings.Pages.CacheEntries, settings.Pages.CacheMb * (1L << 20)));   // rendered pages, by data version
         services.AddSingleton<SaeCatalog>();
         services.AddSingleton<FeatureService>();
+        var changes = new FeatureChanges();                              // what jobs changed (caches, labels): tools and page caches follow it
+        services.AddSingleton(changes);
 
         var dialect = Dialect(settings.Worker, env);
         services.AddSingleton(dialect);
@@ -45,6 +47,9 @@ public static class ServeServiceCollectionExtensions
         services.AddSingleton<JobHandlers>();
         services.AddSingleton<IJobHandler, CacheBuildJob>();
         services.AddSingleton<IJobHandler, IndexJob>();
+        services.AddSingleton<LabelRuns>();
+        services.AddSingleton<IJobHandler, LabelJob>();
+        services.AddSingleton<IJobHandler, RescoreJob>();
         services.AddSingleton<EvalSuiteJob>();
         services.AddSingleton<IJobHandler>(sp => sp.GetRequiredService<EvalSuiteJob>());
         services.AddSingleton<JobWorker>();
@@ -59,6 +64,7 @@ public static class ServeServiceCollectionExtensions
         if (tools is not null)
         {
             services.AddSingleton(tools);
+            changes.Changed += tools.OnFeatureChange;
             mcp.WithInterpTools(tools.Session);
         }
 

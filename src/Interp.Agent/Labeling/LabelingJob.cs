@@ -1,6 +1,7 @@
 // Sets a labeling run up from what a person passes: loads the model and SAE, checks that the latent cache was built from
 // exactly them (fingerprints, hook, d_sae) and is finished, parses the features, writes or checks the run manifest, and
-// wires the components. Then RunAsync. Errors are ArgumentException / InvalidDataException with what to do.
+// wires the components. Then RunAsync. PrepareRescore sets up a re-score: a new run store that takes an existing run's
+// explanations and evidence and runs only the score stages of the scorers it is given. Errors are ArgumentException / InvalidDataException with what to do.
 using Interp.Agent.Explainers;
 using Interp.Agent.Labeling.Examples;
 using Interp.Agent.Labeling.Store;
@@ -25,6 +26,12 @@ public sealed record LabelingRequest(string ModelDir, string SaeDir, string Cach
 {
     public static readonly IReadOnlyList<string> DefaultScorers = [ScoreMethods.Simulation, ScoreMethods.Embedding];
 }
+
+/// <summary>Re-score the explanations of the run at <paramref name="SourcePath"/> with <paramref name="Scorers"/> into a new
+/// run store at <paramref name="OutPath"/>.</summary>
+/// <param name="Shuffled">methods also scored on another feature's examples; null = simulation and embedding when given</param>
+public sealed record RescoreRequest(string SourcePath, string OutPath, IReadOnlyList<string> Scorers, IReadOnlyList<string>? Shuffled = null,
+    RunOptions? Run = null);
 
 public sealed class LabelingJob : IDisposable
 {
@@ -62,14 +69,79 @@ public sealed class LabelingJob : IDisposable
         var manifest = new RunManifest(Path.GetFullPath(r.ModelDir), ModelId(r.ModelDir, model, inputs), Path.GetFullPath(r.SaeDir), SaeId(r.SaeDir, sae, inputs),
             Path.GetFullPath(r.CachePath), cacheIdentity, features, r.Explainer, scorers, shuffled, examples, r.Offline ?? new OfflineExplainerOptions(),
             r.Clusters, r.Resamples, r.Explainer == LabelingComponents.LlmExplainerKind ? PromptLibrary.Versions() : new Dictionary<string, string>(), r.LlmModel);
+        return Wire(manifest, model, sae, r.OutPath, r.MaxPageCount, r.Run ?? new RunOptions(), embedder, components, seed: null);
+    }
+
+    /// <summary>Sets up a re-scoring of an existing run (the smallest support for re-scoring: a derived run). The new run
+    /// store's manifest is the source's with <see cref="RescoreRequest.Scorers"/> (and its shuffled methods) and only the
+    /// features whose explain stage succeeded; their evidence and explain rows are copied from the source before anything
+    /// runs, so only the score stages are pending — no explanation is made again, and a resumed re-score copies nothing
+    /// twice (only rows still pending are seeded). The cache must be the one the source read (identity checked).</summary>
+    public static LabelingJob PrepareRescore(RescoreRequest r, IEmbeddingGenerator<string, Embedding<float>>? embedder = null,
+        Func<RunManifest, LabelingComponents>? components = null)
+    {
+        (r.Run ?? new RunOptions()).Validate();
+        if (Path.GetFullPath(r.SourcePath) == Path.GetFullPath(r.OutPath))
+            throw new ArgumentException($"the re-score's output '{r.OutPath}' is its source run; give a new path.");
+        var scorers = r.Scorers.Distinct().ToList();
+        if (scorers.Count == 0) throw new ArgumentException("a re-score needs at least one scorer.");
+        foreach (var s in scorers)
+            if (!ScoreMethods.All.Contains(s)) throw new ArgumentException($"scorers: unknown scorer '{s}' (known: {string.Join(", ", ScoreMethods.All)}).");
+        var shuffled = (r.Shuffled ?? scorers.Where(s => s is ScoreMethods.Simulation or ScoreMethods.Embedding)).Distinct().ToList();
+        foreach (var s in shuffled)
+            if (!scorers.Contains(s)) throw new ArgumentException($"shuffled scorer '{s}' is not among the re-score's scorers ({string.Join(", ", scorers)}).");
+
+        using var source = RunStore.OpenRead(r.SourcePath);
+        var src = source.Manifest;
+        if (src.Explainer == LabelingComponents.LlmExplainerKind && components is null)
+            throw new ArgumentException($"the run '{r.SourcePath}' was labeled on the LLM path; its re-score scores with the LLM roles (pass the LLM components).");
+        var rows = source.AllStages();
+        var explained = src.Features.Where(f => rows.TryGetValue(f, out var fr) && fr.TryGetValue(StageNames.Explain, out var e) && e.Succeeded).ToList();
+        if (explained.Count == 0)
+            throw new ArgumentException($"the run '{r.SourcePath}' has no feature with a finished explanation yet; finish (or resume) it before re-scoring.");
+        foreach (var (what, p) in new[] { ("model folder", src.ModelDir), ("SAE folder", src.SaeDir) })
+            if (!Directory.Exists(p)) throw new ArgumentException($"the run's {what} '{p}' is gone; a re-score reads it (restore it at that path).");
+        if (!File.Exists(src.CachePath)) throw new ArgumentException($"the run's latent cache '{src.CachePath}' is gone; a re-score reads it (restore it at that path).");
+
+        var model = ModelLoader.Load(src.ModelDir);
+        using var sae = Sae.Load(src.SaeDir);
+        using (var cache = LatentCache.Open(src.CachePath))
+        {
+            var identity = CheckCache(cache.Info, CacheInputs.FromDirectories(src.ModelDir, src.SaeDir), sae,
+                new LabelingRequest(src.ModelDir, src.SaeDir, src.CachePath, r.OutPath));
+            if (!identity.OrderBy(kv => kv.Key).SequenceEqual(src.CacheIdentity.OrderBy(kv => kv.Key)))
+                throw new ArgumentException($"the latent cache '{src.CachePath}' is not the one the run '{r.SourcePath}' read (it was rebuilt since); re-label instead of re-scoring.");
+        }
+        var manifest = src with
+        {
+            Features = explained, Scorers = scorers, Shuffled = shuffled,
+            Prompts = src.Explainer == LabelingComponents.LlmExplainerKind ? PromptLibrary.Versions() : new Dictionary<string, string>(),
+        };
+        var seedRows = explained.SelectMany(f => new[] { rows[f][StageNames.Evidence], rows[f][StageNames.Explain] })
+            .Where(x => x.Succeeded).Select(x => x with { Usage = StageUsage.None }).ToList();
+        return Wire(manifest, model, sae, r.OutPath, null, r.Run ?? new RunOptions(), embedder, components, (seedRows, source.RunId, source.Path));
+    }
+
+    /// <summary>The components, evidence source, store and runner of a run whose manifest is settled; <paramref name="seed"/>
+    /// (a re-score) fills the store's still-pending rows from the source run first.</summary>
+    private static LabelingJob Wire(RunManifest manifest, HookedTransformer model, Sae sae, string outPath, int? maxPageCount, RunOptions run,
+        IEmbeddingGenerator<string, Embedding<float>>? embedder, Func<RunManifest, LabelingComponents>? components,
+        (IReadOnlyList<StageRow> Rows, string RunId, string Path)? seed)
+    {
+        var examples = manifest.Examples;
         var parts = components?.Invoke(manifest) ?? LabelingComponents.Offline(manifest, embedder);
         var effects = new OutputEffects(model, sae);
         var neighbours = examples.HardNegatives > 0 ? new DecoderNeighbours(sae.WDec.ToArray(), sae.DSae, sae.DIn) : null;
-        var tokenizer = HasTokenizer(r.ModelDir) ? TokenizerLoader.Load(r.ModelDir) : null;
-        var store = RunStore.OpenOrCreate(r.OutPath, manifest, r.MaxPageCount);
-        string cachePath = r.CachePath;
+        var tokenizer = HasTokenizer(manifest.ModelDir) ? TokenizerLoader.Load(manifest.ModelDir) : null;
+        var store = RunStore.OpenOrCreate(outPath, manifest, maxPageCount);
+        if (seed is { } s)
+        {
+            try { store.Seed(s.Rows, s.RunId, s.Path); }
+            catch { store.Dispose(); throw; }
+        }
+        string cachePath = manifest.CachePath;
         var runner = new LabelingRunner(store, parts, () => LatentCache.Open(cachePath), new EvidenceSource(examples, effects, neighbours, tokenizer is null ? null : tokenizer.TokenToString),
-            r.Run ?? new RunOptions());
+            run);
         return new LabelingJob(store, runner);
     }
 

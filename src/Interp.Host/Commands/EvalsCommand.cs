@@ -5,6 +5,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Interp.Agent.Llm;
 using Interp.Errors;
 using Interp.Serve;
 using Interp.Serve.Catalog;
@@ -57,7 +58,7 @@ public static class EvalsCommand
         var handlers = new JobHandlers([c.Handler]);
         using var args = JsonDocument.Parse(JsonSerializer.Serialize(new { suite = c.Suite }));
         var job = new JobQueue(jobs, handlers, new JobSignal()).Submit(EvalSuiteJob.JobKind, args.RootElement, "cli");
-        var worker = new JobWorker(jobs, handlers, new JobSignal(), c.Settings.Worker, new ServiceCollection().BuildServiceProvider(), NullLogger<JobWorker>.Instance);
+        var worker = new JobWorker(jobs, handlers, new JobSignal(), c.Settings.Worker, new ServiceCollection().AddInterpLlm(c.Settings.Llm).BuildServiceProvider(), NullLogger<JobWorker>.Instance);
         Console.Error.WriteLine($"evals: running suite {c.Suite} as job {job.Id}");
         if (!await worker.RunNowAsync(job.Id, CancellationToken.None))
             throw new InterpException($"job {job.Id} was taken by a running server before this process could run it", null, $"see `interp evals history --suite {c.Suite}`");

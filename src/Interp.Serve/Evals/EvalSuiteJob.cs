@@ -1,7 +1,7 @@
 // Job kind eval: runs one configured eval suite and stores the run (configuration, versions, metrics with intervals) in
 // the EvalStore. ground_truth: the toy model's IOI and induction accuracy (Wilson intervals) and how well the SAE's best
 // feature per toy-world concept matches it (mean F1 over concepts, normal interval). Each part is a job step, so a run
-// resumed after a crash does not redo the finished parts.
+// resumed after a crash does not redo the finished parts. labels: a fixed feature sample labeled and scored (LabelsSuite).
 using System.Text.Json;
 using Interp.Dictionaries;
 using Interp.Dictionaries.Cache;
@@ -46,13 +46,15 @@ public sealed class EvalSuiteJob(ServeSettings settings, SaeCatalog catalog, Eva
             ["interp"] = typeof(EvalSuiteJob).Assembly.GetName().Version?.ToString() ?? "?",
             ["prompts"] = "none (no LLM in this suite)",
         };
+        if (suite.Kind == EvalSuiteOptions.Labels) LabelsSuite.AddVersions(versions, suite, ctx.Services);
         store.Begin(ctx.JobId, suite.Name, JsonSerializer.Serialize(suite, ServeJson.Options), versions);
         try
         {
             var metrics = suite.Kind switch
             {
                 EvalSuiteOptions.GroundTruth => await GroundTruthAsync(ctx, suite, modelDir, sae.Path),
-                _ => throw new InterpException($"suite kind '{suite.Kind}' is not runnable by this server yet", "suite", "use a ground_truth suite"),
+                EvalSuiteOptions.Labels => await LabelsSuite.RunAsync(ctx, suite, catalog, settings.Worker),
+                _ => throw new InterpException($"suite kind '{suite.Kind}' is not runnable by this server", "suite", "use a ground_truth or labels suite"),
             };
             store.Finish(ctx.JobId, metrics, "succeeded", null);
             return JsonSerializer.Serialize(new { suite = suite.Name, metrics }, ServeJson.Options);

@@ -29,6 +29,10 @@ public sealed partial record SchedulesOptions
             if (!saes.ContainsKey(s.Sae)) throw WorkerOptions.Bad($"{a}.sae", $"'{s.Sae}' is not a key of Saes", saes.Count == 0 ? "add the SAE under Saes" : $"use one of {string.Join(", ", saes.Keys)}");
             if (s.Features is < 1 or > 100_000) throw WorkerOptions.Bad($"{a}.features", $"is {s.Features}", "use 1..100000");
             if (s.Resamples is < 100 or > 100_000) throw WorkerOptions.Bad($"{a}.resamples", $"is {s.Resamples}", "use 100..100000");
+            if (s.Explainer is not ("offline" or "llm")) throw WorkerOptions.Bad($"{a}.explainer", $"is '{s.Explainer}'", "use \"offline\" (default) or \"llm\" (the Llm section's roles)");
+            foreach (var sc in s.Scorers)
+                if (!Interp.Agent.Scoring.ScoreMethods.All.Contains(sc))
+                    throw WorkerOptions.Bad($"{a}.scorers", $"holds '{sc}'", $"use {string.Join(", ", Interp.Agent.Scoring.ScoreMethods.All)}");
         }
     }
 
@@ -48,7 +52,7 @@ public sealed record EvalSuiteOptions
 
     public string Name { get; init; } = "";
     /// <summary>ground_truth: the toy world's concept labels (SAE features vs known concepts) and the toy model's IOI and
-    /// induction accuracy; labels: re-score a fixed sample of an SAE's labels.</summary>
+    /// induction accuracy; labels: a fixed sample of an SAE's features labeled and scored (LabelsSuite).</summary>
     public string Kind { get; init; } = GroundTruth;
     /// <summary>Quartz cron (seconds first); null = on demand only.</summary>
     public string? Cron { get; init; }
@@ -57,7 +61,9 @@ public sealed record EvalSuiteOptions
     /// <summary>Size of the feature sample (fixed by Seed, so runs compare like with like).</summary>
     public int Features { get; init; } = 64;
     public int Seed { get; init; } = 1;
-    /// <summary>Scorers of a labels suite (issue 11's methods).</summary>
+    /// <summary>Explainer of a labels suite: "offline" (deterministic) or "llm" (the Llm section's explainer, simulator and judge roles).</summary>
+    public string Explainer { get; init; } = "offline";
+    /// <summary>Scorers of a labels suite (issue 11's methods; empty = simulation and embedding).</summary>
     public List<string> Scorers { get; init; } = [];
     /// <summary>Bootstrap resamples for the confidence intervals.</summary>
     public int Resamples { get; init; } = 1000;

@@ -1,6 +1,7 @@
 // The server's model session for the tools (issue 13's primitives, written once): the Models entry marked `tools`
 // (else the first), its SAEs from Saes with their caches, and the embedded index. Loaded at start; the same kernel
-// functions serve the tool-call route, the chat investigator and MCP at /mcp. Tool calls go through the kernel with
+// functions serve the tool-call route, the chat investigator and MCP at /mcp. A cache built by a job later is attached
+// to the running session (OnFeatureChange), so the tools see it without a restart. Tool calls go through the kernel with
 // the tools' own argument checks, so an HTTP caller and an MCP client get the same validation and the same messages.
 using System.Text.Json;
 using Interp.Agent.Llm;
@@ -8,6 +9,7 @@ using Interp.Agent.Tools;
 using Interp.Agent.Tools.Chat;
 using Interp.Errors;
 using Interp.Index;
+using Interp.Serve.Features;
 using Interp.Serve.Settings;
 using Microsoft.SemanticKernel;
 
@@ -23,8 +25,11 @@ public sealed class ToolHost : IAsyncDisposable
     public (string Text, string Version) Prompt { get; }
     public string TranscriptDir { get; }
 
-    private ToolHost(ModelSession session, string modelName, (string, string) prompt, string transcripts)
+    private readonly ServeSettings _settings;
+
+    private ToolHost(ModelSession session, string modelName, (string, string) prompt, string transcripts, ServeSettings settings)
     {
+        _settings = settings;
         Session = session;
         ModelName = modelName;
         Prompt = prompt;
@@ -42,7 +47,17 @@ public sealed class ToolHost : IAsyncDisposable
             .Select(x => new SaeSource(x.Path, x.Cache is { } c && File.Exists(c) ? c : null)).ToList();
         string? index = s.Index.Backend == IndexOptions.BackendEmbedded && File.Exists(s.Index.Embedded.Path) ? s.Index.Embedded.Path : null;
         var session = ModelSession.Load(new ModelSessionOptions(entry.Value.Path, saes, index));
-        return new ToolHost(session, entry.Key, prompt, Path.Combine(s.Worker.DataDir, "transcripts"));
+        return new ToolHost(session, entry.Key, prompt, Path.Combine(s.Worker.DataDir, "transcripts"), s);
+    }
+
+    /// <summary>Follows the catalog while the server runs: a cache a cache_build job built (or rebuilt) for one of this
+    /// model's SAEs is attached to the session, so tool calls, chat and MCP see it without a restart. Other changes (another
+    /// model's SAE, labels) need nothing here.</summary>
+    public void OnFeatureChange(FeatureChange change)
+    {
+        if (change.Kind != FeatureChangeKind.Cache || change.Sae is null || !_settings.Saes.TryGetValue(change.Sae, out var entry)) return;
+        if (entry.Model != ModelName || entry.Cache is not { } cache || !File.Exists(cache)) return;
+        Session.AttachCache(entry.Path, cache);
     }
 
     public IReadOnlyList<ToolInfo> List() => _kernel.Plugins.SelectMany(p => p.Select(f =>

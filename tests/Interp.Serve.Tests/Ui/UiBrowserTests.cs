@@ -1,6 +1,7 @@
 // The web UI in Debian's headless Chromium driven by Playwright (ExecutablePath /usr/bin/chromium, nothing downloaded):
 // every page renders with no console errors or failed requests; search → feature page → highlighted examples; a job
-// submitted from the jobs page is watched live until it succeeds; the chat page shows the tool call and the answer
+// submitted from the jobs page is watched live until it succeeds; a label job submitted there shows its progress part-way
+// and its label then appears on the feature page; the chat page shows the tool call and the answer
 // (stand-in LLM); the drift page shows a suite's runs. Screenshots go to artifacts/serve-tests/screenshots/. When
 // /usr/bin/chromium is absent the tests say so and pass without a browser (.ci/run installs it).
 using Microsoft.Playwright;
@@ -101,6 +102,48 @@ public sealed class UiBrowserTests(LabeledServerFixture f, ITestOutputHelper out
         Assert.Equal("2/2", await page.Locator($"#job-{id} .count").InnerTextAsync());
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Shots, "jobs-done.png"), FullPage = true });
     });
+
+    [Fact]
+    public Task Jobs_LabelJobFromPage_LiveProgressToSucceeded_ThenFeaturePageShowsItsLabel() => WithPage(async (page, errors) =>
+    {
+        await page.GotoAsync(S.BaseUrl + "/jobs");
+        await page.FillAsync("#apikey", ServeTestEnv.AdminKey);
+        await page.DispatchEventAsync("#apikey", "change");
+        // every text the progress counters show, as the page updates them from the event stream
+        await page.EvaluateAsync("""
+            () => { window.__counts = []; new MutationObserver(() => { for (const c of document.querySelectorAll('#jobs .count')) window.__counts.push(c.textContent); })
+                      .observe(document.querySelector('#jobs'), { subtree: true, childList: true, characterData: true }); }
+            """);
+        await page.SelectOptionAsync("#kind", "label");
+        await page.FillAsync("#args", $$"""{"sae": "{{ServeTestEnv.Sae}}", "features": "100-299", "scorers": ["simulation"], "resamples": 200, "concurrency": 1}""");
+        await page.ClickAsync("#submit button[type=submit]");
+        await page.WaitForSelectorAsync("#submit-status:has-text('submitted job')");
+        string id = (await page.Locator("#submit-status").InnerTextAsync()).Split(' ')[^1];
+        await page.WaitForSelectorAsync($"#job-{id}[data-state=running]", new() { Timeout = 60_000 });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Shots, "label-job-running.png"), FullPage = true });
+        await page.WaitForSelectorAsync($"#job-{id}[data-state=succeeded]", new() { Timeout = 180_000 });
+        Assert.Equal("200/200", await page.Locator($"#job-{id} .count").InnerTextAsync());
+        var counts = await page.EvaluateAsync<string[]>("() => window.__counts");
+        // seen part-way: live progress (200 features take several of the event stream's 0.3 s ticks even on a warm machine)
+        Assert.Contains(counts, c => c.EndsWith("/200") && int.Parse(c.Split('/')[0]) is > 0 and < 200);
+        string log = await page.Locator("#log").InnerTextAsync();                 // the run's log lines arrived over SSE
+        Assert.Contains("200/200 (100.0%)", log);
+        Assert.Contains("indexed 200 records", log);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Shots, "label-job-done.png"), FullPage = true });
+
+        // the feature page shows the label the job wrote (read from the API: the run's record, indexed)
+        int feature = Enumerable.Range(100, 200).First(i => Label(i) is not null);
+        await page.GotoAsync(S.BaseUrl + $"/features/{ServeTestEnv.Sae}/{feature}");
+        Assert.Contains(Label(feature)!, await page.Locator(".labels").InnerTextAsync());
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Shots, "feature-labeled-by-job.png"), FullPage = true });
+    });
+
+    private string? Label(int feature)
+    {
+        var v = System.Text.Json.JsonDocument.Parse(S.Reader.GetStringAsync($"/api/saes/{ServeTestEnv.Sae}/features/{feature}?neighbours=0").Result).RootElement;
+        var labels = v.GetProperty("labels");
+        return labels.GetArrayLength() == 0 ? null : labels[0].GetProperty("text").GetString();
+    }
 
     [Fact]
     public Task Chat_ShowsToolCallAndAnswer() => WithPage(async (page, errors) =>

@@ -192,6 +192,26 @@ public sealed partial class RunStore : IDisposable
             });
     }
 
+    /// <summary>A re-score's start: writes <paramref name="rows"/> (copied from the source run) where this store's row is
+    /// still pending (one transaction), then notes the source in meta (derived_from, derived_from_path). Rows that already
+    /// moved on (a resumed re-score) are left alone, so seeding again after a crash changes nothing.</summary>
+    public void Seed(IReadOnlyList<StageRow> rows, string sourceRunId, string sourcePath)
+    {
+        var current = AllStages();
+        var todo = rows.Where(r => current.TryGetValue(r.Feature, out var fr) && fr.TryGetValue(r.Stage, out var c) && c.Status == StageStatus.Pending).ToList();
+        Write(todo);
+        lock (_gate)
+            Guarded(Path, () =>
+            {
+                Exec(_conn, "INSERT INTO meta(key, value) VALUES ('derived_from', $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", ("$v", sourceRunId));
+                Exec(_conn, "INSERT INTO meta(key, value) VALUES ('derived_from_path', $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", ("$v", sourcePath));
+                return 0;
+            });
+    }
+
+    /// <summary>The run this one re-scores (its run id), or null for a run that explained its own features.</summary>
+    public string? DerivedFrom { get { lock (_gate) return ReadMeta().GetValueOrDefault("derived_from"); } }
+
     /// <summary>The record of <paramref name="feature"/>, or null when its stages have not settled yet.</summary>
     public FeatureRecord? ReadRecord(int feature)
     {

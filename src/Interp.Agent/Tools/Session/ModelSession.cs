@@ -117,6 +117,22 @@ public sealed class ModelSession : IAsyncDisposable, IDisposable
                 $"use one of: {string.Join(", ", Saes.Select(s => $"{s.Name} (at {s.HookName})"))}; list_saes lists them");
     }
 
+    /// <summary>Attaches the latent cache at <paramref name="cachePath"/> to the session's SAE from folder
+    /// <paramref name="saeDir"/> (a cache built, or rebuilt, after the session loaded), replacing the one it had. The cache is
+    /// checked against the model and SAE first; the swap waits for running tool calls (the session's gate). False when no
+    /// SAE of the session comes from that folder.</summary>
+    public bool AttachCache(string saeDir, string cachePath, CancellationToken ct = default)
+    {
+        var sae = Saes.FirstOrDefault(s => s.Dir == Path.GetFullPath(saeDir));
+        if (sae is null) return false;
+        var cache = LatentCache.Open(cachePath);
+        try { cache.CheckInputs(CacheInputs.FromDirectories(ModelDir, sae.Dir)); }
+        catch { cache.Dispose(); throw; }
+        LatentCache? old = Exclusive(() => { var o = sae.Cache; sae.Cache = cache; return o; }, ct);
+        old?.Dispose();
+        return true;
+    }
+
     /// <summary>Runs <paramref name="body"/> alone on the model (tools that run the model or read a cache).</summary>
     public T Exclusive<T>(Func<T> body, CancellationToken ct = default)
     {

@@ -13,7 +13,8 @@ public sealed class SessionSae : IDisposable
     /// <summary>SHA-256 of cfg.json and the weights (FeatureRecord.Sae.Id, the latent cache's sae_fingerprint).</summary>
     public required string SaeId { get; init; }
     public required int Layer { get; init; }
-    public LatentCache? Cache { get; init; }
+    /// <summary>Swapped by ModelSession.AttachCache (under the session's gate) when a cache is built after the session loaded.</summary>
+    public LatentCache? Cache { get; internal set; }
     public string HookName => Sae.Cfg.HookName;
     public int DSae => Sae.DSae;
 

@@ -1,6 +1,7 @@
 // Job kind cache_build: builds (or resumes) an SAE's latent cache over a corpus, the library call `interp cache build`
 // makes. The cache commits each batch with its progress marker, so a job stopped at any point resumes after the last
-// committed batch — by itself, a restart or another worker. Cancellation is honoured after each committed batch.
+// committed batch — by itself, a restart or another worker. Cancellation is honoured after each committed batch. A
+// finished build of the SAE's configured cache is announced (FeatureChanges), so the tools session sees it without a restart.
 using System.Text.Json;
 using Interp.Dictionaries;
 using Interp.Dictionaries.Cache;
@@ -8,10 +9,11 @@ using Interp.Errors;
 using Interp.Models;
 using Interp.Models.Tokenizers;
 using Interp.Serve.Catalog;
+using Interp.Serve.Features;
 
 namespace Interp.Serve.Jobs.Handlers;
 
-public sealed class CacheBuildJob(SaeCatalog catalog) : IJobHandler
+public sealed class CacheBuildJob(SaeCatalog catalog, FeatureChanges changes) : IJobHandler
 {
     public string Kind => "cache_build";
     public string Description => "latent cache of an SAE over a corpus: {sae, corpus (text file) | ids (token-id JSON), context?, batch?, out?}";
@@ -69,6 +71,8 @@ public sealed class CacheBuildJob(SaeCatalog catalog) : IJobHandler
         }
         var r = LatentCacheBuilder.Build(outPath, model, sae, corpus, CacheInputs.FromDirectories(modelDir, entry.Path), options, tok, OnProgress);
         catalog.Reopen(saeName);
+        if (Path.GetFullPath(outPath) == (entry.Cache is { } c ? Path.GetFullPath(c) : null))
+            LabelRuns.Announce(ctx, changes, FeatureChangeKind.Cache, saeName);   // the tools session attaches it; page caches drop the SAE's pages
         ctx.Log($"cache built: {r.Contexts} contexts ({r.NewContexts} by this start), {r.Activations} activations");
         return Task.FromResult<string?>(JsonSerializer.Serialize(new
         {

@@ -1,6 +1,6 @@
 // Job kind index: indexes a FeatureRecord JSON-lines file into the server's feature index (decoder directions attached
 // for records of SAEs the catalog knows). Upserts are idempotent, so a re-run after an interruption replaces, never
-// duplicates; each batch written is a progress step.
+// duplicates; each batch written is a progress step. The new labels are announced (FeatureChanges) once written.
 using System.Text.Json;
 using Interp.Index;
 using Interp.Index.Records;
@@ -9,7 +9,7 @@ using Interp.Serve.Features;
 
 namespace Interp.Serve.Jobs.Handlers;
 
-public sealed class IndexJob(SaeCatalog catalog, SharedFeatureIndex index) : IJobHandler
+public sealed class IndexJob(SaeCatalog catalog, SharedFeatureIndex index, FeatureChanges changes) : IJobHandler
 {
     public string Kind => "index";
     public string Description => "index FeatureRecords (JSON lines) for search: {records}";
@@ -32,6 +32,8 @@ public sealed class IndexJob(SaeCatalog catalog, SharedFeatureIndex index) : IJo
             r => bySaeId.TryGetValue(r.Sae.Id, out var name) ? catalog.Decoder(name).Row(r.Feature) : null,
             new Inline(n => ctx.Progress(n, records.Count, $"{n}/{records.Count} records written")), ctx.Token);
         ctx.Progress(records.Count, records.Count, "indexed");
+        foreach (var g in records.GroupBy(r => r.Sae.Id))          // labels changed: page caches drop these features
+            LabelRuns.Announce(ctx, changes, FeatureChangeKind.Labels, bySaeId.GetValueOrDefault(g.Key), g.Select(r => r.Feature).ToList());
         return JsonSerializer.Serialize(summary, ServeJson.Options);
     }
 

@@ -32,6 +32,27 @@ internal static class JobArgs
         return i;
     }
 
+    /// <summary>A list of names: a JSON array of strings or one comma-separated string; null when absent.</summary>
+    public static List<string>? List(JsonElement args, string name)
+    {
+        if (!args.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        if (v.ValueKind == JsonValueKind.String)
+            return v.GetString()!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        if (v.ValueKind == JsonValueKind.Array && v.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(x.GetString())))
+            return v.EnumerateArray().Select(x => x.GetString()!.Trim()).ToList();
+        throw new InterpException($"argument '{name}' must be an array of names or a comma-separated string", "args", $"e.g. \"{name}\": [\"simulation\", \"embedding\"]");
+    }
+
+    public static bool Bool(JsonElement args, string name, bool fallback)
+    {
+        if (!args.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return fallback;
+        return v.ValueKind switch
+        {
+            JsonValueKind.True => true, JsonValueKind.False => false,
+            _ => throw new InterpException($"argument '{name}' must be true or false", "args", null),
+        };
+    }
+
     /// <summary>A path argument that must name an existing regular file.</summary>
     public static string ExistingFile(JsonElement args, string name, bool required = true)
     {
