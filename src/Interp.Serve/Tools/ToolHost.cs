@@ -45,9 +45,21 @@ public sealed class ToolHost : IAsyncDisposable
         if (entry.Key is null) return null;
         var saes = s.Saes.Values.Where(x => x.Model == entry.Key)
             .Select(x => new SaeSource(x.Path, x.Cache is { } c && File.Exists(c) ? c : null)).ToList();
-        string? index = s.Index.Backend == IndexOptions.BackendEmbedded && File.Exists(s.Index.Embedded.Path) ? s.Index.Embedded.Path : null;
+        string? index = s.Index.Backend == IndexOptions.BackendEmbedded ? EnsureEmbeddedIndex(s.Index) : null;
         var session = ModelSession.Load(new ModelSessionOptions(entry.Value.Path, saes, index));
         return new ToolHost(session, entry.Key, prompt, Path.Combine(s.Worker.DataDir, "transcripts"), s);
+    }
+
+    /// <summary>The embedded index file, created empty when the server starts before any index or label job wrote it, so
+    /// the tools' session reads the records those jobs write later (it follows the file's revision).</summary>
+    private static string EnsureEmbeddedIndex(IndexOptions options)
+    {
+        if (!File.Exists(options.Embedded.Path))
+        {
+            var index = FeatureIndexFactory.OpenAsync(options, new Interp.Index.Embeddings.MiniLmEmbeddingGenerator(), create: true).GetAwaiter().GetResult();
+            index.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        return options.Embedded.Path;
     }
 
     /// <summary>Follows the catalog while the server runs: a cache a cache_build job built (or rebuilt) for one of this

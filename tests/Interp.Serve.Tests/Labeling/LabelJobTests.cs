@@ -3,7 +3,7 @@
 // a rescore scores the same explanations with another scorer without explaining again; an LLM whose calls fail ends the
 // job failed with the reason, and a retry redoes only the failed stages, never re-sending an answered call; a cancel stops
 // the job, and a retry resumes it; bad arguments are 400s naming the argument; the tools session sees the cache a
-// cache_build job built after start; the labels suite stores runs with versions and drift.
+// cache_build job built after start and the labels a label job indexed after it asked; the labels suite stores runs with versions and drift.
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -41,6 +41,22 @@ public sealed class LabelJobTests(LabelingServerFixture f) : IClassFixture<Label
         Assert.Contains("latent cache", after.GetRawText());                      // density read from the attached cache
         var saes = await f.ToolAsync("list_saes", new { });
         Assert.Contains("\"has_cache\":true", saes.GetRawText().Replace(" ", ""));
+    }
+
+    [Fact]
+    public async Task Tools_SeeTheLabelsALabelJobWroteAfterStart()
+    {
+        static string[] Labels(JsonElement info) =>
+            info.EnumerateObject().First(p => p.Name.Equals("labels", StringComparison.OrdinalIgnoreCase)).Value.EnumerateArray()
+                .Select(l => l.EnumerateObject().First(p => p.Name.Equals("text", StringComparison.OrdinalIgnoreCase)).Value.GetString()!).ToArray();
+        const int feature = 300;
+        Assert.Empty(Labels(await f.ToolAsync("feature_info", new { sae = Sae, feature })));   // asked (and remembered) before the job
+        var done = await RunJobAsync("label", new { sae = Sae, model = "toy-small", features = $"{feature}-{feature + 3}", scorers = new[] { "simulation" }, resamples = 200 });
+        Interp.Index.Records.FeatureRecord? record;
+        using (var store = RunStore.OpenRead(Result(done).GetProperty("run").GetString()!)) record = store.ReadRecord(feature);
+        Assert.NotNull(record);
+        Assert.True(record!.IsLabeled, "the toy SAE's feature 300 should get an offline label");
+        Assert.Equal([record.Explanations[0].Text], Labels(await f.ToolAsync("feature_info", new { sae = Sae, feature })));
     }
 
     [Fact]

@@ -18,6 +18,7 @@ public sealed class ModelSession : IAsyncDisposable, IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<(string, int), FeatureRecord?> _records = new();
+    private long? _recordsRevision;                 // the index revision the remembered records were read at
 
     public HookedTransformer Model { get; }
     public ITokenizer Tokenizer { get; }
@@ -142,14 +143,30 @@ public sealed class ModelSession : IAsyncDisposable, IDisposable
     }
 
     /// <summary>The stored FeatureRecord of a feature (its label, scores, statistics) from the index; null without an index
-    /// or for a feature it does not hold. Kept for the session's lifetime (records change only through labeling runs).</summary>
+    /// or for a feature it does not hold. Records are remembered while the index's revision stays the same, so a labeling
+    /// run or index job that writes new records (from this process or another) is seen on the next call; an index that
+    /// keeps no revision (Qdrant) is asked every time.</summary>
     public async Task<FeatureRecord?> RecordAsync(SessionSae sae, int feature, CancellationToken ct = default)
     {
         if (Index is null) return null;
-        lock (_records) if (_records.TryGetValue((sae.SaeId, feature), out var hit)) return hit;
+        bool remember = await FollowRevisionAsync(ct).ConfigureAwait(false);
+        if (remember) lock (_records) if (_records.TryGetValue((sae.SaeId, feature), out var hit)) return hit;
         var got = (await Index.GetAsync([new FeatureKey(sae.SaeId, feature)], ct).ConfigureAwait(false)).FirstOrDefault();
-        lock (_records) _records[(sae.SaeId, feature)] = got;
+        if (remember) lock (_records) _records[(sae.SaeId, feature)] = got;
         return got;
+    }
+
+    /// <summary>Forgets the remembered records when the index's revision moved; false when the index keeps no revision
+    /// (then nothing is remembered).</summary>
+    private async Task<bool> FollowRevisionAsync(CancellationToken ct)
+    {
+        long? rev = await Index!.RevisionAsync(ct).ConfigureAwait(false);
+        lock (_records)
+        {
+            if (rev is null) { _records.Clear(); _recordsRevision = null; return false; }
+            if (rev != _recordsRevision) { _records.Clear(); _recordsRevision = rev; }
+            return true;
+        }
     }
 
     /// <summary>Records of many features at once (one index read for those not seen yet).</summary>
@@ -157,10 +174,11 @@ public sealed class ModelSession : IAsyncDisposable, IDisposable
     {
         var result = new Dictionary<int, FeatureRecord>();
         if (Index is null) return result;
+        bool remember = await FollowRevisionAsync(ct).ConfigureAwait(false);
         var missing = new List<int>();
         lock (_records)
             foreach (var f in features.Distinct())
-                if (_records.TryGetValue((sae.SaeId, f), out var r)) { if (r is not null) result[f] = r; }
+                if (remember && _records.TryGetValue((sae.SaeId, f), out var r)) { if (r is not null) result[f] = r; }
                 else missing.Add(f);
         if (missing.Count > 0)
         {
@@ -170,7 +188,7 @@ public sealed class ModelSession : IAsyncDisposable, IDisposable
                 foreach (var f in missing)
                 {
                     var r = byFeature.GetValueOrDefault(f);
-                    _records[(sae.SaeId, f)] = r;
+                    if (remember) _records[(sae.SaeId, f)] = r;
                     if (r is not null) result[f] = r;
                 }
         }
