@@ -8,7 +8,8 @@ namespace Interp.Agent.Llm.Resilience;
 public sealed class CircuitHealth(string endpoint, int downAfterOpens, TimeSpan breakDuration)
 {
     private readonly Lock _gate = new();
-    private int _opened, _streak;
+    private int _opened, _streak, _waits;
+    private long _waitedTicks;
     private string? _lastFailure;
 
     public string Endpoint { get; } = endpoint;
@@ -26,11 +27,9 @@ public sealed class CircuitHealth(string endpoint, int downAfterOpens, TimeSpan 
     /// <summary>The last failure the breaker counted (e.g. "HTTP 503"), or null.</summary>
     public string? LastFailure { get { lock (_gate) return _lastFailure; } }
 
-    /// <summary>Calls that waited for the circuit, and how long in all (across calls).</summary>
+    /// <summary>How often calls waited for the circuit, and how long in all (summed over calls).</summary>
     public int Waits => Volatile.Read(ref _waits);
     public TimeSpan Waited => TimeSpan.FromTicks(Interlocked.Read(ref _waitedTicks));
-    private int _waits;
-    private long _waitedTicks;
 
     internal void OnOpened() { lock (_gate) { _opened++; _streak++; } }
 
