@@ -15,11 +15,12 @@ using Interp.Agent.Llm.Store;
 using Interp.Agent.StandIn;
 using Interp.Host.Commands;
 using Interp.Index.Records;
+using Xunit.Abstractions;
 
 namespace Interp.Host.Tests.Label;
 
 [Collection(LabelCliCollection.Name)]
-public sealed class LabelFaultCliTests(LabelCliFixture fx)
+public sealed class LabelFaultCliTests(LabelCliFixture fx, ITestOutputHelper output)
 {
     private const int Features = 30, Attempts = 3;
 
@@ -90,7 +91,10 @@ public sealed class LabelFaultCliTests(LabelCliFixture fx)
         string run = fx.File("llm-fault30.db");
         string runId = LabelCommand.RunId(run);
 
+        var sw = Stopwatch.StartNew();
         var (code, stdout, err) = LabelCliFixture.Run(Args(run, config));
+        output.WriteLine($"first run: {sw.Elapsed.TotalSeconds:F1} s, {server.Requests.Count(IsLabeling)} labeling requests");
+        output.WriteLine(stdout);
 
         Assert.True(code == 0, err);
         var opened = Regex.Match(stdout, @"llm endpoint 'stand': circuit opened (\d+) times \(last failure: HTTP 503\); calls waited it out (\d+) times");
@@ -160,6 +164,8 @@ public sealed class LabelFaultCliTests(LabelCliFixture fx)
         var sw = Stopwatch.StartNew();
 
         var (code, stdout, err) = LabelCliFixture.Run(Args(run, config));
+        output.WriteLine($"dead endpoint run: {sw.Elapsed.TotalSeconds:F1} s, {server.Requests.Count(IsLabeling)} labeling requests");
+        output.WriteLine(stdout);
 
         Assert.True(code == 0, err);
         Assert.True(sw.Elapsed < TimeSpan.FromMinutes(3), $"the run against a dead endpoint took {sw.Elapsed}");

@@ -44,9 +44,13 @@ public sealed class CircuitHealth(string endpoint, int downAfterOpens, TimeSpan 
     }
 
     /// <summary>How long a call refused by the circuit waits before it tries again: what the breaker says is left of the
-    /// break, else (half-open: a probe is in flight) a tenth of the break, 50 ms to 1 s.</summary>
+    /// break (at least 50 ms, so waiters do not spin at its end), else (half-open: a probe is in flight) a tenth of the
+    /// break, 50 ms to 1 s.</summary>
     internal TimeSpan WaitFor(TimeSpan? retryAfter) =>
-        retryAfter is { } ra && ra > TimeSpan.Zero ? ra : TimeSpan.FromSeconds(Math.Clamp(BreakDuration.TotalSeconds / 10, 0.05, 1));
+        retryAfter is { } ra && ra > TimeSpan.Zero ? (ra < MinWait ? MinWait : ra)
+            : TimeSpan.FromSeconds(Math.Clamp(BreakDuration.TotalSeconds / 10, MinWait.TotalSeconds, 1));
+
+    private static readonly TimeSpan MinWait = TimeSpan.FromMilliseconds(50);
 
     /// <summary>The reason a refused call fails with: why the circuit is open, and whether the endpoint counts as down.</summary>
     public string Describe(bool waited)
