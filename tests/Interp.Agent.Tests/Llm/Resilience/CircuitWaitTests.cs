@@ -18,6 +18,7 @@ public sealed class CircuitWaitTests
     private static LlmClient Client(StandInServerRef s, int maxAttempts, double breakS, int downAfter) =>
         LlmTestKit.Client(LlmTestKit.Options(s.Url, e => e with
         {
+            RequestTimeoutS = 30,   // the kit's 2 s per attempt can run out on a loaded machine: a timeout is not what these tests are about
             Retry = e.Retry with { MaxAttempts = maxAttempts },
             CircuitBreaker = new() { FailureRatio = 0.5, MinimumThroughput = 4, SamplingS = 60, BreakS = breakS, DownAfterOpens = downAfter },
         }));
@@ -73,7 +74,7 @@ public sealed class CircuitWaitTests
     }
 
     [Fact]
-    public async Task WaitingCalls_DeadEndpoint_EndPromptlyFailed_CircuitOpenWithTheRealReason_AndNothingMoreIsSent()
+    public async Task WaitingCalls_DeadEndpoint_EndPromptlyFailed_CircuitOpenWithTheRealReason_AndLaterCallsDoNotWait()
     {
         await using var server = await LlmTestKit.Server(LlmTestKit.Script("ok",
             """{ "when": { "path": "chat" }, "fault": { "kind": "status", "status": 502 } }"""));
@@ -95,11 +96,13 @@ public sealed class CircuitWaitTests
         var health = Assert.Single(client.Circuits());
         Assert.True(health.IsDown);
 
-        // down: a further waiting call is refused at once within the break, nothing sent
+        // down: a further waiting call does not wait; it is refused at once, or (when a break has run out meanwhile on a
+        // slow machine) sends the one half-open probe, which fails and leaves the endpoint down
         int sent = server.RequestCount;
         Assert.True(sent < 8 * 3, $"{sent} requests: the breaker let every attempt through");
         var later = await client.ChatAsync(LlmRole.Judge, Hello, Waiting);
         Assert.Equal(LlmFailureKind.CircuitOpen, later.Failure!.Kind);
-        Assert.Equal(sent, server.RequestCount);
+        Assert.Contains("is down", later.Failure.Message);
+        Assert.InRange(server.RequestCount - sent, 0, 1);
     }
 }
