@@ -70,6 +70,10 @@ public sealed partial class LlmClient : IDisposable
     /// <summary>Accounts every request made until the scope is disposed (also SK's own) to <paramref name="context"/>.</summary>
     public LlmCallScope BeginScope(LlmCallContext context) => LlmCallScope.Begin(context);
 
+    /// <summary>The circuit breakers of the endpoints this client has used so far: openings, waits, whether down.</summary>
+    public IReadOnlyList<CircuitHealth> Circuits() =>
+        _endpoints.Values.Where(l => l.IsValueCreated).Select(l => l.Value.Handler.Health).OrderBy(h => h.Endpoint, StringComparer.Ordinal).ToList();
+
     internal RoleRuntime Runtime(LlmRole role) => _roles.GetOrAdd(role, r => new Lazy<RoleRuntime>(() => CreateRole(r))).Value;
 
     private RoleRuntime CreateRole(LlmRole role)
@@ -110,8 +114,9 @@ public sealed partial class LlmClient : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(Math.Min(30, ep.RequestTimeoutS)),
             MaxConnectionsPerServer = Math.Max(ep.MaxConcurrency * 2, 16),
         };
-        var pipeline = EndpointPipeline.Build(name, ep, _settings.JitterSource, _settings.Time, _log);
-        return new EndpointRuntime(new ResilienceHandler(pipeline) { InnerHandler = sockets });
+        var health = new CircuitHealth(name, ep.CircuitBreaker.DownAfterOpens, TimeSpan.FromSeconds(ep.CircuitBreaker.BreakS));
+        var pipeline = EndpointPipeline.Build(name, ep, _settings.JitterSource, _settings.Time, _log, health);
+        return new EndpointRuntime(new ResilienceHandler(pipeline, health) { InnerHandler = sockets });
     }
 
     public void Dispose()

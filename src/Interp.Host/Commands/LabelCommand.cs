@@ -138,6 +138,7 @@ public static class LabelCommand
         var records = job.Store.ReadRecords();
         LabelView.Table(job.Store, records, rows, Console.Out);
         LabelView.Failures(records, Console.Out);
+        if (llm is not null) LabelView.Circuits(llm.Circuits(), Console.Out);
         if (reportPath != "none")
         {
             reportPath ??= Path.ChangeExtension(outPath, null) + ".html";

@@ -78,6 +78,16 @@ internal static class LabelView
         if (settled > 0) o.WriteLine($"{settled} features have a stage failed for good (no activations, undefined score, ...): see the report");
     }
 
+    /// <summary>One line per LLM endpoint whose circuit opened during the run: how often, how long calls waited it out, and
+    /// whether it ended down (then the features it refused are in the failure list as circuit_open).</summary>
+    public static void Circuits(IReadOnlyList<Interp.Agent.Llm.Resilience.CircuitHealth> circuits, TextWriter o)
+    {
+        foreach (var c in circuits.Where(c => c.Opened > 0))
+            o.WriteLine($"llm endpoint '{c.Endpoint}': circuit opened {c.Opened} times (last failure: {c.LastFailure ?? "?"}); " +
+                        $"calls waited it out {c.Waits} times, {c.Waited.TotalSeconds:F1} s in all" +
+                        (c.IsDown ? $"; down at the end ({c.OpenStreak} openings in a row without a successful call)" : ""));
+    }
+
     public static void Feature(RunStore store, int feature, FeatureRecord? r, TextWriter o)
     {
         o.WriteLine($"feature {feature} · {store.Manifest.Sae.Name} at {store.Manifest.Sae.HookName} · run {store.RunId}");

@@ -37,6 +37,7 @@ public static class ToyWorldLabelsCommand
         var components = llm is null ? null : Interp.Agent.Labeling.LlmPath.LlmComponents.PrepareAsync(llm, "toyworld-labels:" + Path.GetFullPath(outDir),
             new Interp.Agent.Labeling.LlmPath.LlmLabelingSettings(new Interp.Agent.Labeling.LlmPath.LlmExplainerOptions()),
             [Interp.Agent.Scoring.ScoreMethods.Simulation]).GetAwaiter().GetResult();
+        if (llm is not null) o = o with { LlmModel = llm.ModelOf(Interp.Agent.Llm.LlmRole.Explainer) };
         var report = ToyLabelCheck.RunAsync(modelDir, saeDir, worldDir, outDir, o, components).GetAwaiter().GetResult();
         var doc = new
         {

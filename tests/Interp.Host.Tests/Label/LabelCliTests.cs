@@ -1,6 +1,6 @@
 // `interp label` as a person runs it: a real SIGKILL in the middle of a run leaves a readable store and the same command
 // finishes it with exactly the records of an uninterrupted run; show and report read the store; bad input (a cache of
-// another SAE, features outside the SAE, an LLM run without its configuration file, a missing store) exits 2 with one clear line.
+// another SAE or model, features outside the SAE, an LLM run without its configuration file, a missing store) exits 2 with one clear line.
 using System.Diagnostics;
 using Interp.Agent.Labeling.Store;
 using Interp.Index.Records;
@@ -112,6 +112,7 @@ public sealed class LabelCliTests(LabelCliFixture fx)
 
     [Theory]
     [InlineData("other-sae", "was built from another SAE")]
+    [InlineData("other-model", "was built from another model")]
     [InlineData("range", "outside this SAE's features 0..1023")]
     [InlineData("llm", "not found; pass --config FILE")]
     [InlineData("show-missing", "no run store at")]
@@ -121,6 +122,7 @@ public sealed class LabelCliTests(LabelCliFixture fx)
         string[] args = what switch
         {
             "other-sae" => ["label", "--model", LabelCliFixture.ModelDir, "--sae", LabelCliFixture.EnglishSaeDir, "--cache", fx.CachePath, "--out", fx.File("e1.db")],
+            "other-model" => ["label", "--model", OtherModel(), "--sae", LabelCliFixture.SaeDir, "--cache", fx.CachePath, "--out", fx.File("e5.db")],
             "range" => [.. Args(fx.File("e2.db"), "1000-1030")],
             "llm" => [.. Args(fx.File("e3.db"), "0-3"), "--explainer", "llm", "--config", fx.File("absent-appsettings.json")],
             "show-missing" => ["label", "show", "--run", fx.File("absent.db"), "--feature", "0"],
@@ -132,5 +134,17 @@ public sealed class LabelCliTests(LabelCliFixture fx)
         Assert.Contains(expected, err);
         Assert.StartsWith("error: ", err.TrimStart());
         Assert.DoesNotContain("   at ", err);   // no stack trace
+        int at = Array.IndexOf(args, "--out");
+        if (at >= 0) Assert.False(File.Exists(args[at + 1]), "a run store was written for bad input");
+    }
+
+    /// <summary>The toy model's weights under a config.json one trailing line longer: another model fingerprint.</summary>
+    private string OtherModel()
+    {
+        var dir = fx.File("other-model");
+        Directory.CreateDirectory(dir);
+        foreach (var f in Directory.GetFiles(LabelCliFixture.ModelDir)) File.Copy(f, Path.Combine(dir, Path.GetFileName(f)), overwrite: true);
+        File.AppendAllText(Path.Combine(dir, "config.json"), "\n");
+        return dir;
     }
 }

@@ -21,7 +21,8 @@ public sealed record ToyLabelReport(string RunStore, int MatchTokens, IReadOnlyL
 
 /// <param name="MatchDocs">documents scored to find each concept's best feature</param>
 /// <param name="CacheDocs">documents (after those) the latent cache is built from</param>
-public sealed record ToyLabelOptions(int MatchDocs = 1500, int CacheDocs = 1500, int Concurrency = 2);
+/// <param name="LlmModel">on the LLM path: the explainer role's model, recorded in the run manifest as `interp label` does</param>
+public sealed record ToyLabelOptions(int MatchDocs = 1500, int CacheDocs = 1500, int Concurrency = 2, string? LlmModel = null);
 
 public static class ToyLabelCheck
 {
@@ -47,7 +48,7 @@ public static class ToyLabelCheck
         var runPath = Path.Combine(outDir, "run.db");
         var request = new LabelingRequest(modelDir, saeDir, cachePath, runPath, string.Join(",", features),
             Explainer: components is null ? LabelingComponents.OfflineExplainerKind : LabelingComponents.LlmExplainerKind,
-            Scorers: [ScoreMethods.Simulation], Run: new RunOptions(o.Concurrency));
+            Scorers: [ScoreMethods.Simulation], Run: new RunOptions(o.Concurrency), LlmModel: components is null ? null : o.LlmModel);
         using var job = LabelingJob.Prepare(request, components: components);
         await job.RunAsync(ct: ct);
 

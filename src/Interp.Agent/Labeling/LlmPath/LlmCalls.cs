@@ -14,8 +14,9 @@ public sealed class LlmCalls(LlmClient client, string runId)
     public LlmClient Client { get; } = client;
     public string RunId { get; } = runId;
 
-    /// <summary>The call context of one feature's calls (ledger rows carry run and feature).</summary>
-    public LlmCallContext For(int feature) => new(RunId) { FeatureKey = $"feature/{feature}", Cache = LlmCacheMode.Use };
+    /// <summary>The call context of one feature's calls (ledger rows carry run and feature). Calls wait out an open circuit:
+    /// the breaker opening says nothing about this feature, so it must not fail the feature (until the endpoint is down).</summary>
+    public LlmCallContext For(int feature) => new(RunId) { FeatureKey = $"feature/{feature}", Cache = LlmCacheMode.Use, WaitOutOpenCircuit = true };
 
     public static StageUsage Usage<T>(LlmOutcome<T> o) =>
         o.Info.FromCache ? StageUsage.None : new StageUsage(1, o.Usage.PromptTokens, o.Usage.CompletionTokens, o.Usage.Cost ?? 0);

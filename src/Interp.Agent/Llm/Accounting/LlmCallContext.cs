@@ -17,6 +17,12 @@ public sealed record LlmCallContext(string RunId)
 
     public LlmCacheMode Cache { get; init; } = LlmCacheMode.Use;
 
+    /// <summary>When the endpoint's circuit is open, wait until it lets calls through again instead of failing `circuit_open`
+    /// (attempts the open circuit refused are not counted against the retries); still fail at once once the endpoint is down
+    /// (circuit_breaker.down_after_opens). For batch work such as labeling runs, where an open circuit is a state of the
+    /// client, not evidence about the item.</summary>
+    public bool WaitOutOpenCircuit { get; init; }
+
     /// <summary>Calls made without a context are accounted to this run id.</summary>
     public static readonly LlmCallContext Adhoc = new("adhoc");
 }

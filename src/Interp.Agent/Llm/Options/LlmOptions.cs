@@ -67,8 +67,14 @@ public sealed record LlmCircuitBreakerOptions
     public int MinimumThroughput { get; init; } = 10;
     public double SamplingS { get; init; } = 30;
 
-    /// <summary>While open, calls fail at once (circuit open) without reaching the endpoint.</summary>
+    /// <summary>While open, calls fail at once (circuit open) without reaching the endpoint — except calls that wait out an
+    /// open circuit (LlmCallContext.WaitOutOpenCircuit, e.g. a labeling run's), which wait and then go on.</summary>
     public double BreakS { get; init; } = 15;
+
+    /// <summary>The endpoint counts as down once the circuit has opened this many times in a row with no successful call in
+    /// between (every half-open probe failed): from then on even calls that wait out an open circuit fail `circuit_open` at
+    /// once, until a probe succeeds.</summary>
+    public int DownAfterOpens { get; init; } = 3;
 }
 
 public sealed record LlmRoleOptions

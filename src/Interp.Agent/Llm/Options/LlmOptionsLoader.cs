@@ -98,6 +98,7 @@ public static partial class LlmOptionsLoader
             Require(c.MinimumThroughput >= 2, $"{at}.circuit_breaker.minimum_throughput", "an integer >= 2", c.MinimumThroughput);
             Require(c.SamplingS >= 0.5, $"{at}.circuit_breaker.sampling_s", "seconds >= 0.5", c.SamplingS);
             Require(c.BreakS >= 0.5, $"{at}.circuit_breaker.break_s", "seconds >= 0.5", c.BreakS);
+            Require(c.DownAfterOpens >= 1, $"{at}.circuit_breaker.down_after_opens", "an integer >= 1", c.DownAfterOpens);
         }
         foreach (var (key, role) in o.Roles)
         {

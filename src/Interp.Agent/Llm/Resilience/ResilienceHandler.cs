@@ -1,16 +1,19 @@
 // Runs every HTTP request to one endpoint through its Polly pipeline (shared by all roles on that endpoint).
 // Each attempt reads a non-streaming body completely inside the attempt, so a stalled body times out and is retried.
+// A call the open circuit refused fails with the circuit's state in its reason (CircuitHealth.Describe).
+using Interp.Agent.Llm.Accounting;
 using Polly;
+using Polly.CircuitBreaker;
 
 namespace Interp.Agent.Llm.Resilience;
 
-internal sealed class ResilienceHandler(ResiliencePipeline<HttpResponseMessage> pipeline) : DelegatingHandler
+internal sealed class ResilienceHandler(ResiliencePipeline<HttpResponseMessage> pipeline, CircuitHealth health) : DelegatingHandler
 {
     public static readonly HttpRequestOptionsKey<AttemptTrace> TraceOption = new("interp.llm.trace");
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var trace = new AttemptTrace();
+        var trace = new AttemptTrace { WaitOutOpenCircuit = LlmCallScope.Current?.Context.WaitOutOpenCircuit ?? false };
         request.Options.Set(TraceOption, trace);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(EndpointPipeline.TraceKey, trace);
@@ -35,11 +38,15 @@ internal sealed class ResilienceHandler(ResiliencePipeline<HttpResponseMessage> 
                     }
                 },
                 context, (self: this, request, trace)).ConfigureAwait(false);
+            if (outcome.Exception is BrokenCircuitException bce)
+                throw new BrokenCircuitException(health.Describe(trace.WaitOutOpenCircuit), bce);
             outcome.ThrowIfException();
             return outcome.Result!;
         }
         finally { ResilienceContextPool.Shared.Return(context); }
     }
+
+    public CircuitHealth Health => health;
 
     private Task<HttpResponseMessage> SendOnce(HttpRequestMessage request, CancellationToken ct) => base.SendAsync(request, ct);
 
