@@ -67,13 +67,32 @@ public sealed class LabelLlmCase(int features = 64, int concurrency = 16, double
             Prices = new() { ["stand-in"] = new LlmPrice { InputPerMillion = 0.15, OutputPerMillion = 0.6 } },
             StorePath = llmStore,
         };
+        var phase = Stopwatch.StartNew();
         using var client = new LlmClient(options);
         string runId = LabelCommand.RunId(store);
         var components = LlmComponents.PrepareAsync(client, runId, new LlmLabelingSettings(new LlmExplainerOptions()), Scorers).GetAwaiter().GetResult();
+        var tComp = phase.Elapsed.TotalSeconds;
         string range = warmUp ? $"{features}-{features + 15}" : $"0-{features - 1}";
         using var job = LabelingJob.Prepare(new LabelingRequest(InspectCommand.DefaultModel, InspectCommand.DefaultSae, _cache, store, range,
             LabelingComponents.LlmExplainerKind, Scorers, [ScoreMethods.Simulation], Run: new RunOptions(concurrency), LlmModel: "stand-in"), components: components);
+        var tJob = phase.Elapsed.TotalSeconds;
+        var probeLog = Environment.GetEnvironmentVariable("INTERP_PROBE_LOG");
+        using var probeCts = new CancellationTokenSource();
+        var probeSw = Stopwatch.StartNew();
+        var samples = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var probeTask = warmUp || probeLog is null ? Task.CompletedTask : Task.Run(async () =>
+        {
+            while (!probeCts.IsCancellationRequested)
+            {
+                samples.Enqueue($"{probeSw.Elapsed.TotalSeconds:F2}\t{Interp.Agent.Llm.Resilience.LlmProbe.InFlight}\t{Interp.Agent.Llm.Resilience.LlmProbe.Waiting}");
+                try { await Task.Delay(100, probeCts.Token); } catch (OperationCanceledException) { }
+            }
+        });
         var p = job.RunAsync().GetAwaiter().GetResult();
+        var tRun = phase.Elapsed.TotalSeconds;
+        Console.Error.WriteLine($"PHASES components {tComp:F2} job {tJob:F2} run {tRun:F2}");
+        probeCts.Cancel(); probeTask.GetAwaiter().GetResult();
+        if (!warmUp && probeLog is not null) File.WriteAllLines(probeLog, samples);
         _server.Refresh(); _standinCpu = (_server.TotalProcessorTime - standinCpu0).TotalSeconds;
         if (warmUp) return;
         var usage = client.Ledger.Summarize(runId);

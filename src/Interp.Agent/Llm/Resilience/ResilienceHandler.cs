@@ -14,6 +14,7 @@ internal sealed class ResilienceHandler(ResiliencePipeline<HttpResponseMessage> 
         request.Options.Set(TraceOption, trace);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(EndpointPipeline.TraceKey, trace);
+        Interlocked.Increment(ref LlmProbe.Waiting);
         try
         {
             var outcome = await pipeline.ExecuteOutcomeAsync(
@@ -21,6 +22,7 @@ internal sealed class ResilienceHandler(ResiliencePipeline<HttpResponseMessage> 
                 {
                     Interlocked.Increment(ref state.trace.Attempts);
                     HttpResponseMessage? response = null;
+                    Interlocked.Increment(ref LlmProbe.InFlight);
                     try
                     {
                         response = await state.self.SendOnce(state.request, ctx.CancellationToken).ConfigureAwait(false);
@@ -33,12 +35,13 @@ internal sealed class ResilienceHandler(ResiliencePipeline<HttpResponseMessage> 
                         response?.Dispose();
                         return Outcome.FromException<HttpResponseMessage>(e);
                     }
+                    finally { Interlocked.Decrement(ref LlmProbe.InFlight); }
                 },
                 context, (self: this, request, trace)).ConfigureAwait(false);
             outcome.ThrowIfException();
             return outcome.Result!;
         }
-        finally { ResilienceContextPool.Shared.Return(context); }
+        finally { Interlocked.Decrement(ref LlmProbe.Waiting); ResilienceContextPool.Shared.Return(context); }
     }
 
     private Task<HttpResponseMessage> SendOnce(HttpRequestMessage request, CancellationToken ct) => base.SendAsync(request, ct);
@@ -46,3 +49,5 @@ internal sealed class ResilienceHandler(ResiliencePipeline<HttpResponseMessage> 
     internal static bool IsEventStream(HttpResponseMessage r) =>
         r.Content.Headers.ContentType?.MediaType == "text/event-stream";
 }
+
+public static class LlmProbe { public static int InFlight, Waiting; } // TEMP probe
