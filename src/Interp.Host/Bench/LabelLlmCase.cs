@@ -30,7 +30,8 @@ public sealed class LabelLlmCase(int features = 64, int concurrency = 16, double
     private Process? _server;
     private string _dir = "", _cache = "", _baseUrl = "";
     private int _runs, _done;
-    private double _calls, _promptTokens, _completionTokens, _load, _standinCpu;
+    private double _calls, _promptTokens, _completionTokens, _load, _standinCpu, _setupSeconds, _labelingSeconds, _busySeconds;
+    private long _attempts;
 
     public string Name => $"label_llmpath_standin_c{concurrency}_{latencyMs:F0}ms";
     public bool InQuickRun => false;
@@ -71,28 +72,16 @@ public sealed class LabelLlmCase(int features = 64, int concurrency = 16, double
         using var client = new LlmClient(options);
         string runId = LabelCommand.RunId(store);
         var components = LlmComponents.PrepareAsync(client, runId, new LlmLabelingSettings(new LlmExplainerOptions()), Scorers).GetAwaiter().GetResult();
-        var tComp = phase.Elapsed.TotalSeconds;
         string range = warmUp ? $"{features}-{features + 15}" : $"0-{features - 1}";
         using var job = LabelingJob.Prepare(new LabelingRequest(InspectCommand.DefaultModel, InspectCommand.DefaultSae, _cache, store, range,
             LabelingComponents.LlmExplainerKind, Scorers, [ScoreMethods.Simulation], Run: new RunOptions(concurrency), LlmModel: "stand-in"), components: components);
         var tJob = phase.Elapsed.TotalSeconds;
-        var probeLog = Environment.GetEnvironmentVariable("INTERP_PROBE_LOG");
-        using var probeCts = new CancellationTokenSource();
-        var probeSw = Stopwatch.StartNew();
-        var samples = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var probeTask = warmUp || probeLog is null ? Task.CompletedTask : Task.Run(async () =>
-        {
-            while (!probeCts.IsCancellationRequested)
-            {
-                samples.Enqueue($"{probeSw.Elapsed.TotalSeconds:F2}\t{Interp.Agent.Llm.Resilience.LlmProbe.InFlight}\t{Interp.Agent.Llm.Resilience.LlmProbe.Waiting}");
-                try { await Task.Delay(100, probeCts.Token); } catch (OperationCanceledException) { }
-            }
-        });
+        var slots0 = client.SlotUse().Single();
         var p = job.RunAsync().GetAwaiter().GetResult();
-        var tRun = phase.Elapsed.TotalSeconds;
-        Console.Error.WriteLine($"PHASES components {tComp:F2} job {tJob:F2} run {tRun:F2}");
-        probeCts.Cancel(); probeTask.GetAwaiter().GetResult();
-        if (!warmUp && probeLog is not null) File.WriteAllLines(probeLog, samples);
+        var slots1 = client.SlotUse().Single();
+        double tRun = phase.Elapsed.TotalSeconds;
+        (_setupSeconds, _labelingSeconds) = (tJob, tRun - tJob);
+        (_attempts, _busySeconds) = (slots1.Attempts - slots0.Attempts, slots1.BusySeconds - slots0.BusySeconds);
         _server.Refresh(); _standinCpu = (_server.TotalProcessorTime - standinCpu0).TotalSeconds;
         if (warmUp) return;
         var usage = client.Ledger.Summarize(runId);
@@ -120,7 +109,11 @@ public sealed class LabelLlmCase(int features = 64, int concurrency = 16, double
               .Add("concurrency", concurrency)
               .Add("latency_ms", latencyMs)
               .Add("load_avg_1m_at_start", _load)
-              .Add("standin_cpu_seconds", Math.Round(_standinCpu, 2));
+              .Add("standin_cpu_seconds", Math.Round(_standinCpu, 2))
+              .Add("setup_seconds", Math.Round(_setupSeconds, 2))
+              .Add("labeling_seconds", Math.Round(_labelingSeconds, 2))
+              .Add("labeling_mean_busy_slots", Math.Round(_busySeconds / Math.Max(1e-9, _labelingSeconds), 2))
+              .Add("wire_seconds_per_call", Math.Round(_busySeconds / Math.Max(1, _attempts), 3));
     }
 
     private static double LoadAverage()

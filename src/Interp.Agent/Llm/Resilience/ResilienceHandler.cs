@@ -8,13 +8,15 @@ internal sealed class ResilienceHandler(ResiliencePipeline<HttpResponseMessage> 
 {
     public static readonly HttpRequestOptionsKey<AttemptTrace> TraceOption = new("interp.llm.trace");
 
+    /// <summary>The endpoint's call slots: attempts and the time they held a slot (SlotMeter).</summary>
+    public SlotMeter Slots { get; } = new();
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var trace = new AttemptTrace();
         request.Options.Set(TraceOption, trace);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(EndpointPipeline.TraceKey, trace);
-        Interlocked.Increment(ref LlmProbe.Waiting);
         try
         {
             var outcome = await pipeline.ExecuteOutcomeAsync(
@@ -22,7 +24,7 @@ internal sealed class ResilienceHandler(ResiliencePipeline<HttpResponseMessage> 
                 {
                     Interlocked.Increment(ref state.trace.Attempts);
                     HttpResponseMessage? response = null;
-                    Interlocked.Increment(ref LlmProbe.InFlight);
+                    long slot = state.self.Slots.Enter();
                     try
                     {
                         response = await state.self.SendOnce(state.request, ctx.CancellationToken).ConfigureAwait(false);
@@ -35,13 +37,13 @@ internal sealed class ResilienceHandler(ResiliencePipeline<HttpResponseMessage> 
                         response?.Dispose();
                         return Outcome.FromException<HttpResponseMessage>(e);
                     }
-                    finally { Interlocked.Decrement(ref LlmProbe.InFlight); }
+                    finally { state.self.Slots.Exit(slot); }
                 },
                 context, (self: this, request, trace)).ConfigureAwait(false);
             outcome.ThrowIfException();
             return outcome.Result!;
         }
-        finally { Interlocked.Decrement(ref LlmProbe.Waiting); ResilienceContextPool.Shared.Return(context); }
+        finally { ResilienceContextPool.Shared.Return(context); }
     }
 
     private Task<HttpResponseMessage> SendOnce(HttpRequestMessage request, CancellationToken ct) => base.SendAsync(request, ct);
@@ -49,5 +51,3 @@ internal sealed class ResilienceHandler(ResiliencePipeline<HttpResponseMessage> 
     internal static bool IsEventStream(HttpResponseMessage r) =>
         r.Content.Headers.ContentType?.MediaType == "text/event-stream";
 }
-
-public static class LlmProbe { public static int InFlight, Waiting; } // TEMP probe
