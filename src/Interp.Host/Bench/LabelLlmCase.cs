@@ -8,7 +8,10 @@
 // (cache hits are not calls). No feature structure can beat it; it is reached only when all 16 slots are busy all the
 // time and the client, the stand-in and SQLite add nothing on top of the 500 ms. The case reports features per minute
 // against it, the LLM calls and prompt tokens (stand-in pieces) per feature, the CPU seconds the stand-in process spent
-// (it shares the machine's cores with the client). Warm-up: 16 other features.
+// (it shares the machine's cores with the client), and where the time went: setup_seconds (client, capability probe with
+// its round trips at 500 ms, job preparation; inside the timed run), labeling_seconds, the mean number of busy call slots
+// during labeling and the wire seconds per call (slot-seconds / attempts, SlotMeter; 0.5 s plus what the client and the
+// stand-in add under the machine's load). Warm-up: 16 other features.
 using System.Diagnostics;
 using Interp.Agent.Labeling;
 using Interp.Agent.Labeling.GroundTruth;
