@@ -8,7 +8,10 @@
 // (cache hits are not calls). No feature structure can beat it; it is reached only when all 16 slots are busy all the
 // time and the client, the stand-in and SQLite add nothing on top of the 500 ms. The case reports features per minute
 // against it, the LLM calls and prompt tokens (stand-in pieces) per feature, the CPU seconds the stand-in process spent
-// (it shares the machine's cores with the client). Warm-up: 16 other features.
+// (it shares the machine's cores with the client), and where the time went: setup_seconds (client, capability probe with
+// its round trips at 500 ms, job preparation; inside the timed run), labeling_seconds, the mean number of busy call slots
+// during labeling and the wire seconds per call (slot-seconds / attempts, SlotMeter; 0.5 s plus what the client and the
+// stand-in add under the machine's load). Warm-up: 16 other features.
 using System.Diagnostics;
 using Interp.Agent.Labeling;
 using Interp.Agent.Labeling.GroundTruth;
@@ -30,7 +33,8 @@ public sealed class LabelLlmCase(int features = 64, int concurrency = 16, double
     private Process? _server;
     private string _dir = "", _cache = "", _baseUrl = "";
     private int _runs, _done;
-    private double _calls, _promptTokens, _completionTokens, _load, _standinCpu;
+    private double _calls, _promptTokens, _completionTokens, _load, _standinCpu, _setupSeconds, _labelingSeconds, _busySeconds;
+    private long _attempts;
 
     public string Name => $"label_llmpath_standin_c{concurrency}_{latencyMs:F0}ms";
     public bool InQuickRun => false;
@@ -67,13 +71,20 @@ public sealed class LabelLlmCase(int features = 64, int concurrency = 16, double
             Prices = new() { ["stand-in"] = new LlmPrice { InputPerMillion = 0.15, OutputPerMillion = 0.6 } },
             StorePath = llmStore,
         };
+        var phase = Stopwatch.StartNew();
         using var client = new LlmClient(options);
         string runId = LabelCommand.RunId(store);
         var components = LlmComponents.PrepareAsync(client, runId, new LlmLabelingSettings(new LlmExplainerOptions()), Scorers).GetAwaiter().GetResult();
         string range = warmUp ? $"{features}-{features + 15}" : $"0-{features - 1}";
         using var job = LabelingJob.Prepare(new LabelingRequest(InspectCommand.DefaultModel, InspectCommand.DefaultSae, _cache, store, range,
             LabelingComponents.LlmExplainerKind, Scorers, [ScoreMethods.Simulation], Run: new RunOptions(concurrency), LlmModel: "stand-in"), components: components);
+        var tJob = phase.Elapsed.TotalSeconds;
+        var slots0 = client.SlotUse().Single();
         var p = job.RunAsync().GetAwaiter().GetResult();
+        var slots1 = client.SlotUse().Single();
+        double tRun = phase.Elapsed.TotalSeconds;
+        (_setupSeconds, _labelingSeconds) = (tJob, tRun - tJob);
+        (_attempts, _busySeconds) = (slots1.Attempts - slots0.Attempts, slots1.BusySeconds - slots0.BusySeconds);
         _server.Refresh(); _standinCpu = (_server.TotalProcessorTime - standinCpu0).TotalSeconds;
         if (warmUp) return;
         var usage = client.Ledger.Summarize(runId);
@@ -101,7 +112,11 @@ public sealed class LabelLlmCase(int features = 64, int concurrency = 16, double
               .Add("concurrency", concurrency)
               .Add("latency_ms", latencyMs)
               .Add("load_avg_1m_at_start", _load)
-              .Add("standin_cpu_seconds", Math.Round(_standinCpu, 2));
+              .Add("standin_cpu_seconds", Math.Round(_standinCpu, 2))
+              .Add("setup_seconds", Math.Round(_setupSeconds, 2))
+              .Add("labeling_seconds", Math.Round(_labelingSeconds, 2))
+              .Add("labeling_mean_busy_slots", Math.Round(_busySeconds / Math.Max(1e-9, _labelingSeconds), 2))
+              .Add("wire_seconds_per_call", Math.Round(_busySeconds / Math.Max(1, _attempts), 3));
     }
 
     private static double LoadAverage()

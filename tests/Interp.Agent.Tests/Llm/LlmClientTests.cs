@@ -135,6 +135,12 @@ public sealed class LlmClientTests
         Assert.All(outcomes, o => Assert.True(o.Succeeded));
         Assert.Equal(12, server.RequestCount);
         Assert.Equal(3, server.PeakConcurrency);
+        // the slot meter saw every attempt, none is left on the wire, and each held its slot at least the server's latency
+        var use = Assert.Single(client.SlotUse());
+        Assert.Equal("stand", use.Endpoint);
+        Assert.Equal(12, use.Attempts);
+        Assert.Equal(0, use.InFlight);
+        Assert.InRange(use.BusySeconds, 12 * 0.1, 12 * 60.0);
     }
 
     [Fact]

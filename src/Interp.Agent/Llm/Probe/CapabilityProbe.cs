@@ -34,16 +34,24 @@ public static class CapabilityProbe
         if (chat.Failure is { } f)
             throw new LlmProbeFailedException($"{baseUrl} ({rt.Model}): a plain chat request failed: {f}; check base_url, model and the API key", f);
 
+        // the remaining questions are independent of one another: asked at the same time (one round trip instead of five;
+        // each still goes through the endpoint's pipeline and limit)
+        var probedAt = DateTimeOffset.UtcNow;
+        var tools = Tools(client, rt, ctx, ct);
+        var echo = Echo(client, rt, ctx, ct);
+        var json = Json(client, rt, ctx, ct);
+        var logprobs = Logprobs(client, rt, ctx, ct);
+        var context = ContextLength(client, rt, ctx, ct);
+        await Task.WhenAll(tools, echo, json, logprobs, context);
+        var (lp, maxTop) = await logprobs;
+        var (ctxLen, source) = await context;
         var caps = new LlmCapabilities
         {
-            BaseUrl = baseUrl, Model = rt.Model, ProbedAt = DateTimeOffset.UtcNow,
+            BaseUrl = baseUrl, Model = rt.Model, ProbedAt = probedAt,
             Chat = new Capability(true, "chat/completions answered"),
-            ToolCalls = await Tools(client, rt, ctx, ct),
-            Logprobs = new Capability(false, ""), CompletionsEcho = await Echo(client, rt, ctx, ct), JsonMode = await Json(client, rt, ctx, ct),
+            ToolCalls = await tools, CompletionsEcho = await echo, JsonMode = await json,
+            Logprobs = lp, MaxTopLogprobs = maxTop, ContextLength = ctxLen, ContextLengthSource = source,
         };
-        var (lp, maxTop) = await Logprobs(client, rt, ctx, ct);
-        var (ctxLen, source) = await ContextLength(client, rt, ctx, ct);
-        caps = caps with { Logprobs = lp, MaxTopLogprobs = maxTop, ContextLength = ctxLen, ContextLengthSource = source };
         client.Store.PutProbe(baseUrl, rt.Model, JsonSerializer.Serialize(caps, StrictJson.Options), caps.ProbedAt);
         return caps;
     }

@@ -11,6 +11,9 @@ internal sealed class ResilienceHandler(ResiliencePipeline<HttpResponseMessage> 
 {
     public static readonly HttpRequestOptionsKey<AttemptTrace> TraceOption = new("interp.llm.trace");
 
+    /// <summary>The endpoint's call slots: attempts and the time they held a slot (SlotMeter).</summary>
+    public SlotMeter Slots { get; } = new();
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var trace = new AttemptTrace { WaitOutOpenCircuit = LlmCallScope.Current?.Context.WaitOutOpenCircuit ?? false };
@@ -24,6 +27,7 @@ internal sealed class ResilienceHandler(ResiliencePipeline<HttpResponseMessage> 
                 {
                     Interlocked.Increment(ref state.trace.Attempts);
                     HttpResponseMessage? response = null;
+                    long slot = state.self.Slots.Enter();
                     try
                     {
                         response = await state.self.SendOnce(state.request, ctx.CancellationToken).ConfigureAwait(false);
@@ -36,6 +40,7 @@ internal sealed class ResilienceHandler(ResiliencePipeline<HttpResponseMessage> 
                         response?.Dispose();
                         return Outcome.FromException<HttpResponseMessage>(e);
                     }
+                    finally { state.self.Slots.Exit(slot); }
                 },
                 context, (self: this, request, trace)).ConfigureAwait(false);
             if (outcome.Exception is BrokenCircuitException bce)
