@@ -26,6 +26,7 @@ public static class BenchCases
         _ => new IndexSearchCase(Interp.Index.VectorKind.Decoder, filtered: false),
         _ => new IndexSearchCase(Interp.Index.VectorKind.Decoder, filtered: true),
         _ => new MiniLmEmbedCase(),
+        _ => new QueryEmbedCase("package"), _ => new QueryEmbedCase("single"), _ => new QueryEmbedCase("concurrent"),
         quick => new CacheFinalizeCase(inQuickRun: true).Configure(quick),
         quick => new CircuitCase("atp", inQuickRun: true).Configure(quick), quick => new CircuitCase("exact", inQuickRun: false).Configure(quick), quick => new CircuitCase("sae", inQuickRun: true).Configure(quick),
         _ => new ToolLatencyCase("top_features"), _ => new ToolLatencyCase("ablate_features"), _ => new ToolLatencyCase("feature_info"),
