@@ -73,7 +73,7 @@ public sealed class LabelLlmCase(int features = 64, int concurrency = 16, double
         };
         var phase = Stopwatch.StartNew();
         using var client = new LlmClient(options);
-        string runId = LabelCommand.RunId(store);
+        string runId = LlmComponents.LedgerRunId(store);
         var components = LlmComponents.PrepareAsync(client, runId, new LlmLabelingSettings(new LlmExplainerOptions()), Scorers).GetAwaiter().GetResult();
         string range = warmUp ? $"{features}-{features + 15}" : $"0-{features - 1}";
         using var job = LabelingJob.Prepare(new LabelingRequest(InspectCommand.DefaultModel, InspectCommand.DefaultSae, _cache, store, range,

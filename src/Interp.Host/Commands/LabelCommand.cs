@@ -127,7 +127,7 @@ public static class LabelCommand
         if (llm is not null)
         {
             // one ledger scope per run store: a resumed run continues the same one (and its response cache)
-            components = await LlmComponents.PrepareAsync(llm, RunId(outPath), llmSettings ?? new LlmLabelingSettings(new LlmExplainerOptions()),
+            components = await LlmComponents.PrepareAsync(llm, LlmComponents.LedgerRunId(outPath), llmSettings ?? new LlmLabelingSettings(new LlmExplainerOptions()),
                 settings.Scorers ?? LabelingRequest.DefaultScorers, ct: ct);
             settings = settings with { LlmModel = llm.ModelOf(LlmRole.Explainer) };
         }
@@ -196,9 +196,6 @@ public static class LabelCommand
         LabelView.Feature(store, feature, record, stdout);
         return 0;
     }
-
-    /// <summary>The LLM ledger's run id of a run store: its full path, so a resumed run books to the same run.</summary>
-    public static string RunId(string outPath) => "label:" + Path.GetFullPath(outPath);
 
     private static List<string> List(string? s) => (s ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
 

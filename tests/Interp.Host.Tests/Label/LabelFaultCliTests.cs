@@ -89,7 +89,7 @@ public sealed class LabelFaultCliTests(LabelCliFixture fx, ITestOutputHelper out
         // scheduling, and which features fail depends only on which bodies the stand-in fails.
         string config = Config(server, "fault30", new { failure_ratio = 0.3, minimum_throughput = 10, sampling_s = 600, break_s = 0.5, down_after_opens = 1000 });
         string run = fx.File("llm-fault30.db");
-        string runId = LabelCommand.RunId(run);
+        string runId = Interp.Agent.Labeling.LlmPath.LlmComponents.LedgerRunId(run);
 
         var sw = Stopwatch.StartNew();
         var (code, stdout, err) = LabelCliFixture.Run(Args(run, config));

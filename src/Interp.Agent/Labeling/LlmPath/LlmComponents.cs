@@ -25,6 +25,10 @@ public sealed record LlmLabelingSettings(LlmExplainerOptions Explainer, string? 
 
 public static class LlmComponents
 {
+    /// <summary>The LLM ledger's run id of a run store: its full path, so a resumed run — from `interp label` or a serve
+    /// job, retried or taken over — books to the same run and finds its answered calls in the response store.</summary>
+    public static string LedgerRunId(string runStorePath) => "label:" + Path.GetFullPath(runStorePath);
+
     /// <summary>Probes the simulator and judge roles (cached per endpoint and model) and builds the components.</summary>
     public static async Task<Func<RunManifest, LabelingComponents>> PrepareAsync(LlmClient client, string runId, LlmLabelingSettings settings,
         IReadOnlyList<string> scorers, IEmbeddingGenerator<string, Embedding<float>>? embedder = null, CancellationToken ct = default)

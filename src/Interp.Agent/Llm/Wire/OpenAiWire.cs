@@ -100,7 +100,6 @@ public static class OpenAiWire
         }
     }
 
-    /// <summary>prompt_tokens / completion_tokens of a body's `usage` object, when present.</summary>
     /// <summary>
     /// What accounting needs from a response body — its usage (as <see cref="ParseUsage"/>) and whether it is a refusal (as
     /// <see cref="IsRefusal"/>) — read in one forward pass without building a document: a chat answer with top_logprobs is
@@ -189,6 +188,7 @@ public static class OpenAiWire
         if (r.Read()) throw new JsonException($"unexpected {r.TokenType} after the top-level value");
     }
 
+    /// <summary>prompt_tokens / completion_tokens of a body's `usage` object, when present.</summary>
     public static (long Prompt, long Completion)? ParseUsage(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("usage", out var u) || u.ValueKind != JsonValueKind.Object) return null;

@@ -19,16 +19,12 @@ namespace Interp.Serve.Jobs.Handlers;
 
 public sealed class LabelRuns(SaeCatalog catalog, SharedFeatureIndex index, FeatureChanges changes)
 {
-    /// <summary>The LLM ledger's run id of a run store (as `interp label` books it): its full path, so a resumed run — or a
-    /// job retried — books to the same run and finds its answered calls in the response store.</summary>
-    public static string LedgerRunId(string runPath) => "label:" + Path.GetFullPath(runPath);
-
     /// <summary>The LLM components of a run on the LLM path; a clear error when the roles it needs are not configured.</summary>
     public static async Task<(Func<RunManifest, LabelingComponents> Components, string Model)> LlmAsync(JobContext ctx, string runPath, IReadOnlyList<string> scorers, bool explains)
     {
         var llm = ctx.Services.GetRequiredService<LlmClient>();
         CheckRoles(llm, scorers, explains);
-        var components = await LlmComponents.PrepareAsync(llm, LedgerRunId(runPath), new LlmLabelingSettings(new LlmExplainerOptions()), scorers, ct: ctx.Token);
+        var components = await LlmComponents.PrepareAsync(llm, LlmComponents.LedgerRunId(runPath), new LlmLabelingSettings(new LlmExplainerOptions()), scorers, ct: ctx.Token);
         return (components, llm.IsConfigured(LlmRole.Explainer) ? llm.ModelOf(LlmRole.Explainer) : "");
     }
 
