@@ -11,7 +11,8 @@ public sealed class LabeledServerFixture : IAsyncLifetime
 {
     private sealed class WithLlm(Func<string> url) : ServerFixture
     {
-        public override string Config() => ServeTestEnv.WriteConfig(Dir, llmBaseUrl: url());
+        // 20 ms after each progress report (Worker.step_pause_ms): a job's live progress is seen part-way on any machine
+        public override string Config() => ServeTestEnv.WriteConfig(Dir, o => o["Worker"]!["step_pause_ms"] = 20, llmBaseUrl: url());
     }
 
     private Interp.Agent.StandIn.StandInServer? _llm;

@@ -115,6 +115,14 @@ public sealed partial class StandInServer : IAsyncDisposable
 
     private static string ResponseId(string prefix, JsonObject? body) => $"{prefix}-{RequestDigest(body)}";
 
+    /// <summary>The digest of the request a stored stand-in answer (a response body) answered: the tail of its id.</summary>
+    public static string AnsweredDigest(string responseBody)
+    {
+        using var doc = JsonDocument.Parse(responseBody);
+        string id = doc.RootElement.GetProperty("id").GetString() ?? "";
+        return id[(id.LastIndexOf('-') + 1)..];
+    }
+
     private void Record(HttpContext ctx, string path, JsonObject? body, string? rule)
     {
         int seq = Interlocked.Increment(ref _seq);

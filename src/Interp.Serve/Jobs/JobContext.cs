@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Interp.Serve.Jobs;
 
-public sealed class JobContext(JobStore store, JobLease lease, JsonElement args, IServiceProvider services, CancellationToken token)
+public sealed class JobContext(JobStore store, JobLease lease, JsonElement args, IServiceProvider services, CancellationToken token, int stepPauseMs = 0)
 {
     public long JobId => lease.Id;
     public int Attempt => lease.Attempts;
@@ -12,7 +12,12 @@ public sealed class JobContext(JobStore store, JobLease lease, JsonElement args,
     public IServiceProvider Services { get; } = services;
     public CancellationToken Token { get; } = token;
 
-    public void Progress(long done, long total, string? message = null) => store.Progress(lease, done, total, message);
+    /// <summary>Records progress; with Worker.step_pause_ms set, then waits that long (or until the job is stopped).</summary>
+    public void Progress(long done, long total, string? message = null)
+    {
+        store.Progress(lease, done, total, message);
+        if (stepPauseMs > 0) Token.WaitHandle.WaitOne(stepPauseMs);
+    }
 
     public void Log(string text, string level = "info") => store.Log(lease.Id, level, text);
 

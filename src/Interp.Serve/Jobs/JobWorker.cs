@@ -83,7 +83,7 @@ public sealed class JobWorker(JobStore store, JobHandlers handlers, JobSignal si
         try
         {
             using var args = JsonDocument.Parse(lease.Args);
-            var ctx = new JobContext(store, lease, args.RootElement.Clone(), services, cts.Token);
+            var ctx = new JobContext(store, lease, args.RootElement.Clone(), services, cts.Token, options.StepPauseMs);
             string? result = await Task.Run(() => handler.RunAsync(ctx), CancellationToken.None);
             if (cts.IsCancellationRequested && !leaseLost && cancelRequested) { store.Finish(lease, JobStates.Cancelled, message: "cancelled"); return; }
             store.Log(lease.Id, "info", "succeeded");

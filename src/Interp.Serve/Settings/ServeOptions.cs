@@ -28,6 +28,10 @@ public sealed record WorkerOptions
     public int MaxAttempts { get; init; } = 5;
     /// <summary>Folder for what jobs write (latent caches, run stores, eval runs) when a job does not say.</summary>
     public string DataDir { get; init; } = "data/serve";
+    /// <summary>For demos and tests, 0 (off) otherwise: a running job waits this long after each progress report, so that
+    /// it can be watched or interrupted part-way whatever the machine's speed (a fast machine finishes a small job between
+    /// two polls).</summary>
+    public int StepPauseMs { get; init; }
 
     public void Validate(string at)
     {
@@ -40,6 +44,7 @@ public sealed record WorkerOptions
         if (!(ShutdownS >= 1 && ShutdownS <= 600)) throw Bad($"{at}.shutdown_s", $"is {ShutdownS}", "use 1..600 seconds");
         if (MaxAttempts is < 1 or > 100) throw Bad($"{at}.max_attempts", $"is {MaxAttempts}", "use 1..100");
         if (string.IsNullOrWhiteSpace(DataDir)) throw Bad($"{at}.data_dir", "is empty", "name a folder");
+        if (StepPauseMs is < 0 or > 60_000) throw Bad($"{at}.step_pause_ms", $"is {StepPauseMs}", "use 0 (off, for production) .. 60000");
     }
 
     internal static ConfigException Bad(string key, string found, string hint) => new($"{key} {found}", "appsettings.json", key, hint);

@@ -109,20 +109,7 @@ public sealed class LabelLlmCliTests(LabelCliFixture fx)
     /// SQLite's WAL keeps exactly the committed transactions).</summary>
     private static HashSet<string> CommittedRequests(string llmStore)
     {
-        var ids = new HashSet<string>();
-        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={llmStore};Pooling=False"))
-        {
-            c.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = "SELECT body FROM responses";
-            using var r = cmd.ExecuteReader();
-            while (r.Read())
-            {
-                using var doc = JsonDocument.Parse(r.GetString(0));
-                string id = doc.RootElement.GetProperty("id").GetString()!;
-                ids.Add(id[(id.LastIndexOf('-') + 1)..]);
-            }
-        }
-        return ids;
+        using var store = LlmStore.Open(llmStore);
+        return store.ResponseBodies().Select(StandInServer.AnsweredDigest).ToHashSet();
     }
 }

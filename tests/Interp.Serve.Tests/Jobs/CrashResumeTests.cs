@@ -16,6 +16,10 @@ public sealed class CrashResumeTests : IDisposable
     private const int Contexts = 256;
     private readonly string _dir = Directory.CreateTempSubdirectory("interp-serve-kill-").FullName;
 
+    /// <summary>The test server's config: each committed batch of 8 contexts is followed by a 100 ms pause
+    /// (Worker.step_pause_ms), so the build takes at least 3.2 s on any machine and the kill lands part-way.</summary>
+    private string Config(double leaseS) => ServeTestEnv.WriteConfig(_dir, o => o["Worker"]!["step_pause_ms"] = 100, leaseS: leaseS);
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
@@ -43,7 +47,7 @@ public sealed class CrashResumeTests : IDisposable
     [Fact]
     public async Task Sigkill_MidBuild_TakenOverAfterLease_NoContextRunTwice_SameCacheAsUninterrupted()
     {
-        string config = ServeTestEnv.WriteConfig(_dir, leaseS: 2);
+        string config = Config(leaseS: 2);
         string ids = Ids(), cache = Path.Combine(_dir, "toy.cache.db");
         long id, before;
         await using (var first = await ChildServer.StartAsync(config))
@@ -91,7 +95,7 @@ public sealed class CrashResumeTests : IDisposable
     [Fact]
     public async Task Sigterm_RunningJobCheckpoints_ExitsWithinBound_NextStartResumes()
     {
-        string config = ServeTestEnv.WriteConfig(_dir, leaseS: 30);      // a long lease: the resume must not wait for it
+        string config = Config(leaseS: 30);      // a long lease: the resume must not wait for it
         string ids = Ids(), cache = Path.Combine(_dir, "toy.cache.db");
         long id, before;
         await using (var first = await ChildServer.StartAsync(config))

@@ -1,11 +1,12 @@
 // A label job on the LLM path in a real `interp serve` process killed with SIGKILL part-way: the restarted server takes
 // it over after its lease, finishes it with every feature's record, and the stand-in LLM (in this process, so it outlives
-// the killed server) receives no request whose answer had reached the killed process.
+// the killed server) receives again exactly the requests whose answers the killed process had not committed to its LLM store.
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Interp.Agent.Labeling;
 using Interp.Agent.Labeling.GroundTruth;
 using Interp.Agent.Labeling.Store;
+using Interp.Agent.Llm.Store;
 using Interp.Agent.StandIn;
 using Interp.Dictionaries;
 using Interp.Dictionaries.Cache;
@@ -47,18 +48,19 @@ public sealed class LabelKillTests : IDisposable
             o["Llm"]!["endpoints"]!["local"]!["request_timeout_s"] = 30;
         });
         long id;
-        DateTimeOffset killedAt;
         await using (var first = await ChildServer.StartAsync(config))
         {
             id = await first.SubmitAsync("label", new { sae = ServeTestEnv.Sae, features = "0-59", explainer = "llm", scorers = new[] { "simulation" }, resamples = 200, concurrency = 4 });
             await first.WaitAsync(id, j => j.GetProperty("done").GetInt64() >= 12, TimeSpan.FromMinutes(3));
             first.KillHard();
-            killedAt = DateTimeOffset.UtcNow;
         }
-        var before = llm.Requests.Where(IsLabeling).ToList();
-        // answered to the killed process: received at least latency + 5 s before the kill (time to read and commit the
-        // answer on a loaded machine)
-        var answered = before.Where(q => q.ReceivedAt + TimeSpan.FromMilliseconds(LatencyMs + 5000) < killedAt).Select(q => q.Body!.ToJsonString()).ToHashSet();
+        var sent = llm.Requests.Where(IsLabeling).Select(q => StandInServer.RequestDigest(q.Body)).ToHashSet();
+        // The answers the killed process had committed to its LLM store (every stand-in answer's id names the request it
+        // answered; SQLite's WAL keeps exactly the committed transactions). One still being read or written at the kill
+        // is not among them and is legitimately asked again; a committed one must never be.
+        HashSet<string> committed;
+        using (var s = LlmStore.Open(Path.Combine(_dir, "llm.db"))) committed = s.ResponseBodies().Select(StandInServer.AnsweredDigest).ToHashSet();
+        committed.IntersectWith(sent);
         llm.ResetRecording();
         string run = Path.Combine(_dir, "runs", $"label-{id}.db");
         int settledAtKill;
@@ -74,10 +76,11 @@ public sealed class LabelKillTests : IDisposable
             Assert.Equal(settledAtKill, result.GetProperty("done_before").GetInt32());
             Assert.Equal(60, result.GetProperty("records").GetInt32());
         }
-        var after = llm.Requests.Where(IsLabeling).Select(q => q.Body!.ToJsonString()).ToList();
-        Assert.NotEmpty(answered);
+        var after = llm.Requests.Where(IsLabeling).Select(q => StandInServer.RequestDigest(q.Body)).ToHashSet();
+        Assert.NotEmpty(committed);
         Assert.NotEmpty(after);
-        Assert.DoesNotContain(after, answered.Contains);
+        Assert.Empty(after.Intersect(committed));                                  // no call with a committed answer is sent again
+        Assert.Equal(sent.Except(committed).Order(), after.Intersect(sent).Order()); // the calls sent again are exactly the uncommitted ones
         using var store = RunStore.OpenRead(run);
         Assert.Equal(60, store.ReadRecords().Count);
         Assert.DoesNotContain(store.ReadRecords(), r => r.Failures.Any(x => FailureKinds.IsRetryable(x.Kind)));

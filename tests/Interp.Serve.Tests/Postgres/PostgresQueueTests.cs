@@ -56,6 +56,7 @@ public sealed class PostgresQueueTests(ITestOutputHelper output) : IDisposable
         {
             o["Worker"]!["store"] = "postgres";
             o["Worker"]!["postgres_env"] = "INTERP_TEST_QUEUE_DB";
+            o["Worker"]!["step_pause_ms"] = 100;     // the long job below takes ≥ 2.4 s on any machine: the kill lands part-way
             edit?.Invoke(o);
         }, leaseS: 4, cache: Path.Combine(_dir, "shared.cache.db"));
 

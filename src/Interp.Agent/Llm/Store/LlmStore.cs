@@ -85,6 +85,19 @@ public sealed class LlmStore : IDisposable
         lock (_gate) { using var cmd = Cmd("SELECT COUNT(*) FROM responses"); return (long)cmd.ExecuteScalar()!; }
     }
 
+    /// <summary>Every stored response body (for inspection: which answers a process had committed before it died).</summary>
+    public List<string> ResponseBodies()
+    {
+        lock (_gate)
+        {
+            using var cmd = Cmd("SELECT body FROM responses");
+            using var r = cmd.ExecuteReader();
+            var bodies = new List<string>();
+            while (r.Read()) bodies.Add(r.GetString(0));
+            return bodies;
+        }
+    }
+
     // ---- usage ledger --------------------------------------------------------------------------------------------
 
     public void AddCall(LlmCallRecord r)
