@@ -151,7 +151,7 @@ public static class UiEndpoints
         string pct = j.Total > 0 ? N(100.0 * j.Done / j.Total, "F0") : "";
         return $"<tr id=\"job-{j.Id}\" data-state=\"{E(j.State)}\"><td>{j.Id}</td><td>{E(j.Kind)}</td><td class=\"state {E(j.State)}\">{E(j.State)}</td>" +
                $"<td><progress max=\"100\" value=\"{pct}\"></progress> <span class=\"count\">{j.Done}{(j.Total >= 0 ? "/" + j.Total : "")}</span></td>" +
-               $"<td class=\"msg\">{E(j.Error ?? j.Message)}</td><td><button data-watch=\"{j.Id}\">watch</button> <button data-cancel=\"{j.Id}\">cancel</button></td></tr>";
+               $"<td class=\"msg\">{E(j.Error ?? j.Message)}</td><td><button data-watch=\"{j.Id}\">watch</button> <button data-cancel=\"{j.Id}\">cancel</button> <button data-retry=\"{j.Id}\">retry</button></td></tr>";
     }
 
     private static string ChatPage() => Html.Page("Chat", "Chat",

@@ -1,9 +1,11 @@
 // The web UI in Debian's headless Chromium driven by Playwright (ExecutablePath /usr/bin/chromium, nothing downloaded):
 // every page renders with no console errors or failed requests; search → feature page → highlighted examples; a job
 // submitted from the jobs page is watched live until it succeeds; a label job submitted there shows its progress part-way
-// and its label then appears on the feature page; the chat page shows the tool call and the answer
+// and its label then appears on the feature page; a failed job offers retry, and a retry after the input is fixed succeeds;
+// the chat page shows the tool call and the answer
 // (stand-in LLM); the drift page shows a suite's runs. Screenshots go to artifacts/serve-tests/screenshots/. When
 // /usr/bin/chromium is absent the tests say so and pass without a browser (.ci/run installs it).
+using System.Text.Json;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -101,6 +103,32 @@ public sealed class UiBrowserTests(LabeledServerFixture f, ITestOutputHelper out
         Assert.Contains("accuracy", await page.Locator("#log").InnerTextAsync());      // log lines arrived over SSE
         Assert.Equal("2/2", await page.Locator($"#job-{id} .count").InnerTextAsync());
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Shots, "jobs-done.png"), FullPage = true });
+    });
+
+    [Fact]
+    public Task Jobs_FailedJobOffersRetry_AfterTheInputIsFixedRetrySucceeds() => WithPage(async (page, errors) =>
+    {
+        string records = Path.Combine(S.Dir, "retry-records.jsonl");
+        File.WriteAllText(records, "{\"feature\": \"not a record\"}\n");
+        await page.GotoAsync(S.BaseUrl + "/jobs");
+        await page.FillAsync("#apikey", ServeTestEnv.AdminKey);
+        await page.DispatchEventAsync("#apikey", "change");
+        await page.SelectOptionAsync("#kind", "index");
+        await page.FillAsync("#args", JsonSerializer.Serialize(new { records }));
+        await page.ClickAsync("#submit button[type=submit]");
+        await page.WaitForSelectorAsync("#submit-status:has-text('submitted job')");
+        string id = (await page.Locator("#submit-status").InnerTextAsync()).Split(' ')[^1];
+        await page.WaitForSelectorAsync($"#job-{id}[data-state=failed]", new() { Timeout = 60_000 });
+        Assert.True(await page.Locator($"#job-{id} [data-retry]").IsVisibleAsync());       // a failed job offers retry, not cancel
+        Assert.False(await page.Locator($"#job-{id} [data-cancel]").IsVisibleAsync());
+        Assert.NotEqual("", await page.Locator($"#job-{id} td:nth-child(5)").InnerTextAsync());   // with its reason
+
+        File.WriteAllLines(records, File.ReadLines(Path.Combine(S.Dir, "records.jsonl")).Take(1));   // the input fixed
+        await page.ClickAsync($"#job-{id} [data-retry]");
+        await page.WaitForSelectorAsync($"#job-{id}[data-state=succeeded]", new() { Timeout = 60_000 });
+        Assert.False(await page.Locator($"#job-{id} [data-retry]").IsVisibleAsync());
+        var runs = JsonDocument.Parse(await S.Reader.GetStringAsync($"/api/jobs/{id}/runs")).RootElement;
+        Assert.Equal(["failed", "succeeded"], runs.EnumerateArray().Select(r => r.GetProperty("outcome").GetString()!.Split(' ')[0]));
     });
 
     [Fact]

@@ -25,7 +25,7 @@ const interp = (() => {
       tr.cells[0].appendChild(text(job.id));
       tr.cells[1].appendChild(text(job.kind || ""));
       tr.cells[3].innerHTML = '<progress max="100"></progress> <span class="count"></span>';
-      tr.cells[5].innerHTML = '<button data-watch="' + job.id + '">watch</button> <button data-cancel="' + job.id + '">cancel</button>';
+      tr.cells[5].innerHTML = '<button data-watch="' + job.id + '">watch</button> <button data-cancel="' + job.id + '">cancel</button> <button data-retry="' + job.id + '">retry</button>';
       const body = document.getElementById("jobs").tBodies[0];   // the header row is the body's first row
       body.insertBefore(tr, body.rows[1] || null);
     }
@@ -62,11 +62,12 @@ const interp = (() => {
       watch(job.id);
     });
     document.getElementById("jobs").addEventListener("click", async (e) => {
-      const w = e.target.dataset.watch, c = e.target.dataset.cancel;
+      const w = e.target.dataset.watch, c = e.target.dataset.cancel, r = e.target.dataset.retry;
       if (w) watch(w);
-      if (c) {
-        const resp = await fetch("/api/jobs/" + c + "/cancel", { method: "POST", headers: headers() });
-        if (!resp.ok) document.getElementById("submit-status").textContent = await problem(resp);
+      if (c || r) {   // cancel shows on queued and running jobs, retry on failed and cancelled ones (app.css)
+        const resp = await fetch("/api/jobs/" + (c || r) + (c ? "/cancel" : "/retry"), { method: "POST", headers: headers() });
+        if (!resp.ok) { document.getElementById("submit-status").textContent = await problem(resp); return; }
+        if (r) { row(await resp.json()); watch(r); }
       }
     });
     for (const tr of document.querySelectorAll("#jobs tr[data-state]"))
