@@ -10,9 +10,11 @@ namespace Interp.Host.Tests.Label;
 [Collection(LabelCliCollection.Name)]
 public sealed class LabelCliTests(LabelCliFixture fx)
 {
-    private const int Features = 200;
+    // 400 features: the killed run must still be going a poll after its 25th record; CI's faster machine labels ~300
+    // toy features a second, so 200 left only ~0.5 s between the poll and the end of the run
+    private const int Features = 400;
 
-    private string[] Args(string outPath, string features = "0-199") =>
+    private string[] Args(string outPath, string features = "0-399") =>
         ["label", "--model", LabelCliFixture.ModelDir, "--sae", LabelCliFixture.SaeDir, "--cache", fx.CachePath, "--features", features,
          "--scorers", "simulation,detection", "--concurrency", "1", "--resamples", "200", "--out", outPath, "--report", "none", "--rows", "5"];
 
