@@ -25,7 +25,7 @@ public sealed partial class LlmClient
         var sw = Stopwatch.StartNew();
 
         return await CachedOrLive(key, context,
-            () => FromCache(rt, key, context, "chat", OpenAiWire.ParseChat, sw) is { } hit ? Finish(hit.Result, hit.Body, Info(rt, true, null, sw, key), cache: null) : null,
+            () => FromCache(rt, key, context, "chat", b => OpenAiWire.ReadChat(b.Utf8), sw) is { } hit ? Finish(hit.Result, hit.Body, Info(rt, true, null, sw, key), cache: null) : null,
             () => LiveChatAsync(rt, request, sampling, key, context, sw, ct), ct).ConfigureAwait(false);
     }
 
@@ -34,14 +34,16 @@ public sealed partial class LlmClient
     {
         var (last, failure) = await PostAsync(rt, "chat/completions", ChatBody(rt.Model, request, sampling), context, ct).ConfigureAwait(false);
         if (failure is not null)
-            return LlmOutcome<LlmChatResult>.Failed(failure, last?.Usage ?? LlmUsage.Zero, failure.Body ?? last?.Body, Info(rt, false, last, sw, key));
+            return failure.Body is null ? LlmOutcome<LlmChatResult>.FailedBody(failure, last?.Usage ?? LlmUsage.Zero, last?.Response, Info(rt, false, last, sw, key))
+                : LlmOutcome<LlmChatResult>.Failed(failure, last?.Usage ?? LlmUsage.Zero, failure.Body, Info(rt, false, last, sw, key));
         if (last is null)
             return LlmOutcome<LlmChatResult>.Failed(new LlmFailure(LlmFailureKind.Network, "no response was recorded for the request"), LlmUsage.Zero, null, Info(rt, false, null, sw, key));
-        var parsed = OpenAiWire.ParseChat(last.Body ?? "");
+        var body = last.Response ?? ResponseBody.FromText("");
+        var parsed = OpenAiWire.ReadChat(body.Utf8).Chat;
         if (!parsed.Ok)
-            return LlmOutcome<LlmChatResult>.Failed(new LlmFailure(LlmFailureKind.MalformedResponse, parsed.Error!, last.Status, last.Body),
-                last.Usage, last.Body, Info(rt, false, last, sw, key));
-        return Finish(parsed.Value, last.Body!, Info(rt, false, last, sw, key), context.Cache == LlmCacheMode.Off ? null : (rt, key, "chat"), last.Usage);
+            return LlmOutcome<LlmChatResult>.FailedBody(new LlmFailure(LlmFailureKind.MalformedResponse, parsed.Error!, last.Status, body.Text),
+                last.Usage, body, Info(rt, false, last, sw, key));
+        return Finish(parsed.Value, body, Info(rt, false, last, sw, key), context.Cache == LlmCacheMode.Off ? null : (rt, key, "chat"), last.Usage);
     }
 
     /// <summary>
@@ -59,16 +61,16 @@ public sealed partial class LlmClient
     }
 
     /// <summary>A refusal is a failure even though HTTP said 200; anything else is stored (committed) before it is returned.</summary>
-    private LlmOutcome<LlmChatResult> Finish(LlmChatResult r, string body, LlmCallInfo info,
+    private LlmOutcome<LlmChatResult> Finish(LlmChatResult r, ResponseBody body, LlmCallInfo info,
                                              (RoleRuntime Rt, string Key, string Kind)? cache, LlmUsage? usage = null)
     {
         usage ??= LlmUsage.Zero;
         if (r.Refusal is { } refusal)
-            return LlmOutcome<LlmChatResult>.Failed(new LlmFailure(LlmFailureKind.Refused, refusal), usage, body, info);
+            return LlmOutcome<LlmChatResult>.FailedBody(new LlmFailure(LlmFailureKind.Refused, refusal), usage, body, info);
         if (r.FinishReason == "content_filter")
-            return LlmOutcome<LlmChatResult>.Failed(new LlmFailure(LlmFailureKind.Refused, "finish_reason content_filter"), usage, body, info);
-        if (cache is { } c) Store.PutResponse(c.Key, c.Kind, c.Rt.Role.Key(), c.Rt.EndpointName, c.Rt.Model, body);
-        return LlmOutcome<LlmChatResult>.Success(r, usage, body, info);
+            return LlmOutcome<LlmChatResult>.FailedBody(new LlmFailure(LlmFailureKind.Refused, "finish_reason content_filter"), usage, body, info);
+        if (cache is { } c) Store.PutResponse(c.Key, c.Kind, c.Rt.Role.Key(), c.Rt.EndpointName, c.Rt.Model, body.Utf8);
+        return LlmOutcome<LlmChatResult>.SuccessBody(r, usage, body, info);
     }
 
     /// <summary>
@@ -134,12 +136,16 @@ public sealed partial class LlmClient
         }
     }
 
-    private (T Result, string Body)? FromCache<T>(RoleRuntime rt, string key, LlmCallContext context, string kind, Func<string, ParseResult<T>> parse, Stopwatch sw)
+    /// <summary>The cached answer read as bytes and parsed once; <paramref name="parse"/> also gives the usage to book (the
+    /// original call's, as ParseUsage reads it).</summary>
+    private (T Result, ResponseBody Body)? FromCache<T>(RoleRuntime rt, string key, LlmCallContext context, string kind,
+                                                       Func<ResponseBody, (ParseResult<T> Parsed, (long, long)? Usage)> parse, Stopwatch sw)
     {
-        if (!Store.TryGetResponse(key, out string body)) return null;
-        var p = parse(body);
+        if (!Store.TryGetResponseUtf8(key, out byte[] bytes)) return null;
+        var body = ResponseBody.FromUtf8(bytes);
+        var (p, used) = parse(body);
         if (!p.Ok) { Store.RemoveResponse(key); return null; }
-        var usage = OpenAiWire.Scan(body).Usage ?? (0, 0);
+        var usage = used ?? (0, 0);
         Ledger.Record(new LlmCallRecord(DateTimeOffset.UtcNow, context.RunId, context.FeatureKey, rt.Role.Key(), rt.EndpointName, rt.Model,
             usage.Item1, usage.Item2, 0, Cached: true, "ok", 200, 0, sw.Elapsed.TotalMilliseconds, false));
         return (p.Value, body);

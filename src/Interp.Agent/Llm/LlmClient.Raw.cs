@@ -48,7 +48,8 @@ public sealed partial class LlmClient
     {
         var sw = Stopwatch.StartNew();
         return await CachedOrLive(key, context,
-            () => FromCache(rt, key, context, path, parse, sw) is { } hit ? LlmOutcome<T>.Success(hit.Result, LlmUsage.Zero, hit.Body, Info(rt, true, null, sw, key)) : null,
+            () => FromCache(rt, key, context, path, b => (parse(b.Text), OpenAiWire.Scan(b.Utf8.Span).Usage), sw) is { } hit
+                ? LlmOutcome<T>.SuccessBody(hit.Result, LlmUsage.Zero, hit.Body, Info(rt, true, null, sw, key)) : null,
             () => LiveRawAsync(rt, path, body, key, context, parse, sw, ct), ct).ConfigureAwait(false);
     }
 
@@ -61,8 +62,8 @@ public sealed partial class LlmClient
         var p = parse(last!.Body ?? "");
         if (!p.Ok)
             return LlmOutcome<T>.Failed(new LlmFailure(LlmFailureKind.MalformedResponse, p.Error!, last.Status, last.Body), last.Usage, last.Body, Info(rt, false, last, sw, key));
-        if (context.Cache != LlmCacheMode.Off) Store.PutResponse(key, path, rt.Role.Key(), rt.EndpointName, rt.Model, last.Body!);
-        return LlmOutcome<T>.Success(p.Value, last.Usage, last.Body, Info(rt, false, last, sw, key));
+        if (context.Cache != LlmCacheMode.Off) Store.PutResponse(key, path, rt.Role.Key(), rt.EndpointName, rt.Model, last.Response!.Utf8);
+        return LlmOutcome<T>.SuccessBody(p.Value, last.Usage, last.Response, Info(rt, false, last, sw, key));
     }
 
     /// <summary>POSTs JSON to `{base}/{path}`; returns the exchange the role handler recorded, or the failure.</summary>

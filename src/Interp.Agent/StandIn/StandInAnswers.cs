@@ -116,7 +116,8 @@ public sealed partial class StandInServer
         int completion = toks.Count + (calls?.Sum(c => StandInReplies.Tokens((string?)c?["function"]?["arguments"] ?? "").Count) ?? 0);
         var usage = reply.Usage is { } u ? StandInReplies.Usage(u.PromptTokens, u.CompletionTokens) : StandInReplies.Usage(StandInReplies.PromptTokens(body), completion);
 
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(logprobs ? 64 * 1024 : 1024);
+        // room for the whole answer at once (an entry with 20 alternatives is ~1.5 KB), not a chain of doubled copies
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(logprobs ? 4096 + toks.Count * (256 + 72 * Math.Max(1, topN)) : 1024);
         using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();

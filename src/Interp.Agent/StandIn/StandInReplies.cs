@@ -57,6 +57,26 @@ internal static partial class StandInReplies
     /// node tree: a simulator answer has thousands of positions × 20 alternatives).</summary>
     public static void WriteLogprobEntry(System.Text.Json.Utf8JsonWriter w, string token, Dictionary<string, double>? alternatives, int n)
     {
+        // an entry depends only on (token, the reply's alternatives, n), and the same few tokens recur at every position of
+        // an answer: written once, then copied (the stand-in shares the machine's cores with the client it answers)
+        var key = (token, alternatives, n);
+        if (!EntryBytes.TryGetValue(key, out var bytes))
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+            using (var entry = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Encoder = w.Options.Encoder, SkipValidation = true }))
+                WriteLogprobEntryCore(entry, token, alternatives, n);
+            bytes = buffer.WrittenSpan.ToArray();
+            if (EntryBytes.Count >= MaxCachedEntries) EntryBytes.Clear();
+            EntryBytes[key] = bytes;
+        }
+        w.WriteRawValue(bytes, skipInputValidation: true);
+    }
+
+    private const int MaxCachedEntries = 50_000;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, Dictionary<string, double>?, int), byte[]> EntryBytes = new();
+
+    private static void WriteLogprobEntryCore(System.Text.Json.Utf8JsonWriter w, string token, Dictionary<string, double>? alternatives, int n)
+    {
         var (chosen, top) = Alternatives(token, alternatives, n);
         w.WriteStartObject();
         w.WriteString("token", token);

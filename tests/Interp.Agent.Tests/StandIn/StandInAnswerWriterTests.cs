@@ -25,6 +25,22 @@ public sealed class StandInAnswerWriterTests
     }
 
     [Fact]
+    public void WriteLogprobEntry_Cached_SameBytesInAnArray()
+    {
+        var alts = new Dictionary<string, double> { ["1"] = -0.2, ["0"] = -1.8 };
+        string[] tokens = ["0", " of", "0", "\t", " of", "0"];   // repeats come from the entry cache
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            foreach (var t in tokens) StandInReplies.WriteLogprobEntry(w, t, alts, 20);
+            w.WriteEndArray();
+        }
+        var nodes = new JsonArray(tokens.Select(t => (JsonNode)StandInReplies.LogprobEntry(t, alts, 20)).ToArray());
+        Assert.Equal(nodes.ToJsonString(), System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
+
+    [Fact]
     public async Task ChatAnswer_IdCarriesTheRequestDigest()
     {
         await using var server = await StandInServer.StartAsync(StandInScript.Parse("""

@@ -27,10 +27,14 @@ public sealed record LlmCallContext(string RunId)
     public static readonly LlmCallContext Adhoc = new("adhoc");
 }
 
-/// <summary>One HTTP exchange as the role handler saw it (after the pipeline's retries).</summary>
+/// <summary>One HTTP exchange as the role handler saw it (after the pipeline's retries). The body is kept as read
+/// (<see cref="Response"/>, UTF-8); <see cref="Body"/> is its text, decoded when asked for.</summary>
 public sealed record LlmExchange(
-    LlmRole Role, string Path, int? Status, string? Body, LlmFailure? Failure, LlmUsage Usage,
-    int Attempts, IReadOnlyList<TimeSpan> RetryDelays, TimeSpan Elapsed);
+    LlmRole Role, string Path, int? Status, ResponseBody? Response, LlmFailure? Failure, LlmUsage Usage,
+    int Attempts, IReadOnlyList<TimeSpan> RetryDelays, TimeSpan Elapsed)
+{
+    public string? Body => Response?.Text;
+}
 
 /// <summary>
 /// The ambient call context (AsyncLocal). LlmClient opens one per call; code driving a Kernel directly opens one with

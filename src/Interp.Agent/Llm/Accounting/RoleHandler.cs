@@ -68,7 +68,7 @@ internal sealed class RoleHandler(
             string errBody = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
             var f = OpenAiWire.ClassifyHttpError(status, errBody);
             if (tr.GaveUpReason is { } why) f = f with { Message = $"{f.Message} ({why})" };
-            Account(scope, context, path, status, errBody, f, LlmUsage.Zero, tr, sw.Elapsed);
+            Account(scope, context, path, status, ResponseBody.FromText(errBody), f, LlmUsage.Zero, tr, sw.Elapsed);
             return response;
         }
 
@@ -93,32 +93,47 @@ internal sealed class RoleHandler(
             return response;
         }
 
-        string text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        var answer = await ReadBody(response, ct).ConfigureAwait(false);
         LlmUsage used;
         bool refused;
         try
         {
-            var scan = OpenAiWire.Scan(text);
+            var scan = OpenAiWire.Scan(answer.Utf8.Span);
             used = scan.Usage is { } u ? Usage(u.Prompt, u.Completion, false) : Usage(estimate, 0, true);
             refused = scan.Refusal;
         }
         catch (JsonException e)
         {
             if (reservation is not null) context.Budget!.Release(reservation);
-            var f = new LlmFailure(LlmFailureKind.MalformedResponse, $"HTTP {status} body is not JSON ({e.Message})", status, text);
-            Account(scope, context, path, status, text, f, LlmUsage.Zero, tr, sw.Elapsed);
+            var f = new LlmFailure(LlmFailureKind.MalformedResponse, $"HTTP {status} body is not JSON ({e.Message})", status, answer.Text);
+            Account(scope, context, path, status, answer, f, LlmUsage.Zero, tr, sw.Elapsed);
             response.Dispose();
-            throw new LlmMalformedResponseException(f.Message, text);
+            throw new LlmMalformedResponseException(f.Message, answer.Text);
         }
         if (reservation is not null) context.Budget!.Commit(reservation, used.TotalTokens, used.Cost);
-        Account(scope, context, path, status, text, null, used, tr, sw.Elapsed, refused ? "refused" : null);
+        Account(scope, context, path, status, answer, null, used, tr, sw.Elapsed, refused ? "refused" : null);
         return response;
+    }
+
+    /// <summary>The (buffered) body as UTF-8 bytes, copied once; a body in another charset or with a UTF-16/32 byte-order mark
+    /// goes through the text decoder HttpContent would use (JSON over HTTP is UTF-8, so that is the exception).</summary>
+    private static async Task<ResponseBody> ReadBody(HttpResponseMessage response, CancellationToken ct)
+    {
+        string? charset = response.Content.Headers.ContentType?.CharSet?.Trim('"', ' ');
+        if (charset is null || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            byte[] bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+            if (!(bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF])
+                  || bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0xFE, 0xFF])))
+                return ResponseBody.FromUtf8(bytes);
+        }
+        return ResponseBody.FromText(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
     }
 
     private LlmUsage Usage(long prompt, long completion, bool estimated) =>
         new(prompt, completion, price?.Cost(prompt, completion), estimated);
 
-    private void Account(LlmCallScope? scope, LlmCallContext context, string path, int? status, string? body, LlmFailure? failure,
+    private void Account(LlmCallScope? scope, LlmCallContext context, string path, int? status, ResponseBody? body, LlmFailure? failure,
                          LlmUsage usage, AttemptTrace trace, TimeSpan elapsed, string? ledgerOutcome = null)
     {
         var exchange = new LlmExchange(role, path, status, body, failure, usage, trace.Attempts, trace.Delays.ToArray(), elapsed);

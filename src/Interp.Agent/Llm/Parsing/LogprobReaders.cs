@@ -20,20 +20,31 @@ public static class LogprobReaders
     public static ParseResult<double> ExpectedValue(IEnumerable<KeyValuePair<string, double>> alternatives, int min = 0, int max = 10)
     {
         double num = 0, den = 0;
-        foreach (var (token, logprob) in alternatives)
-        {
-            if (!int.TryParse(token.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int v)) continue;
-            if (v < min || v > max || !double.IsFinite(logprob)) continue;
-            double p = Math.Exp(logprob);
-            num += v * p;
-            den += p;
-        }
-        if (den <= 0) return ParseResult<double>.Fail($"no integer token in [{min}, {max}] among the alternatives");
-        return ParseResult<double>.Success(num / den);
+        foreach (var (token, logprob) in alternatives) Add(token, logprob, min, max, ref num, ref den);
+        return Expected(num, den, min, max);
     }
 
-    public static ParseResult<double> ExpectedValue(IReadOnlyList<TopLogprob> top, int min = 0, int max = 10) =>
-        ExpectedValue(top.Select(t => new KeyValuePair<string, double>(t.Token, t.Logprob)), min, max);
+    public static ParseResult<double> ExpectedValue(IReadOnlyList<TopLogprob> top, int min = 0, int max = 10)
+    {
+        double num = 0, den = 0;
+        if (top is TopLogprobList list)   // the chat reader's lists: no TopLogprob object per alternative
+            foreach (var (token, logprob) in list.Pairs) Add(token, logprob, min, max, ref num, ref den);
+        else
+            foreach (var t in top) Add(t.Token, t.Logprob, min, max, ref num, ref den);
+        return Expected(num, den, min, max);
+    }
+
+    private static void Add(string token, double logprob, int min, int max, ref double num, ref double den)
+    {
+        if (!int.TryParse(token.AsSpan().Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int v)) return;
+        if (v < min || v > max || !double.IsFinite(logprob)) return;
+        double p = Math.Exp(logprob);
+        num += v * p;
+        den += p;
+    }
+
+    private static ParseResult<double> Expected(double num, double den, int min, int max) =>
+        den <= 0 ? ParseResult<double>.Fail($"no integer token in [{min}, {max}] among the alternatives") : ParseResult<double>.Success(num / den);
 
     private static double Mass(IReadOnlyList<TopLogprob> top, string token) =>
         top.Where(t => t.Token.Trim() == token && double.IsFinite(t.Logprob)).Sum(t => Math.Exp(t.Logprob));

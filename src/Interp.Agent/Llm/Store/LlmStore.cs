@@ -64,6 +64,33 @@ public sealed class LlmStore : IDisposable
         }
     }
 
+    /// <summary>A stored response as its UTF-8 bytes (the TEXT column as SQLite holds it: no string is decoded); false when absent or empty.</summary>
+    public bool TryGetResponseUtf8(string key, out byte[] body)
+    {
+        lock (_gate)
+        {
+            using var cmd = Cmd("SELECT body FROM responses WHERE key = $k", ("$k", key));
+            using var r = cmd.ExecuteReader();
+            body = r.Read() && !r.IsDBNull(0) ? r.GetFieldValue<byte[]>(0) : [];
+            return body.Length > 0;
+        }
+    }
+
+    /// <summary>Stores a response given as UTF-8 bytes, as TEXT (the same row <see cref="PutResponse(string, string, string, string, string, string)"/>
+    /// writes: CAST reinterprets the bytes in the database's UTF-8 encoding); returns after the transaction committed.</summary>
+    public void PutResponse(string key, string kind, string role, string endpoint, string model, ReadOnlyMemory<byte> utf8)
+    {
+        lock (_gate)
+        {
+            using var cmd = Cmd("INSERT OR REPLACE INTO responses(key, kind, role, endpoint, model, body, created_at) VALUES ($k, $kind, $r, $e, $m, CAST($b AS TEXT), $t)",
+                ("$k", key), ("$kind", kind), ("$r", role), ("$e", endpoint), ("$m", model), ("$b", WholeArray(utf8)), ("$t", DateTimeOffset.UtcNow.ToString("O")));
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    private static byte[] WholeArray(ReadOnlyMemory<byte> m) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(m, out var seg) && seg.Offset == 0 && seg.Count == seg.Array!.Length ? seg.Array : m.ToArray();
+
     /// <summary>Stores a response; returns after the transaction committed.</summary>
     public void PutResponse(string key, string kind, string role, string endpoint, string model, string body)
     {

@@ -8,14 +8,34 @@ namespace Interp.Agent.Llm.Wire;
 
 public static class OpenAiWire
 {
-    public static ParseResult<LlmChatResult> ParseChat(string body)
+    public static ParseResult<LlmChatResult> ParseChat(string body) => ReadChat(System.Text.Encoding.UTF8.GetBytes(body)).Chat;
+
+    /// <summary>
+    /// A chat completion from its UTF-8 bytes, with the body's usage (as <see cref="ParseUsage"/>; what a cache hit books)
+    /// read in the same pass. The common shape goes through ChatReader's one forward pass; anything it declines (tool calls,
+    /// a missing field, invalid JSON) through the document reader below, which words the failure.
+    /// </summary>
+    public static (ParseResult<LlmChatResult> Chat, (long Prompt, long Completion)? Usage) ReadChat(ReadOnlyMemory<byte> utf8)
     {
         try
         {
-            using var doc = JsonDocument.Parse(body);
-            if (!FirstChoice(doc.RootElement, out var choice, out string? why)) return ParseResult<LlmChatResult>.Fail(why!);
+            if (ChatReader.TryRead(utf8.Span, out var chat, out var usage)) return (ParseResult<LlmChatResult>.Success(chat), usage);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException) { }
+        return ParseChatDocument(utf8);
+    }
+
+    /// <summary>The document reader of a chat completion: every shape, every failure worded (internal for the tests that hold ChatReader to it).</summary>
+    internal static (ParseResult<LlmChatResult> Chat, (long Prompt, long Completion)? Usage) ParseChatDocument(ReadOnlyMemory<byte> utf8)
+    {
+        (long, long)? usage = null;
+        try
+        {
+            using var doc = JsonDocument.Parse(utf8);
+            try { usage = ParseUsage(doc.RootElement); } catch (FormatException) { }
+            if (!FirstChoice(doc.RootElement, out var choice, out string? why)) return (ParseResult<LlmChatResult>.Fail(why!), usage);
             if (!choice.TryGetProperty("message", out var msg) || msg.ValueKind != JsonValueKind.Object)
-                return ParseResult<LlmChatResult>.Fail("choices[0] has no message object");
+                return (ParseResult<LlmChatResult>.Fail("choices[0] has no message object"), usage);
             var calls = new List<LlmToolCall>();
             if (msg.TryGetProperty("tool_calls", out var tc) && tc.ValueKind == JsonValueKind.Array)
                 foreach (var c in tc.EnumerateArray())
@@ -36,12 +56,12 @@ public static class OpenAiWire
                     lps.Add(new TokenLogprob(Str(t, "token") ?? "", t.GetProperty("logprob").GetDouble(), top));
                 }
             }
-            return ParseResult<LlmChatResult>.Success(new LlmChatResult(
-                Str(msg, "content"), Str(msg, "refusal"), Str(choice, "finish_reason"), lps, calls, Str(doc.RootElement, "model")));
+            return (ParseResult<LlmChatResult>.Success(new LlmChatResult(
+                Str(msg, "content"), Str(msg, "refusal"), Str(choice, "finish_reason"), lps, calls, Str(doc.RootElement, "model"))), usage);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
-            return ParseResult<LlmChatResult>.Fail($"not an OpenAI chat completion: {e.Message}");
+            return (ParseResult<LlmChatResult>.Fail($"not an OpenAI chat completion: {e.Message}"), usage);
         }
     }
 
@@ -117,7 +137,8 @@ public static class OpenAiWire
         finally { System.Buffers.ArrayPool<byte>.Shared.Return(buf); }
     }
 
-    private static ((long, long)? Usage, bool Refusal) Scan(ReadOnlySpan<byte> utf8)
+    /// <summary><see cref="Scan(string)"/> over UTF-8 bytes (no byte-order mark).</summary>
+    public static ((long Prompt, long Completion)? Usage, bool Refusal) Scan(ReadOnlySpan<byte> utf8)
     {
         var r = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
         (long, long)? usage = null;
