@@ -139,3 +139,17 @@ public sealed class ByteBodyReviewTests
         Assert.Equal(doc.Ok, fast.Ok);
     }
 }
+
+/// <summary>A charset .NET cannot decode: a recorded failure, not an exception out of ChatAsync.</summary>
+public sealed class ByteBodyCharsetTests
+{
+    [Fact]
+    public async Task UnknownCharset_IsARecordedFailure()
+    {
+        var t = typeof(ByteBodyReviewTests).GetMethod("Ask", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+        var o = await (Task<LlmOutcome<LlmChatResult>>)t.Invoke(null, ["application/json; charset=bogus-9", Encoding.UTF8.GetBytes("""{"choices":[{"message":{"content":"x"}}]}""")])!;
+        Assert.False(o.Succeeded);
+        Assert.Equal(LlmFailureKind.MalformedResponse, o.Failure!.Kind);
+        Assert.Contains("bogus-9", o.Failure.Message);
+    }
+}
