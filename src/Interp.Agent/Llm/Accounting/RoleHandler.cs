@@ -93,7 +93,16 @@ internal sealed class RoleHandler(
             return response;
         }
 
-        var answer = await ReadBody(response, ct).ConfigureAwait(false);
+        ResponseBody answer;
+        try { answer = await ReadBody(response, ct).ConfigureAwait(false); }
+        catch (InvalidOperationException e)   // a charset .NET has no decoder for: the body cannot be read as text
+        {
+            if (reservation is not null) context.Budget!.Release(reservation);
+            var f = new LlmFailure(LlmFailureKind.MalformedResponse, $"HTTP {status} body in charset '{response.Content.Headers.ContentType?.CharSet}' cannot be decoded ({e.Message})", status);
+            Account(scope, context, path, status, null, f, LlmUsage.Zero, tr, sw.Elapsed);
+            response.Dispose();
+            throw new LlmMalformedResponseException(f.Message, "");
+        }
         LlmUsage used;
         bool refused;
         try

@@ -152,14 +152,19 @@ public static class OpenAiWire
                 r.Read();
                 if (r.TokenType != JsonTokenType.StartObject) { r.Skip(); usage = null; continue; }
                 long p = 0, c = 0;
+                bool unreadable = false;   // a count that is not an Int64 (1.5, 1e3, too large): no usage, as ReadChat books it
                 while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
                 {
                     bool isP = r.ValueTextEquals("prompt_tokens"u8), isC = r.ValueTextEquals("completion_tokens"u8);
                     r.Read();
-                    if (r.TokenType == JsonTokenType.Number && (isP || isC)) { if (isP) p = r.GetInt64(); else c = r.GetInt64(); }
+                    if (r.TokenType == JsonTokenType.Number && (isP || isC))
+                    {
+                        if (!r.TryGetInt64(out long v)) unreadable = true;
+                        else if (isP) p = v; else c = v;
+                    }
                     else r.Skip();
                 }
-                usage = (p, c);
+                usage = unreadable ? null : (p, c);
             }
             else if (r.ValueTextEquals("choices"u8))
             {
