@@ -1,4 +1,4 @@
-// Review of the bytes-end-to-end LLM client (label-perf3): a server that answers with exactly the bytes a test gives
+// The bytes-end-to-end LLM client (label-perf3) against a server that answers with exactly the bytes a test gives
 // (invalid UTF-8, byte-order marks, other charsets, odd numbers) and what the client makes of them — a recorded failure
 // or the value the text path gave, never an exception out of ChatAsync and never a silently different value.
 using System.Net;
@@ -9,9 +9,9 @@ using Interp.Agent.Llm.Accounting;
 using Interp.Agent.Llm.Outcomes;
 using Interp.Agent.Llm.Wire;
 
-namespace Interp.Agent.Tests.Llm.Review;
+namespace Interp.Agent.Tests.Llm.Bodies;
 
-public sealed class ByteBodyReviewTests
+public sealed class ByteBodyTests
 {
     /// <summary>A loopback HTTP/1.1 server answering every request with status 200, the given content type and body bytes.</summary>
     private sealed class RawServer : IAsyncDisposable
@@ -138,16 +138,12 @@ public sealed class ByteBodyReviewTests
         var doc = OpenAiWire.ParseChatDocument(body).Chat;
         Assert.Equal(doc.Ok, fast.Ok);
     }
-}
 
-/// <summary>A charset .NET cannot decode: a recorded failure, not an exception out of ChatAsync.</summary>
-public sealed class ByteBodyCharsetTests
-{
+    /// <summary>A charset .NET cannot decode: a recorded failure, not an exception out of ChatAsync.</summary>
     [Fact]
     public async Task UnknownCharset_IsARecordedFailure()
     {
-        var t = typeof(ByteBodyReviewTests).GetMethod("Ask", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
-        var o = await (Task<LlmOutcome<LlmChatResult>>)t.Invoke(null, ["application/json; charset=bogus-9", Encoding.UTF8.GetBytes("""{"choices":[{"message":{"content":"x"}}]}""")])!;
+        var o = await Ask("application/json; charset=bogus-9", Encoding.UTF8.GetBytes("""{"choices":[{"message":{"content":"x"}}]}"""));
         Assert.False(o.Succeeded);
         Assert.Equal(LlmFailureKind.MalformedResponse, o.Failure!.Kind);
         Assert.Contains("bogus-9", o.Failure.Message);

@@ -1,10 +1,10 @@
-// Review probe: mutated chat bodies, ReadChat (fast pass + fallback) against the document reader alone.
+// Mutated chat bodies (200,000 seeded random edits), ReadChat (fast pass + fallback) against the document reader alone.
 using System.Text;
 using Interp.Agent.Llm.Wire;
 
-namespace Interp.Agent.Tests.Llm.Review;
+namespace Interp.Agent.Tests.Llm.Bodies;
 
-public sealed class ChatReaderFuzzProbe
+public sealed class ChatReaderMutationTests
 {
     [Fact]
     public void Mutations_SameVerdictAndValues()
