@@ -33,25 +33,7 @@ internal static class ChatReader
                 while (r.Read() && r.TokenType != JsonTokenType.EndArray) r.Skip();
             }
             else if (r.ValueTextEquals("model"u8)) model = Str(ref r, null);
-            else if (r.ValueTextEquals("usage"u8))
-            {
-                r.Read();
-                usage = null;
-                if (r.TokenType != JsonTokenType.StartObject) { r.Skip(); continue; }
-                long p = 0, n = 0;
-                while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
-                {
-                    bool isP = r.ValueTextEquals("prompt_tokens"u8), isC = r.ValueTextEquals("completion_tokens"u8);
-                    r.Read();
-                    if (r.TokenType == JsonTokenType.Number && (isP || isC))
-                    {
-                        if (!r.TryGetInt64(out long v)) return false;
-                        if (isP) p = v; else n = v;
-                    }
-                    else r.Skip();
-                }
-                usage = (p, n);
-            }
+            else if (r.ValueTextEquals("usage"u8)) usage = OpenAiWire.ReadUsage(ref r);
             else { r.Read(); r.Skip(); }
         }
         if (r.TokenType != JsonTokenType.EndObject || r.Read()) return false;

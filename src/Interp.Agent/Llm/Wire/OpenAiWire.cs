@@ -32,7 +32,7 @@ public static class OpenAiWire
         try
         {
             using var doc = JsonDocument.Parse(utf8);
-            try { usage = ParseUsage(doc.RootElement); } catch (FormatException) { }
+            usage = ParseUsage(doc.RootElement);
             if (!FirstChoice(doc.RootElement, out var choice, out string? why)) return (ParseResult<LlmChatResult>.Fail(why!), usage);
             if (!choice.TryGetProperty("message", out var msg) || msg.ValueKind != JsonValueKind.Object)
                 return (ParseResult<LlmChatResult>.Fail("choices[0] has no message object"), usage);
@@ -147,25 +147,7 @@ public static class OpenAiWire
         if (r.TokenType != JsonTokenType.StartObject) { r.Skip(); End(ref r); return (null, false); }
         while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
         {
-            if (r.ValueTextEquals("usage"u8))
-            {
-                r.Read();
-                if (r.TokenType != JsonTokenType.StartObject) { r.Skip(); usage = null; continue; }
-                long p = 0, c = 0;
-                bool unreadable = false;   // a count that is not an Int64 (1.5, 1e3, too large): no usage, as ReadChat books it
-                while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
-                {
-                    bool isP = r.ValueTextEquals("prompt_tokens"u8), isC = r.ValueTextEquals("completion_tokens"u8);
-                    r.Read();
-                    if (r.TokenType == JsonTokenType.Number && (isP || isC))
-                    {
-                        if (!r.TryGetInt64(out long v)) unreadable = true;
-                        else if (isP) p = v; else c = v;
-                    }
-                    else r.Skip();
-                }
-                usage = unreadable ? null : (p, c);
-            }
+            if (r.ValueTextEquals("usage"u8)) usage = ReadUsage(ref r);
             else if (r.ValueTextEquals("choices"u8))
             {
                 r.Read();
@@ -218,9 +200,35 @@ public static class OpenAiWire
     public static (long Prompt, long Completion)? ParseUsage(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("usage", out var u) || u.ValueKind != JsonValueKind.Object) return null;
-        long p = u.TryGetProperty("prompt_tokens", out var pt) && pt.ValueKind == JsonValueKind.Number ? pt.GetInt64() : 0;
-        long c = u.TryGetProperty("completion_tokens", out var ct) && ct.ValueKind == JsonValueKind.Number ? ct.GetInt64() : 0;
+        long p = 0, c = 0;
+        if (u.TryGetProperty("prompt_tokens", out var pt) && pt.ValueKind == JsonValueKind.Number && !pt.TryGetInt64(out p)) return null;
+        if (u.TryGetProperty("completion_tokens", out var ct) && ct.ValueKind == JsonValueKind.Number && !ct.TryGetInt64(out c)) return null;
         return (p, c);
+    }
+
+    /// <summary>
+    /// <see cref="ParseUsage"/> for a forward reader positioned on the "usage" property name (leaves it on the value's
+    /// end): (prompt, completion), absent counts 0; null when the value is not an object or a count is not an Int64
+    /// (1.5, 1e3, too large) — such a usage is unreadable, and the call books its estimate instead.
+    /// </summary>
+    internal static (long Prompt, long Completion)? ReadUsage(ref Utf8JsonReader r)
+    {
+        r.Read();
+        if (r.TokenType != JsonTokenType.StartObject) { r.Skip(); return null; }
+        long p = 0, c = 0;
+        bool unreadable = false;
+        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        {
+            bool isP = r.ValueTextEquals("prompt_tokens"u8), isC = r.ValueTextEquals("completion_tokens"u8);
+            r.Read();
+            if (r.TokenType == JsonTokenType.Number && (isP || isC))
+            {
+                if (!r.TryGetInt64(out long v)) unreadable = true;
+                else if (isP) p = v; else c = v;
+            }
+            else r.Skip();
+        }
+        return unreadable ? null : (p, c);
     }
 
     /// <summary>The failure a non-2xx response stands for: context overflow, exhausted quota, or a plain HTTP status.</summary>

@@ -18,6 +18,9 @@ public sealed class OpenAiWireScanTests
         """{"object":"list","data":[{"embedding":[0.1,0.2]}],"usage":{"prompt_tokens":4,"total_tokens":4}}""",
         """[1,2,3]""",
         """ {"usage":{"prompt_tokens":2,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":0}}} """,
+        """{"usage":{"prompt_tokens":1.5,"completion_tokens":2}}""",                    // counts that are not Int64: no usage
+        """{"usage":{"prompt_tokens":3,"completion_tokens":1e3}}""",
+        """{"usage":{"prompt_tokens":99999999999999999999}}""",
     };
 
     [Theory]
