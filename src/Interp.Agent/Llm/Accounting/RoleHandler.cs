@@ -97,11 +97,7 @@ internal sealed class RoleHandler(
         try { answer = await ReadBody(response, ct).ConfigureAwait(false); }
         catch (InvalidOperationException e)   // a charset .NET has no decoder for: the body cannot be read as text
         {
-            if (reservation is not null) context.Budget!.Release(reservation);
-            var f = new LlmFailure(LlmFailureKind.MalformedResponse, $"HTTP {status} body in charset '{response.Content.Headers.ContentType?.CharSet}' cannot be decoded ({e.Message})", status);
-            Account(scope, context, path, status, null, f, LlmUsage.Zero, tr, sw.Elapsed);
-            response.Dispose();
-            throw new LlmMalformedResponseException(f.Message, "");
+            throw Malformed($"HTTP {status} body in charset '{response.Content.Headers.ContentType?.CharSet}' cannot be decoded ({e.Message})", null);
         }
         LlmUsage used;
         bool refused;
@@ -113,15 +109,21 @@ internal sealed class RoleHandler(
         }
         catch (JsonException e)
         {
-            if (reservation is not null) context.Budget!.Release(reservation);
-            var f = new LlmFailure(LlmFailureKind.MalformedResponse, $"HTTP {status} body is not JSON ({e.Message})", status, answer.Text);
-            Account(scope, context, path, status, answer, f, LlmUsage.Zero, tr, sw.Elapsed);
-            response.Dispose();
-            throw new LlmMalformedResponseException(f.Message, answer.Text);
+            throw Malformed($"HTTP {status} body is not JSON ({e.Message})", answer);
         }
         if (reservation is not null) context.Budget!.Commit(reservation, used.TotalTokens, used.Cost);
         Account(scope, context, path, status, answer, null, used, tr, sw.Elapsed, refused ? "refused" : null);
         return response;
+
+        // a 2xx body the client cannot read: the reservation released, the exchange accounted as failed, the response dropped
+        LlmMalformedResponseException Malformed(string message, ResponseBody? body)
+        {
+            if (reservation is not null) context.Budget!.Release(reservation);
+            var f = new LlmFailure(LlmFailureKind.MalformedResponse, message, status, body?.Text);
+            Account(scope, context, path, status, body, f, LlmUsage.Zero, tr, sw.Elapsed);
+            response.Dispose();
+            return new LlmMalformedResponseException(f.Message, body?.Text ?? "");
+        }
     }
 
     /// <summary>The (buffered) body as UTF-8 bytes, copied once; a body in another charset or with a UTF-16/32 byte-order mark
