@@ -73,7 +73,7 @@ public static class CapabilityProbe
         body["tool_choice"] = "auto";
         var r = await Post(client, rt, "chat/completions", body, ctx, ct);
         if (r.Failure is { } f) return new Capability(false, $"tools rejected: {f}");
-        var p = OpenAiWire.ParseChat(r.Exchange!.Body!);
+        var p = ChatAnswer(r.Exchange!);
         if (!p.Ok) return new Capability(false, $"unreadable answer: {p.Error}");
         return p.Value.ToolCalls.Any(c => c.Name == ToolName)
             ? new Capability(true, "tool_calls returned")
@@ -90,7 +90,7 @@ public static class CapabilityProbe
             body["top_logprobs"] = top;
             var r = await Post(client, rt, "chat/completions", body, ctx, ct);
             if (r.Failure is { } f) { last = $"top_logprobs={top} rejected: {f}"; continue; }
-            var p = OpenAiWire.ParseChat(r.Exchange!.Body!);
+            var p = ChatAnswer(r.Exchange!);
             if (!p.Ok) return (new Capability(false, $"unreadable answer: {p.Error}"), null);
             if (p.Value.Logprobs is not { Count: > 0 } lps) return (new Capability(false, "logprobs requested but none came back (ignored by the server)"), null);
             int got = lps[0].Top.Count;
@@ -120,7 +120,7 @@ public static class CapabilityProbe
         body["response_format"] = new JsonObject { ["type"] = "json_object" };
         var r = await Post(client, rt, "chat/completions", body, ctx, ct);
         if (r.Failure is { } f) return new Capability(false, $"response_format rejected: {f}");
-        var p = OpenAiWire.ParseChat(r.Exchange!.Body!);
+        var p = ChatAnswer(r.Exchange!);
         if (!p.Ok) return new Capability(false, $"unreadable answer: {p.Error}");
         try
         {
@@ -146,6 +146,9 @@ public static class CapabilityProbe
         catch (JsonException) { }
         return (null, null);
     }
+
+    /// <summary>A probe's chat answer, read from the bytes the role handler kept (no text decoded and encoded again).</summary>
+    private static Parsing.ParseResult<LlmChatResult> ChatAnswer(LlmExchange x) => OpenAiWire.ReadChat(x.Response?.Utf8 ?? ReadOnlyMemory<byte>.Empty).Chat;
 
     private static Task<(LlmExchange? Exchange, LlmFailure? Failure)> Post(LlmClient client, LlmClient.RoleRuntime rt, string path, JsonObject body,
                                                                           LlmCallContext ctx, CancellationToken ct) =>
