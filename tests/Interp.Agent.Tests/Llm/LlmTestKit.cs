@@ -47,4 +47,11 @@ internal static class LlmTestKit
         $$"""{ "name": "default", "when": { "path": "chat" }, "reply": { "content": {{System.Text.Json.JsonSerializer.Serialize(content)}} } }] }""";
 
     public static string TempDb() => Path.Combine(Path.GetTempPath(), $"interp-llm-{Guid.NewGuid():N}.db");
+
+    /// <summary>Deletes a <see cref="TempDb"/> with its WAL files (pooled connections closed first).</summary>
+    public static void DeleteDb(string db)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var f in new[] { db, db + "-wal", db + "-shm" }) if (File.Exists(f)) File.Delete(f);
+    }
 }

@@ -38,7 +38,7 @@ public sealed class CacheAndBudgetTests
             Assert.Equal(5, s.CachedCalls);
             Assert.Equal(0, s.Billed.TotalTokens);
         }
-        finally { DeleteDb(db); }
+        finally { LlmTestKit.DeleteDb(db); }
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed class CacheAndBudgetTests
             Assert.True(other.TryGetResponse(o.Info.CacheKey!, out string body));
             Assert.Contains("committed", body);
         }
-        finally { DeleteDb(db); }
+        finally { LlmTestKit.DeleteDb(db); }
     }
 
     [Fact]
@@ -167,7 +167,7 @@ public sealed class CacheAndBudgetTests
             Assert.Equal(done1, results2.Count(o => o.Info.FromCache));
             Assert.Equal(1, run2.Ledger.Summarize("label-1").FailuresByKind["over_budget"]);
         }
-        finally { DeleteDb(db); }
+        finally { LlmTestKit.DeleteDb(db); }
     }
 
     [Fact]
@@ -198,11 +198,5 @@ public sealed class CacheAndBudgetTests
         Assert.True(budget.SpentCost <= 0.0005);
         Assert.Equal(LlmFailureKind.OverBudget, outcomes[^1].Failure!.Kind);
         Assert.Equal(outcomes.Count - 1, server.RequestCount);
-    }
-
-    private static void DeleteDb(string db)
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var f in new[] { db, db + "-wal", db + "-shm" }) if (File.Exists(f)) File.Delete(f);
     }
 }

@@ -34,13 +34,7 @@ public sealed class StoredBodyFormTests
             cmd.CommandText = "SELECT group_concat(typeof(body)) FROM (SELECT body FROM responses ORDER BY key)";
             Assert.Equal("text,text", cmd.ExecuteScalar());
         }
-        finally { Delete(db); }
-    }
-
-    private static void Delete(string db)
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var f in new[] { db, db + "-wal", db + "-shm" }) if (File.Exists(f)) File.Delete(f);
+        finally { LlmTestKit.DeleteDb(db); }
     }
 
     [Fact]
@@ -75,6 +69,6 @@ public sealed class StoredBodyFormTests
                 Assert.Equal(1, s.CachedCalls);
             }
         }
-        finally { Delete(db); }
+        finally { LlmTestKit.DeleteDb(db); }
     }
 }
