@@ -20,7 +20,7 @@ public sealed partial class StandInServer
             case StandInFaultKind.Status:
                 if (f.RetryAfterS is { } s) ctx.Response.Headers.RetryAfter = s.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 if (f.RetryAfterMs is { } ms) ctx.Response.Headers["retry-after-ms"] = ms.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await Raw(ctx, f.Status!.Value, f.Body ?? StandInReplies.Error($"stand-in fault: HTTP {f.Status}", "stand_in_fault").ToJsonString());
+                await Raw(ctx, f.Status!.Value, f, StandInReplies.Error($"stand-in fault: HTTP {f.Status}", "stand_in_fault").ToJsonString());
                 return true;
             case StandInFaultKind.ContextOverflow:
                 await Json(ctx, 400, StandInReplies.Error(
@@ -35,7 +35,7 @@ public sealed partial class StandInServer
                 ctx.Abort();
                 return true;
             case StandInFaultKind.MalformedJson:
-                await Raw(ctx, 200, f.Body ?? """{"id":"chatcmpl-stand-in","object":"chat.completion","choices":[{"index":0,"message":""");
+                await Raw(ctx, 200, f, """{"id":"chatcmpl-stand-in","object":"chat.completion","choices":[{"index":0,"message":""");
                 return true;
             case StandInFaultKind.TruncatedStream:
                 if (path == "chat" && ((bool?)body?["stream"] ?? false)) return false; // Answer streams half, then stops without [DONE]
@@ -51,11 +51,14 @@ public sealed partial class StandInServer
         }
     }
 
-    private static Task Raw(HttpContext ctx, int status, string body)
+    /// <summary>A fault's answer: its status, its content type, and its body (body_base64's bytes, body, or the default).</summary>
+    private static Task Raw(HttpContext ctx, int status, StandInFault f, string defaultBody)
     {
         ctx.Response.StatusCode = status;
-        ctx.Response.ContentType = "application/json";
-        return ctx.Response.WriteAsync(body, ctx.RequestAborted);
+        ctx.Response.ContentType = f.ContentType ?? "application/json";
+        byte[] bytes = f.BodyBase64 is { } b64 ? Convert.FromBase64String(b64) : System.Text.Encoding.UTF8.GetBytes(f.Body ?? defaultBody);
+        ctx.Response.ContentLength = bytes.Length;
+        return ctx.Response.Body.WriteAsync(bytes, ctx.RequestAborted).AsTask();
     }
 
     private static async Task Answer(HttpContext ctx, string path, StandInScript script, JsonObject? body, StandInRule? rule)

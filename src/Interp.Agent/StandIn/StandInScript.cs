@@ -82,6 +82,9 @@ public sealed record StandInRule
         if (When.Path is { } p && p is not ("chat" or "completions" or "embeddings" or "models"))
             throw new LlmConfigException($"{at}.when.path: expected chat, completions, embeddings or models, found '{p}'");
         if (Fault is { Kind: StandInFaultKind.Status, Status: null }) throw new LlmConfigException($"{at}.fault.status: a status fault needs a status code");
+        if (Fault is { Body: not null, BodyBase64: not null }) throw new LlmConfigException($"{at}.fault: give body or body_base64, not both");
+        if (Fault?.BodyBase64 is { } b64 && !Convert.TryFromBase64String(b64, new byte[b64.Length], out _))
+            throw new LlmConfigException($"{at}.fault.body_base64: not base64; encode the body's bytes");
         foreach (var re in new[] { When.LastUser, When.AnyMessage, When.Prompt })
             if (re is not null)
                 try { _ = new System.Text.RegularExpressions.Regex(re); }
@@ -154,6 +157,11 @@ public sealed record StandInFault
     /// <summary>retry-after-ms header (OpenAI's).</summary>
     public double? RetryAfterMs { get; init; }
     public string? Body { get; init; }
+    /// <summary>For kinds status and malformed_json: the body as exact bytes (base64), for what JSON text cannot carry —
+    /// bytes that are not UTF-8, another charset. Instead of <see cref="Body"/>.</summary>
+    public string? BodyBase64 { get; init; }
+    /// <summary>For kinds status and malformed_json: the Content-Type header (default application/json).</summary>
+    public string? ContentType { get; init; }
     /// <summary>For kind delay: wait this long, then answer with the rule's reply. For truncated_stream: stall this long mid-stream first.</summary>
     public double? DelayMs { get; init; }
 }

@@ -36,6 +36,10 @@ public sealed class StandInServerTests
         Assert.Contains("rules[0]", e.Message);
         Assert.Throws<LlmConfigException>(() => StandInScript.Parse("""{ "rules": [ { "when": { "last_user": "(" }, "reply": { "content": "y" } } ] }"""));
         Assert.Throws<LlmConfigException>(() => StandInScript.Parse("""{ "rules": [ { "fault": { "kind": "explode" } } ] }"""));
+        Assert.Contains("not both", Assert.Throws<LlmConfigException>(() => StandInScript.Parse(
+            """{ "rules": [ { "fault": { "kind": "status", "status": 200, "body": "{}", "body_base64": "e30=" } } ] }""")).Message);
+        Assert.Contains("body_base64", Assert.Throws<LlmConfigException>(() => StandInScript.Parse(
+            """{ "rules": [ { "fault": { "kind": "status", "status": 200, "body_base64": "not base64!" } } ] }""")).Message);
     }
 
     [Fact]

@@ -1,68 +1,24 @@
-// The bytes-end-to-end LLM client (label-perf3) against a server that answers with exactly the bytes a test gives
+// The bytes-end-to-end LLM client (label-perf3) against the stand-in answering with exactly the bytes a test gives
 // (invalid UTF-8, byte-order marks, other charsets, odd numbers) and what the client makes of them — a recorded failure
 // or the value the text path gave, never an exception out of ChatAsync and never a silently different value.
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using System.Text.Json.Nodes;
 using Interp.Agent.Llm;
 using Interp.Agent.Llm.Accounting;
 using Interp.Agent.Llm.Outcomes;
 using Interp.Agent.Llm.Wire;
+using Interp.Agent.StandIn;
 
 namespace Interp.Agent.Tests.Llm.Bodies;
 
 public sealed class ByteBodyTests
 {
-    /// <summary>A loopback HTTP/1.1 server answering every request with status 200, the given content type and body bytes.</summary>
-    private sealed class RawServer : IAsyncDisposable
-    {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _loop;
-        public int Requests;
-
-        public RawServer(string contentType, byte[] body)
-        {
-            _listener.Start();
-            _loop = Task.Run(async () =>
-            {
-                while (!_stop.IsCancellationRequested)
-                {
-                    TcpClient c;
-                    try { c = await _listener.AcceptTcpClientAsync(_stop.Token); } catch { return; }
-                    _ = Task.Run(async () =>
-                    {
-                        using var client = c;
-                        var s = client.GetStream();
-                        var head = new List<byte>();
-                        var one = new byte[1];
-                        while (!(head.Count >= 4 && head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n'))
-                            if (await s.ReadAsync(one) == 0) return; else head.Add(one[0]);
-                        string h = Encoding.ASCII.GetString(head.ToArray());
-                        int len = 0;
-                        foreach (var line in h.Split("\r\n"))
-                            if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) len = int.Parse(line[15..].Trim());
-                        var req = new byte[len];
-                        int got = 0;
-                        while (got < len) { int n = await s.ReadAsync(req.AsMemory(got)); if (n == 0) return; got += n; }
-                        Interlocked.Increment(ref Requests);
-                        var resp = Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: {contentType}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");
-                        await s.WriteAsync(resp);
-                        await s.WriteAsync(body);
-                        await s.FlushAsync();
-                    });
-                }
-            });
-        }
-
-        public Uri BaseUrl => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/v1/");
-
-        public async ValueTask DisposeAsync() { _stop.Cancel(); _listener.Stop(); try { await _loop; } catch { } }
-    }
-
     private static async Task<LlmOutcome<LlmChatResult>> Ask(string contentType, byte[] body)
     {
-        await using var server = new RawServer(contentType, body);
+        // the stand-in answers every chat request with status 200, this content type and exactly these bytes
+        var fault = new JsonObject { ["kind"] = "status", ["status"] = 200, ["content_type"] = contentType, ["body_base64"] = Convert.ToBase64String(body) };
+        string script = new JsonObject { ["rules"] = new JsonArray(new JsonObject { ["when"] = new JsonObject { ["path"] = "chat" }, ["fault"] = fault }) }.ToJsonString();
+        await using var server = await StandInServer.StartAsync(StandInScript.Parse(script));
         using var client = LlmTestKit.Client(LlmTestKit.Options(server.BaseUrl));
         return await client.ChatAsync(LlmRole.Explainer, new LlmChatRequest([LlmMessage.User("hi")]), new LlmCallContext("r"));
     }
